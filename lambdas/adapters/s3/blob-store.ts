@@ -1,0 +1,57 @@
+/** A bucket as a content-addressed blob store. */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { BlobStore } from '../../core/ports.ts';
+
+export interface BucketContext {
+  client: S3Client;
+  bucket: string;
+}
+
+const isMissing = (error: unknown) =>
+  error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
+
+export function s3BlobStore(ctx: BucketContext): BlobStore {
+  return {
+    async put(key, bytes) {
+      await ctx.client.send(
+        new PutObjectCommand({
+          Bucket: ctx.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentType: 'application/vnd.ipld.car',
+          // S3 verifies the bytes it stores against this checksum.
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+    },
+    async get(key) {
+      try {
+        const object = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }));
+        if (!object.Body) return undefined;
+        return await object.Body.transformToByteArray();
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key }));
+    },
+    async has(key) {
+      try {
+        await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if (isMissing(error)) return false;
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Key encoders for the single table (see lib/tables.ts for the item families). */
+export const keys = {
+  user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
+  token: (tokenId: string) => ({ pk: `TOKEN#${tokenId}`, sk: 'TOKEN' }),
+  userTokens: (userId: string) => `USER#${userId}#TOKENS`,
+  upload: (userId: string, cid: string) => ({ pk: `USER#${userId}`, sk: `UPLOAD#${cid}` }),
+  userUploads: (userId: string) => `USER#${userId}#UPLOADS`,
+  tokenUploads: (tokenId: string) => `TOKEN#${tokenId}#UPLOADS`,
+  /** Sort key of an upload in the listing indexes: unique per user, ordered by time. */
+  uploadPosition: (created: string, cid: string) => `${created}#${cid}`,
+  content: (multihash: string) => ({ pk: `CONTENT#${multihash}`, sk: 'CONTENT' }),
+  contentPk: (multihash: string) => `CONTENT#${multihash}`,
+  contentCar: (multihash: string, carCid: string) => ({
+    pk: `CONTENT#${multihash}`,
+    sk: `CAR#${carCid}`,
+  }),
+  holder: (multihash: string, holder: string) => ({
+    pk: `CONTENT#${multihash}`,
+    sk: `HOLDER#${holder}`,
+  }),
+  car: (carCid: string) => ({ pk: `CAR#${carCid}`, sk: 'CAR' }),
+  counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
+  staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
+  pendingPins: (status: string) => `PIN#${status}`,
+  unpinDue: 'UNPIN',
+} as const;
+
+/** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */
+export const HIGH = '\uffff';

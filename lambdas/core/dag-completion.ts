@@ -1,0 +1,57 @@
+/**
+ * Completeness of a DAG uploaded in several CAR chunks: the union of the blocks of every CAR
+ * stored for the content is walked from the root. Runs in the ingest consumer (never in an API
+ * request), and is idempotent: re-running it on the same CARs reaches the same answer.
+ */
+import { CarBufferReader } from '@ipld/car/buffer-reader';
+import { CID } from 'multiformats/cid';
+import { dagStructure, multihashKey } from './ipfs/index.ts';
+import type { BlobStore, Clock, ContentStore } from './ports.ts';
+
+export interface CompletionPorts {
+  contents: ContentStore;
+  carpark: BlobStore;
+  clock: Clock;
+  /** A DAG still incomplete this long after it was first stored is marked failed. */
+  partialDeadlineHours: number;
+}
+
+export type CompletionOutcome =
+  | 'unknown-content'
+  | 'already-pinned'
+  | 'completed'
+  | 'still-partial'
+  | 'failed';
+
+export async function completeDag(
+  multihash: string,
+  ports: CompletionPorts,
+): Promise<CompletionOutcome> {
+  const content = await ports.contents.get(multihash);
+  if (!content) return 'unknown-content';
+  if (content.pinStatus === 'pinned') return 'already-pinned';
+
+  const blocks = new Map<string, Uint8Array>();
+  for (const car of await ports.contents.listCars(multihash)) {
+    const bytes = await ports.carpark.get(car.key);
+    // The record is written only after the bytes, so a missing object is a storage fault.
+    if (!bytes) throw new Error(`CAR ${car.carCid} is recorded but missing from the carpark`);
+    // Blocks were verified against their CIDs when the CAR was accepted.
+    for (const block of CarBufferReader.fromBytes(bytes).blocks()) {
+      blocks.set(multihashKey(block.cid), block.bytes);
+    }
+  }
+
+  const report = dagStructure(CID.parse(content.cid), (cid) => blocks.get(multihashKey(cid)));
+  const now = ports.clock.now();
+  if (report.structure === 'complete') {
+    await ports.contents.markComplete(multihash, report.size, now.toISOString());
+    return 'completed';
+  }
+  const ageHours = (now.getTime() - Date.parse(content.created)) / 3_600_000;
+  if (ageHours >= ports.partialDeadlineHours) {
+    await ports.contents.markFailed(multihash, now.toISOString());
+    return 'failed';
+  }
+  return 'still-partial';
+}

@@ -1,0 +1,129 @@
+/**
+ * Walking a DAG over whatever blocks are at hand: is it complete, which links are missing, and
+ * how many bytes does it hold. Used per CAR and over the union of a chunked upload's CARs.
+ */
+import * as dagCbor from '@ipld/dag-cbor';
+import * as dagPb from '@ipld/dag-pb';
+import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
+import { identity } from 'multiformats/hashes/identity';
+import { multihashKey } from './block.ts';
+
+export type DagStructure = 'complete' | 'partial' | 'unknown';
+
+export interface DagReport {
+  /** `unknown` when a reachable block cannot be decoded (unknown codec or bad bytes). */
+  structure: DagStructure;
+  /** Linked blocks that `getBlock` did not have, each listed once. */
+  missing: CID[];
+  /** Sum of the lengths of the distinct reachable blocks; only when `complete`. */
+  size?: number;
+}
+
+export type GetBlock = (cid: CID) => Uint8Array | undefined;
+
+/**
+ * Pushes the links of one block onto `out`. Returns false when the block cannot be decoded, so
+ * its links are unknowable.
+ */
+export function pushLinks(cid: CID, bytes: Uint8Array, out: CID[]): boolean {
+  switch (cid.code) {
+    case raw.code:
+      return true;
+    case dagPb.code: {
+      let node: dagPb.PBNode;
+      try {
+        node = dagPb.decode(bytes);
+      } catch {
+        return false;
+      }
+      for (const link of node.Links) out.push(link.Hash);
+      return true;
+    }
+    case dagCbor.code: {
+      let value: unknown;
+      try {
+        value = dagCbor.decode(bytes);
+      } catch {
+        return false;
+      }
+      pushCborLinks(value, out);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Collects every CID inside a decoded dag-cbor value, without recursion. */
+function pushCborLinks(value: unknown, out: CID[]): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (item === null || typeof item !== 'object' || item instanceof Uint8Array) continue;
+    const link = CID.asCID(item);
+    if (link) out.push(link);
+    else if (Array.isArray(item)) for (const child of item) pending.push(child);
+    else for (const child of Object.values(item)) pending.push(child);
+  }
+}
+
+/**
+ * Walks the DAG from `root` over the blocks `getBlock` can supply. Each block is visited once
+ * per codec (CIDv0 and CIDv1 of a dag-pb block are one visit) and its bytes counted once; the
+ * walk is an explicit stack, so depth is not a limit.
+ * Identity CIDs carry their bytes inline and are never missing.
+ */
+export function dagStructure(root: CID, getBlock: GetBlock): DagReport {
+  // multihash → codec of the first visit. One multihash under two codecs is rare, so the
+  // extra (codec, multihash) pairs live in a separate set instead of keying everything twice.
+  const visited = new Map<string, number>();
+  let visitedAsOtherCodec: Set<string> | undefined;
+  const missing: CID[] = [];
+  const stack: CID[] = [root];
+  let undecodable = false;
+  let size = 0;
+
+  for (let cid = stack.pop(); cid !== undefined; cid = stack.pop()) {
+    const hashKey = multihashKey(cid);
+    const firstCodec = visited.get(hashKey);
+    if (firstCodec === undefined) {
+      visited.set(hashKey, cid.code);
+    } else if (firstCodec === cid.code) {
+      continue;
+    } else {
+      visitedAsOtherCodec ??= new Set();
+      const pair = `${cid.code}:${hashKey}`;
+      if (visitedAsOtherCodec.has(pair)) continue;
+      visitedAsOtherCodec.add(pair);
+    }
+
+    let bytes: Uint8Array | undefined;
+    if (cid.multihash.code === identity.code) {
+      bytes = cid.multihash.digest;
+    } else {
+      bytes = getBlock(cid);
+      if (bytes === undefined) {
+        missing.push(cid);
+        continue;
+      }
+      if (firstCodec === undefined) size += bytes.byteLength;
+    }
+    const first = stack.length;
+    if (!pushLinks(cid, bytes, stack)) undecodable = true;
+    reverseFrom(stack, first); // pop children left to right: missing links come out in order
+  }
+
+  // An undecodable block hides how much is missing below it, so it wins over `partial`.
+  if (undecodable) return { structure: 'unknown', missing };
+  if (missing.length > 0) return { structure: 'partial', missing };
+  return { structure: 'complete', missing, size };
+}
+
+function reverseFrom<T>(items: T[], start: number): void {
+  for (let i = start, j = items.length - 1; i < j; i++, j--) {
+    const item = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = item;
+  }
+}

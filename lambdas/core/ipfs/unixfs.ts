@@ -1,0 +1,136 @@
+/**
+ * UnixFS packing with the parameters that decide CIDs for nft.storage clients and
+ * `ipfs add --cid-version=1`: CIDv1, raw leaves, fixed 262,144-byte chunks, sha2-256, balanced
+ * layout with at most 174 links per node. They are spelled out rather than left to library
+ * defaults, so an upgrade of ipfs-unixfs-importer cannot silently change CIDs.
+ */
+import type { FileCandidate, ImporterOptions } from 'ipfs-unixfs-importer';
+import { importer } from 'ipfs-unixfs-importer';
+import { fixedSize } from 'ipfs-unixfs-importer/chunker';
+import { balanced } from 'ipfs-unixfs-importer/layout';
+import type { CID } from 'multiformats/cid';
+import { err, ok, type Result } from '../result.ts';
+import { type Block, type IpfsFailure, multihashKey } from './block.ts';
+import { pushLinks } from './dag.ts';
+
+export const CHUNK_BYTES = 262_144;
+export const MAX_CHILDREN_PER_NODE = 174;
+/** Kubo's directory sharding threshold (estimated link bytes). */
+export const SHARD_SPLIT_THRESHOLD_BYTES = 262_144;
+
+export interface PackedDag {
+  root: CID;
+  /** Distinct blocks in depth-first order from the root (the order `ipfs dag export` uses). */
+  blocks: Block[];
+}
+
+export interface DirectoryEntry {
+  /** Path inside the directory; `/` separates sub-directories. */
+  name: string;
+  content: Uint8Array;
+}
+
+export type PackFailure = IpfsFailure<'EmptyContent' | 'InvalidPath'>;
+
+function importerOptions(wrapWithDirectory: boolean): ImporterOptions {
+  return {
+    cidVersion: 1,
+    rawLeaves: true,
+    reduceSingleLeafToSelf: true,
+    chunker: fixedSize({ chunkSize: CHUNK_BYTES }),
+    layout: balanced({ maxChildrenPerNode: MAX_CHILDREN_PER_NODE }),
+    shardSplitThresholdBytes: SHARD_SPLIT_THRESHOLD_BYTES,
+    shardSplitStrategy: 'links-bytes',
+    shardFanoutBits: 8,
+    fieldOrder: 'links-first',
+    wrapWithDirectory,
+  };
+}
+
+/** One file, not wrapped: small content becomes a single raw block (`bafkrei…`). */
+export async function packFile(content: Uint8Array): Promise<Result<PackedDag, PackFailure>> {
+  if (content.byteLength === 0) {
+    return err({ name: 'EmptyContent', message: 'empty payload: content has 0 bytes' });
+  }
+  return ok(await pack([{ content }], false));
+}
+
+/** Files wrapped in a directory; names containing `/` create sub-directories. */
+export async function packDirectory(
+  files: readonly DirectoryEntry[],
+): Promise<Result<PackedDag, PackFailure>> {
+  if (files.length === 0) {
+    return err({ name: 'EmptyContent', message: 'no files to pack into a directory' });
+  }
+  const problem = checkPaths(files.map((file) => file.name));
+  if (problem) return err({ name: 'InvalidPath', message: problem });
+  return ok(
+    await pack(
+      files.map((file) => ({ path: file.name, content: file.content })),
+      true,
+    ),
+  );
+}
+
+/**
+ * Returns a description of the first unusable path, if any: empty names, empty / `.` / `..`
+ * segments (which importers would silently normalise or escape with), duplicates, and a path
+ * used both as a file and as a directory.
+ */
+export function checkPaths(names: readonly string[]): string | undefined {
+  const files = new Set<string>();
+  const directories = new Set<string>();
+  for (const name of names) {
+    if (name === '') return 'file name is empty';
+    const segments = name.split('/');
+    for (const segment of segments) {
+      if (segment === '') return `invalid path "${name}": empty path segment`;
+      if (segment === '.' || segment === '..') {
+        return `invalid path "${name}": "${segment}" segments are not allowed`;
+      }
+    }
+    if (files.has(name)) return `duplicate path "${name}"`;
+    files.add(name);
+    for (let i = 1; i < segments.length; i++) directories.add(segments.slice(0, i).join('/'));
+  }
+  for (const name of files) {
+    if (directories.has(name)) return `path "${name}" is used both as a file and as a directory`;
+  }
+  return undefined;
+}
+
+async function pack(candidates: FileCandidate[], wrap: boolean): Promise<PackedDag> {
+  const store = new Map<string, Block>();
+  const sink = {
+    // The importer only ever passes whole blocks; keep the stored view as is (no copy).
+    put(cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('expected block bytes');
+      store.set(multihashKey(cid), { cid, bytes });
+      return cid;
+    },
+  };
+  let root: CID | undefined;
+  for await (const entry of importer(candidates, sink, importerOptions(wrap))) root = entry.cid;
+  if (root === undefined) throw new Error('importer produced no root');
+  return { root, blocks: depthFirst(root, store) };
+}
+
+/** Orders blocks root first, children left to right; anything unreachable goes last. */
+function depthFirst(root: CID, store: Map<string, Block>): Block[] {
+  const ordered: Block[] = [];
+  const placed = new Set<string>();
+  const stack: CID[] = [root];
+  const links: CID[] = [];
+  for (let cid = stack.pop(); cid !== undefined; cid = stack.pop()) {
+    const key = multihashKey(cid);
+    const block = store.get(key);
+    if (block === undefined || placed.has(key)) continue;
+    placed.add(key);
+    ordered.push(block);
+    links.length = 0;
+    pushLinks(cid, block.bytes, links);
+    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i] as CID);
+  }
+  for (const [key, block] of store) if (!placed.has(key)) ordered.push(block);
+  return ordered;
+}

@@ -1,0 +1,48 @@
+/**
+ * The pin-status cron. It dispatches rather than does heavy work: pins left in `pinning` (a
+ * lost completeness check, a crash after the content write) get their check re-queued, and
+ * content no live upload holds any more is handed to the pin queue for unpinning once its
+ * grace period is over.
+ */
+import type { Clock, ContentStore, IngestMessage, MessageQueue, PinMessage } from './ports.ts';
+
+export interface MaintenancePorts {
+  contents: ContentStore;
+  ingestQueue: MessageQueue<IngestMessage>;
+  pinQueue: MessageQueue<PinMessage>;
+  clock: Clock;
+  recheckAfterMinutes: number;
+  /** Items handled per category per run; the next run continues. */
+  batchLimit: number;
+}
+
+export interface MaintenanceReport {
+  rechecksQueued: number;
+  unpinsRequested: number;
+  unpinsCancelled: number;
+}
+
+export async function maintainPins(ports: MaintenancePorts): Promise<MaintenanceReport> {
+  const now = ports.clock.now();
+  const report: MaintenanceReport = { rechecksQueued: 0, unpinsRequested: 0, unpinsCancelled: 0 };
+
+  const stale = new Date(now.getTime() - ports.recheckAfterMinutes * 60_000).toISOString();
+  for (const content of await ports.contents.listPending('pinning', stale, ports.batchLimit)) {
+    await ports.ingestQueue.send({ kind: 'check-dag', multihash: content.multihash });
+    report.rechecksQueued++;
+  }
+
+  for (const content of await ports.contents.listUnpinDue(now.toISOString(), ports.batchLimit)) {
+    // Someone may have uploaded the content again since its last holder left.
+    if (await ports.contents.hasHolders(content.multihash)) {
+      await ports.contents.cancelUnpin(content.multihash);
+      report.unpinsCancelled++;
+      continue;
+    }
+    // Send before marking: a crash in between re-sends, and unpinning twice is harmless.
+    await ports.pinQueue.send({ op: 'unpin', multihash: content.multihash, cid: content.cid });
+    await ports.contents.markUnpinRequested(content.multihash, now.toISOString());
+    report.unpinsRequested++;
+  }
+  return report;
+}

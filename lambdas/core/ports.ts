@@ -1,0 +1,238 @@
+/**
+ * Domain records and the ports the core works through. Adapters (DynamoDB, S3, SQS) and the
+ * in-memory fakes used by unit tests both implement these; the core never imports an SDK.
+ * Adapters throw on storage failures (they are not "not found"); absence is `undefined`.
+ */
+
+export interface UserRecord {
+  userId: string;
+  created: string;
+}
+
+export interface TokenRecord {
+  tokenId: string;
+  userId: string;
+  name: string;
+  /** Hex SHA-256 of the token's secret; the secret itself is never stored. */
+  secretHash: string;
+  created: string;
+  revoked?: string;
+}
+
+export type PinStatus = 'queued' | 'pinning' | 'pinned' | 'failed';
+export type DagStructure = 'complete' | 'partial' | 'unknown';
+
+/** Content: one per multihash, shared by every upload of the same data. */
+export interface ContentRecord {
+  /** Base32 multihash: the key that makes CIDv0/CIDv1 and codecs of one digest one record. */
+  multihash: string;
+  /** The root as a CIDv1 string. */
+  cid: string;
+  /** Size of the whole DAG in bytes, when known. */
+  size?: number;
+  structure: DagStructure;
+  pinStatus: PinStatus;
+  /** When anyone first stored this content. */
+  created: string;
+  updated: string;
+  /** Set when no live upload holds the content any more: when it may be unpinned. */
+  unpinAfter?: string;
+  /** Set once the content was handed to the pin queue for unpinning. */
+  unpinRequested?: string;
+}
+
+/** A CAR stored in the carpark under its own CID. */
+export interface CarRecord {
+  carCid: string;
+  key: string;
+  size: number;
+  roots: string[];
+  created: string;
+}
+
+export interface UploadFile {
+  name: string;
+  type: string;
+}
+
+export type UploadType = 'nft' | 'directory' | string;
+
+/** One per user and root CID (both CID versions of a root are one upload). */
+export interface UploadRecord {
+  userId: string;
+  /** Normalised CIDv1 string of the root: the key. */
+  cid: string;
+  /** The CID in the form the uploader used (e.g. a CIDv0 CAR root). */
+  sourceCid: string;
+  multihash: string;
+  name: string;
+  /** "nft", "directory" or the request MIME type ("application/car", "image/png", ""). */
+  type: UploadType;
+  files: UploadFile[];
+  tokenId: string;
+  /** The token's name at upload time, reported as `scope`. */
+  tokenName: string;
+  created: string;
+  updated: string;
+  deleted?: string;
+}
+
+export interface UploadPage {
+  uploads: UploadRecord[];
+  /** Position of the last upload returned, when more may follow (the edge makes it opaque). */
+  next?: string;
+}
+
+export interface ListUploadsQuery {
+  userId: string;
+  limit: number;
+  /** Inclusive upper bound on `created` (nft.storage's `before`). */
+  before?: string;
+  /** Exclusive position from a previous page's `next`: exact even across equal timestamps. */
+  cursor?: string;
+  namePrefix?: string;
+  tokenId?: string;
+}
+
+export interface UserStore {
+  /** Creates the user if absent; returns the stored record. */
+  ensure(userId: string, now: string): Promise<UserRecord>;
+  get(userId: string): Promise<UserRecord | undefined>;
+}
+
+export interface TokenStore {
+  put(token: TokenRecord): Promise<void>;
+  get(tokenId: string): Promise<TokenRecord | undefined>;
+  listByUser(userId: string): Promise<TokenRecord[]>;
+  /** Marks the token revoked (idempotent); false when no such token exists. */
+  revoke(tokenId: string, now: string): Promise<boolean>;
+}
+
+export interface CounterStore {
+  /** Atomically adds one to a counter that expires at `expiresAtEpochSeconds`; returns the new count. */
+  increment(key: string, expiresAtEpochSeconds: number): Promise<number>;
+}
+
+export interface StoredDag {
+  multihash: string;
+  cid: string;
+  /** DAG size from this CAR (root Tsize for dag-pb, length for raw), if it tells one. */
+  size?: number;
+  structure: DagStructure;
+  now: string;
+}
+
+export interface ContentStore {
+  get(multihash: string): Promise<ContentRecord | undefined>;
+  getMany(multihashes: string[]): Promise<Map<string, ContentRecord>>;
+  /**
+   * Records that (part of) a DAG is stored. Creates the content if absent (first size wins);
+   * a complete DAG becomes `pinned`; an incomplete one stays `pinning` unless already pinned.
+   */
+  recordStored(dag: StoredDag): Promise<ContentRecord>;
+  /** Marks the content's DAG complete and pinned with its final size. */
+  markComplete(multihash: string, size: number | undefined, now: string): Promise<void>;
+  /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
+  markFailed(multihash: string, now: string): Promise<void>;
+  addCar(multihash: string, car: CarRecord): Promise<void>;
+  listCars(multihash: string): Promise<CarRecord[]>;
+  /** A live upload holds the content: clears any pending unpin. Idempotent. */
+  addHolder(multihash: string, holder: string): Promise<void>;
+  /** Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. */
+  removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void>;
+  hasHolders(multihash: string): Promise<boolean>;
+  /** Content whose pin is in `status`, last updated before `updatedBefore`, oldest first. */
+  listPending(status: PinStatus, updatedBefore: string, limit: number): Promise<ContentRecord[]>;
+  /** Content scheduled for unpinning at or before `now`. */
+  listUnpinDue(now: string, limit: number): Promise<ContentRecord[]>;
+  /** Drops a scheduled unpin (someone holds the content again). */
+  cancelUnpin(multihash: string): Promise<void>;
+  /** Records that the unpin was requested; the content leaves the due list. */
+  markUnpinRequested(multihash: string, now: string): Promise<void>;
+}
+
+export interface CarIndex {
+  put(car: CarRecord): Promise<void>;
+  get(carCid: string): Promise<CarRecord | undefined>;
+}
+
+export interface UploadStore {
+  get(userId: string, cid: string): Promise<UploadRecord | undefined>;
+  /** Creates or revives the upload; keeps the original `created` of an existing one. */
+  upsert(upload: UploadRecord): Promise<UploadRecord>;
+  /** Soft-deletes; false when there was no live upload. */
+  markDeleted(userId: string, cid: string, now: string): Promise<boolean>;
+  /** Renames a live upload; false when there is none. */
+  rename(userId: string, cid: string, name: string, now: string): Promise<boolean>;
+  list(query: ListUploadsQuery): Promise<UploadPage>;
+}
+
+/** Object storage for CARs (the carpark is content-addressed; staging is not). */
+export interface BlobStore {
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  has(key: string): Promise<boolean>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+}
+
+/** A large upload that the client PUTs straight to S3 with a presigned URL. */
+export interface StagedUploadRecord {
+  id: string;
+  userId: string;
+  tokenId: string;
+  tokenName: string;
+  name?: string;
+  /** Exact byte length the client declared (and the URL's signature binds). */
+  size: number;
+  /** Base64 SHA-256 of the CAR the client declared. */
+  sha256: string;
+  key: string;
+  created: string;
+  expires: string;
+  status: 'waiting' | 'stored' | 'failed';
+  /** Root CID of the stored upload, once stored. */
+  cid?: string;
+  error?: { code: string; message: string };
+  updated?: string;
+}
+
+export interface StagedUploadStore {
+  create(record: StagedUploadRecord): Promise<void>;
+  get(id: string): Promise<StagedUploadRecord | undefined>;
+  /** Final states are written once; a redelivered event finds them and does nothing. */
+  finish(
+    id: string,
+    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'error'>,
+    now: string,
+  ): Promise<void>;
+}
+
+export interface PresignedPut {
+  url: string;
+  /** Headers the PUT must carry exactly: the signature covers them. */
+  headers: Record<string, string>;
+}
+
+export interface UploadPresigner {
+  presignPut(input: {
+    key: string;
+    size: number;
+    sha256: string;
+    expiresInSeconds: number;
+  }): Promise<PresignedPut>;
+}
+
+export type PinMessage =
+  | { op: 'pin'; multihash: string; cid: string }
+  | { op: 'unpin'; multihash: string; cid: string };
+
+export type IngestMessage = { kind: 'check-dag'; multihash: string };
+
+export interface MessageQueue<T> {
+  send(message: T): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,78 @@
+/**
+ * Turns request content into a CAR ready to store: a raw file or a directory packed as UnixFS,
+ * an uploaded CAR validated block by block, or ERC-1155 metadata built into an NFT DAG.
+ */
+import { type ApiFailure, failures } from './errors.ts';
+import {
+  type Block,
+  buildNftStore,
+  carCid,
+  dagSizeOf,
+  encodeCar,
+  type NftFile,
+  packDirectory,
+  packFile,
+  validateCar,
+} from './ipfs/index.ts';
+import type { PackedDag } from './ipfs/unixfs.ts';
+import { err, ok, type Result } from './result.ts';
+import type { IncomingCar } from './uploads.ts';
+
+export async function carFromFile(content: Uint8Array): Promise<Result<IncomingCar, ApiFailure>> {
+  const packed = await packFile(content);
+  if (!packed.ok) return err(failures.badRequest(packed.error.message));
+  return ok(await carOf(packed.value));
+}
+
+export async function carFromDirectory(
+  files: readonly { name: string; content: Uint8Array }[],
+): Promise<Result<IncomingCar, ApiFailure>> {
+  const packed = await packDirectory(files.map(({ name, content }) => ({ name, content })));
+  if (!packed.ok) return err(failures.badRequest(packed.error.message));
+  return ok(await carOf(packed.value));
+}
+
+/** An uploaded CAR (possibly one chunk of a larger DAG): every block verified. */
+export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingCar, ApiFailure>> {
+  const validated = await validateCar(bytes);
+  if (!validated.ok) return err(failures.invalidCar(validated.error.message));
+  const car = validated.value;
+  return ok({
+    root: car.root,
+    bytes,
+    carCid: car.carCid,
+    dagSize: car.dagSize,
+    structure: car.structure,
+  });
+}
+
+export async function nftFromForm(
+  metaJson: string,
+  files: readonly NftFile[],
+): Promise<Result<{ car: IncomingCar; data: Record<string, unknown> }, ApiFailure>> {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(metaJson);
+  } catch {
+    return err(failures.badRequest('`meta` is not valid JSON'));
+  }
+  const nft = await buildNftStore(meta, files);
+  if (!nft.ok) return err(failures.badRequest(nft.error.message));
+  const car = await carOf({ root: nft.value.root, blocks: nft.value.blocks });
+  // /store's size is the sum of its blocks (nft.storage's rule for NFT roots).
+  const size = nft.value.blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0);
+  return ok({ car: { ...car, dagSize: size }, data: nft.value.data });
+}
+
+/** A DAG built here is complete by construction, so it needs no re-verification. */
+async function carOf(dag: PackedDag): Promise<IncomingCar> {
+  const bytes = await encodeCar(dag.root, dag.blocks);
+  const rootBlock = dag.blocks.find((block: Block) => block.cid.equals(dag.root));
+  return {
+    root: dag.root,
+    bytes,
+    carCid: await carCid(bytes),
+    dagSize: rootBlock ? dagSizeOf(dag.root, rootBlock.bytes, undefined) : undefined,
+    structure: 'complete',
+  };
+}

@@ -1,0 +1,5 @@
+/** Expected failures travel as values; only the edges turn them into HTTP errors or throws. */
+export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const err = <E>(error: E): { ok: false; error: E } => ({ ok: false, error });

@@ -1,0 +1,240 @@
+/**
+ * Uploads: recording a stored DAG for a user, reading, listing, renaming and deleting uploads,
+ * and the public content check. Every write is an idempotent upsert in an order that a retry
+ * (or the pin-status cron) completes after a crash between any two steps.
+ */
+import type { CID } from 'multiformats/cid';
+import { type ContentId, fromCid } from '../codecs/cid.ts';
+import type { Principal } from './auth.ts';
+import { type ApiFailure, failures } from './errors.ts';
+import type {
+  BlobStore,
+  CarIndex,
+  CarRecord,
+  Clock,
+  ContentRecord,
+  ContentStore,
+  DagStructure,
+  IngestMessage,
+  MessageQueue,
+  PinMessage,
+  UploadFile,
+  UploadPage,
+  UploadRecord,
+  UploadStore,
+} from './ports.ts';
+import { err, ok, type Result } from './result.ts';
+
+export interface UploadPorts {
+  uploads: UploadStore;
+  contents: ContentStore;
+  cars: CarIndex;
+  carpark: BlobStore;
+  pinQueue: MessageQueue<PinMessage>;
+  ingestQueue: MessageQueue<IngestMessage>;
+  clock: Clock;
+}
+
+/** A CAR ready to store: validated (uploaded CAR) or built here (file, directory, /store). */
+export interface IncomingCar {
+  /** The root exactly as the CAR names it. */
+  root: CID;
+  bytes: Uint8Array;
+  carCid: CID;
+  /** DAG size this CAR tells (undefined when unknown). */
+  dagSize: number | undefined;
+  structure: DagStructure;
+}
+
+export interface NewUpload {
+  principal: Principal;
+  car: IncomingCar;
+  name?: string;
+  type: string;
+  files: UploadFile[];
+}
+
+/** The nft.storage status ("NFT") object. */
+export interface NftStatus {
+  cid: string;
+  created: string;
+  type: string;
+  scope: string;
+  files: UploadFile[];
+  size: number;
+  name: string;
+  pin: PinView;
+  deals: [];
+}
+
+export interface PinView {
+  cid: string;
+  created: string;
+  size: number;
+  status: ContentRecord['pinStatus'];
+}
+
+/** Where a CAR lives in the carpark: under its own CID, so a retry rewrites the same key. */
+export const carparkKey = (carCid: string) => `${carCid}/${carCid}.car`;
+
+const holderOf = (userId: string, cid: string) => `${userId}#${cid}`;
+
+export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise<NftStatus> {
+  const { car, principal } = input;
+  const id = fromCid(car.root);
+  const now = ports.clock.now().toISOString();
+  const carCid = car.carCid.toString();
+
+  // 1. Bytes first: nothing refers to a CAR before it is durably stored.
+  const carRecord: CarRecord = {
+    carCid,
+    key: carparkKey(carCid),
+    size: car.bytes.length,
+    roots: [car.root.toString()],
+    created: now,
+  };
+  await ports.carpark.put(carRecord.key, car.bytes);
+  await ports.cars.put(carRecord);
+  await ports.contents.addCar(id.multihash, carRecord);
+
+  // 2. Content and pin (shared by every uploader of the same root).
+  const content = await ports.contents.recordStored({
+    multihash: id.multihash,
+    cid: id.v1,
+    size: car.dagSize,
+    structure: car.structure,
+    now,
+  });
+  await ports.contents.addHolder(id.multihash, holderOf(principal.userId, id.v1));
+  if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.multihash);
+
+  // 3. The user's upload (revived if it was deleted).
+  const upload = await ports.uploads.upsert({
+    userId: principal.userId,
+    cid: id.v1,
+    sourceCid: id.source,
+    multihash: id.multihash,
+    name: input.name ?? `Upload at ${now}`,
+    type: input.type,
+    files: input.files,
+    tokenId: principal.tokenId,
+    tokenName: principal.tokenName,
+    created: now,
+    updated: now,
+  });
+
+  // 4. Follow-up work. A lost message is re-sent by the pin-status cron.
+  if (content.pinStatus !== 'pinned') {
+    await ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash });
+  }
+  await ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 });
+
+  return toStatus(upload, content, id.source);
+}
+
+export async function getUpload(
+  principal: Principal,
+  id: ContentId,
+  ports: Pick<UploadPorts, 'uploads' | 'contents'>,
+): Promise<Result<NftStatus, ApiFailure>> {
+  const upload = await ports.uploads.get(principal.userId, id.v1);
+  if (!upload || upload.deleted) return err(failures.notFound());
+  const content = await ports.contents.get(upload.multihash);
+  return ok(toStatus(upload, content, id.source));
+}
+
+export async function checkContent(
+  id: ContentId,
+  ports: Pick<UploadPorts, 'contents'>,
+): Promise<Result<{ cid: string; pin: PinView; deals: [] }, ApiFailure>> {
+  const content = await ports.contents.get(id.multihash);
+  if (!content) return err(failures.notFound());
+  return ok({ cid: id.source, pin: pinView(content), deals: [] });
+}
+
+export interface ListRequest {
+  limit: number;
+  before?: string;
+  cursor?: string;
+  namePrefix?: string;
+  tokenId?: string;
+}
+
+export async function listUploads(
+  principal: Principal,
+  request: ListRequest,
+  ports: Pick<UploadPorts, 'uploads' | 'contents'>,
+): Promise<{ statuses: NftStatus[]; next: UploadPage['next'] }> {
+  const page = await ports.uploads.list({ userId: principal.userId, ...request });
+  const contents = await ports.contents.getMany([...new Set(page.uploads.map((u) => u.multihash))]);
+  return {
+    statuses: page.uploads.map((u) => toStatus(u, contents.get(u.multihash), u.sourceCid)),
+    next: page.next,
+  };
+}
+
+export async function renameUpload(
+  principal: Principal,
+  id: ContentId,
+  name: string,
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>,
+): Promise<Result<NftStatus, ApiFailure>> {
+  const now = ports.clock.now().toISOString();
+  const renamed = await ports.uploads.rename(principal.userId, id.v1, name, now);
+  if (!renamed) return err(failures.notFound());
+  return getUpload(principal, id, ports);
+}
+
+export interface DeletePorts extends Pick<UploadPorts, 'uploads' | 'contents' | 'clock'> {
+  unpinGraceDays: number;
+}
+
+/**
+ * Soft-deletes the caller's upload and releases its hold on the content. The hold is released
+ * after the upload is hidden, and again on a repeated delete, so a crash in between is repaired
+ * by the client's retry; until then the content simply stays pinned.
+ */
+export async function deleteUpload(
+  principal: Principal,
+  id: ContentId,
+  ports: DeletePorts,
+): Promise<Result<void, ApiFailure>> {
+  const upload = await ports.uploads.get(principal.userId, id.v1);
+  if (!upload) return err(failures.notFound());
+  const now = ports.clock.now();
+  const wasLive = upload.deleted ? false : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
+  const unpinAfter = new Date(now.getTime() + ports.unpinGraceDays * 86_400_000).toISOString();
+  await ports.contents.removeHolder(upload.multihash, holderOf(principal.userId, id.v1), unpinAfter);
+  return wasLive ? ok(undefined) : err(failures.notFound());
+}
+
+export function pinView(content: ContentRecord): PinView {
+  return {
+    cid: content.cid,
+    created: content.created,
+    size: content.size ?? 0,
+    status: content.pinStatus,
+  };
+}
+
+export function toStatus(
+  upload: UploadRecord,
+  content: ContentRecord | undefined,
+  requestedCid: string,
+): NftStatus {
+  // Content is written before the upload, so it is only absent if the table lost it.
+  const pin: PinView = content
+    ? pinView(content)
+    : { cid: upload.cid, created: upload.created, size: 0, status: 'queued' };
+  return {
+    cid: requestedCid,
+    created: upload.created,
+    type: upload.type,
+    scope: upload.tokenName,
+    files: upload.files,
+    size: pin.size,
+    name: upload.name,
+    pin,
+    deals: [],
+  };
+}

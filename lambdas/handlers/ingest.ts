@@ -1,0 +1,66 @@
+/**
+ * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
+ * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
+ */
+import type { S3Event } from 'aws-lambda';
+import { z } from 'zod';
+import { completeDag } from '../core/dag-completion.ts';
+import { ingestStagedObject } from '../core/staged.ts';
+import { loadConfig } from '../shared/config.ts';
+import { log } from '../shared/log.ts';
+import { createQueueHandler } from '../shared/queue-handler.ts';
+import {
+  carpark,
+  contentPorts,
+  ingestQueue,
+  pinQueue,
+  staging,
+  systemClock,
+} from '../shared/wiring.ts';
+
+const config = loadConfig();
+const contents = contentPorts(config);
+const ports = {
+  ...contents,
+  carpark: carpark(config),
+  staging: staging(config),
+  pinQueue: pinQueue(config),
+  ingestQueue: ingestQueue(config),
+  clock: systemClock,
+  partialDeadlineHours: config.PARTIAL_DAG_DEADLINE_HOURS,
+};
+
+const checkDag = z.object({ kind: z.literal('check-dag'), multihash: z.string().min(1) });
+const s3Event = z.object({
+  Records: z.array(
+    z.object({
+      eventName: z.string(),
+      s3: z.object({ object: z.object({ key: z.string() }) }),
+    }),
+  ),
+});
+
+export const handler = createQueueHandler(async (record) => {
+  const body: unknown = JSON.parse(record.body);
+  const check = checkDag.safeParse(body);
+  if (check.success) {
+    const outcome = await completeDag(check.data.multihash, ports);
+    log.info('dag checked', { multihash: check.data.multihash, outcome });
+    return;
+  }
+  const event = s3Event.safeParse(body);
+  if (event.success) {
+    for (const s3Record of (event.data as S3Event).Records) {
+      if (!s3Record.eventName.startsWith('ObjectCreated')) continue;
+      // S3 URL-encodes keys in notifications, with '+' for spaces.
+      const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));
+      const result = await ingestStagedObject(key, ports);
+      log.info('staged object ingested', { key, ...result });
+    }
+    return;
+  }
+  // S3's own test event needs nothing; anything else cannot be fixed by a retry: it goes to
+  // the DLQ (after the queue's max receives) for a human to look at.
+  if ((body as { Event?: string }).Event === 's3:TestEvent') return;
+  throw new Error(`Unrecognised ingest message: ${record.body.slice(0, 200)}`);
+});

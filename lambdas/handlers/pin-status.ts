@@ -1,0 +1,21 @@
+/** Pin-status cron (EventBridge Scheduler): re-queues stale checks and requests due unpins. */
+import { maintainPins } from '../core/pin-maintenance.ts';
+import { loadConfig } from '../shared/config.ts';
+import { log } from '../shared/log.ts';
+import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
+
+const config = loadConfig();
+const ports = {
+  contents: contentPorts(config).contents,
+  ingestQueue: ingestQueue(config),
+  pinQueue: pinQueue(config),
+  clock: systemClock,
+  recheckAfterMinutes: config.PIN_RECHECK_MINUTES,
+  batchLimit: 500,
+};
+
+export const handler = async () => {
+  const report = await maintainPins(ports);
+  log.info('pin-status run', { ...report });
+  return report;
+};

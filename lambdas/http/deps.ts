@@ -1,0 +1,57 @@
+/**
+ * What each API function's routes need, and the shared request steps (auth + rate limit,
+ * CID parameters). Built once per container by the handler (the composition root).
+ */
+import { type ContentId, parseContentId } from '../codecs/cid.ts';
+import { authenticate, checkRateLimit, type Principal, type RateLimit } from '../core/auth.ts';
+import { failures } from '../core/errors.ts';
+import type {
+  Clock,
+  ContentStore,
+  CounterStore,
+  StagedUploadStore,
+  TokenStore,
+  UploadPresigner,
+  UploadStore,
+  UserStore,
+} from '../core/ports.ts';
+import type { UploadPorts } from '../core/uploads.ts';
+import { ApiError, expectOk } from './response.ts';
+import type { ApiRequest } from './router.ts';
+
+export interface PublicDeps {
+  contents: ContentStore;
+  version: { version: string; commit: string };
+}
+
+export interface ReadDeps extends PublicDeps {
+  uploads: UploadStore;
+  tokens: TokenStore;
+  users: UserStore;
+  counters: CounterStore;
+  clock: Clock;
+  rateLimit: RateLimit;
+  staged: StagedUploadStore;
+}
+
+export interface WriteDeps extends ReadDeps, UploadPorts {
+  unpinGraceDays: number;
+  maxInlineUploadBytes: number;
+  presigner: UploadPresigner;
+  maxStagedBytes: number;
+  urlLifetimeSeconds: number;
+}
+
+/** Authenticates the bearer token, then counts the request against the token's rate limit. */
+export async function authorize(request: ApiRequest, deps: ReadDeps): Promise<Principal> {
+  const principal = expectOk(await authenticate(request.headers.authorization, deps));
+  expectOk(await checkRateLimit(principal.tokenId, deps.rateLimit, deps));
+  return principal;
+}
+
+export function cidParam(request: ApiRequest): ContentId {
+  const raw = request.params.cid ?? '';
+  const id = parseContentId(raw);
+  if (!id) throw new ApiError(failures.invalidCid(raw));
+  return id;
+}

@@ -1,0 +1,152 @@
+/**
+ * One typed description of pinstack's functions and what triggers them. The CDK stack builds
+ * its Lambdas, routes, event source mappings, schedules and bucket notifications from it, and
+ * the local stack drives the very same handlers from it, so the two cannot drift.
+ */
+
+/** The shared resources a function may be bound to, and the env var that names each one. */
+export const RESOURCE_ENV = {
+  table: 'TABLE_NAME',
+  staging: 'STAGING_BUCKET',
+  carpark: 'CARPARK_BUCKET',
+  ingestQueue: 'INGEST_QUEUE_URL',
+  pinQueue: 'PIN_QUEUE_URL',
+} as const;
+
+export type QueueName = 'ingestQueue' | 'pinQueue';
+export type BucketName = 'staging' | 'carpark';
+
+/**
+ * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
+ * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access.
+ */
+export type TableAccess = 'read' | 'read+counters' | 'readwrite';
+/** `write` is put-only (e.g. to presign uploads); `readwrite` adds get and delete. */
+export type BucketAccess = 'read' | 'write' | 'readwrite';
+export type QueueAccess = 'send' | 'consume';
+
+export interface Bindings {
+  table?: TableAccess;
+  staging?: BucketAccess;
+  carpark?: BucketAccess;
+  ingestQueue?: QueueAccess;
+  pinQueue?: QueueAccess;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
+
+export type Trigger =
+  /** An API Gateway HTTP API route (payload format 2.0). */
+  | { kind: 'http'; method: HttpMethod; path: string }
+  /** An SQS event source mapping with partial batch responses. */
+  | { kind: 'queue'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  /** An EventBridge Scheduler rate schedule. */
+  | { kind: 'schedule'; name: string; rateMinutes: number };
+
+export interface FunctionSpec {
+  /** Short name; also the handler file `lambdas/handlers/<name>.ts`. */
+  name: string;
+  description: string;
+  memoryMB: number;
+  timeoutSeconds: number;
+  bindings: Bindings;
+  triggers: Trigger[];
+}
+
+/** Where a function's code lives, relative to the repo root. */
+export const handlerEntry = (fn: Pick<FunctionSpec, 'name'>) => `lambdas/handlers/${fn.name}.ts`;
+
+/** API Gateway's own integration timeout; API handlers must answer within it. */
+export const API_TIMEOUT_SECONDS = 29;
+
+const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
+  paths.map((path) => ({ kind: 'http', method, path }));
+
+export const functions = [
+  {
+    name: 'api-public',
+    description: 'Public, unauthenticated reads: GET /check/{cid}, /version, /schema.json',
+    memoryMB: 512,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    bindings: { table: 'read' },
+    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/schema.json'),
+  },
+  {
+    name: 'api-read',
+    description: "Authenticated reads: the caller's uploads (GET / and GET /{cid}) and CORS",
+    memoryMB: 512,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    bindings: { table: 'read+counters' },
+    triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
+  },
+  {
+    name: 'api-write',
+    description:
+      'Authenticated writes: POST /upload, POST /store, DELETE /{cid}, PATCH /upload/{cid}',
+    memoryMB: 2048,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    bindings: { table: 'readwrite', carpark: 'readwrite', pinQueue: 'send', ingestQueue: 'send' },
+    triggers: [
+      ...http('POST', '/{proxy+}'),
+      ...http('DELETE', '/{proxy+}'),
+      ...http('PATCH', '/{proxy+}'),
+    ],
+  },
+  {
+    name: 'ingest',
+    description:
+      'Ingest queue consumer: validates staged CARs into the carpark and completes chunked DAGs',
+    memoryMB: 2048,
+    timeoutSeconds: 300,
+    bindings: {
+      table: 'readwrite',
+      staging: 'readwrite',
+      carpark: 'readwrite',
+      ingestQueue: 'consume',
+      pinQueue: 'send',
+    },
+    triggers: [{ kind: 'queue', queue: 'ingestQueue', batchSize: 1, maxBatchingWindowSeconds: 0 }],
+  },
+  {
+    name: 'pin-status',
+    description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    bindings: { table: 'readwrite', carpark: 'read', ingestQueue: 'send', pinQueue: 'send' },
+    triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
+  },
+  {
+    name: 'scraper',
+    description: 'Cron: scans configured chains for NFTs to preserve',
+    memoryMB: 512,
+    timeoutSeconds: 300,
+    bindings: { table: 'readwrite', ingestQueue: 'send' },
+    triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
+  },
+] as const satisfies readonly FunctionSpec[];
+
+export type FunctionName = (typeof functions)[number]['name'];
+
+/** S3 ObjectCreated notifications, delivered as S3 event records to a queue. */
+export const bucketNotifications = [
+  { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },
+] as const satisfies readonly { bucket: BucketName; prefix: string; queue: QueueName }[];
+
+/** Queue settings shared by the stack and the local event source driver. */
+export const QUEUE_POLICY = {
+  /** A message moves to the DLQ after this many receives. */
+  maxReceiveCount: 3,
+  /** DLQ retention. */
+  dlqRetentionDays: 14,
+  /** Visibility timeout = this multiple of the consumer's timeout (AWS recommends >= 6). */
+  visibilityTimeoutFactor: 6,
+} as const;
+
+/** Visibility timeout for a queue: 6x its slowest consumer, or 6x 30s with no consumer yet. */
+export function visibilityTimeoutSeconds(queue: QueueName): number {
+  const consumers: readonly FunctionSpec[] = functions.filter((fn) =>
+    (fn.triggers as readonly Trigger[]).some((t) => t.kind === 'queue' && t.queue === queue),
+  );
+  const slowest = Math.max(30, ...consumers.map((fn) => fn.timeoutSeconds));
+  return slowest * QUEUE_POLICY.visibilityTimeoutFactor;
+}

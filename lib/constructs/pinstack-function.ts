@@ -1,0 +1,165 @@
+/**
+ * The house Lambda: one place that fixes runtime, architecture, ESM bundling, source maps,
+ * tracing and an owned log group, plus bind helpers that set a resource's env var and grant
+ * exactly what the catalog's access mode allows — never more.
+ */
+import { join } from 'node:path';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type BucketAccess,
+  type BucketName,
+  type FunctionSpec,
+  handlerEntry,
+  type QueueAccess,
+  type QueueName,
+  RESOURCE_ENV,
+  type TableAccess,
+} from '../catalog.ts';
+import { PROJECT_ROOT } from '../stack-config.ts';
+
+/** Rate-limit counters are the only items a 'read+counters' function may update. */
+export const COUNTER_KEY_PATTERN = 'RATE#*';
+
+/**
+ * Some bundled dependencies are CommonJS and call `require`; an ESM bundle has none, so the
+ * banner provides one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface PinstackFunctionProps {
+  spec: FunctionSpec;
+  /** Settings every function receives (rate limits, version, ...). */
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+export class PinstackFunction extends Construct {
+  readonly spec: FunctionSpec;
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PinstackFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.spec = spec;
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    // An own role instead of the managed AWSLambdaBasicExecutionRole: the function may write
+    // only to its own log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the pinstack ${spec.name} function`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      description: spec.description,
+      entry: join(PROJECT_ROOT, handlerEntry(spec)),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMB,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        keepNames: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        // The runtime's SDK version is not ours to choose: bundle the one we test against.
+        externalModules: [],
+        banner: ESM_REQUIRE_BANNER,
+      },
+    });
+  }
+
+  private setResourceEnv(variable: string, value: string): void {
+    this.fn.addEnvironment(variable, value);
+  }
+
+  /** TABLE_NAME plus the grant for the access mode. */
+  bindTable(table: ITable, access: TableAccess): void {
+    this.setResourceEnv(RESOURCE_ENV.table, table.tableName);
+    switch (access) {
+      case 'read':
+        table.grantReadData(this.fn);
+        return;
+      case 'read+counters':
+        table.grantReadData(this.fn);
+        // Reads everywhere, but writes only to rate-limit counter items (pk RATE#...).
+        this.fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:UpdateItem'],
+            resources: [table.tableArn],
+            conditions: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [COUNTER_KEY_PATTERN] },
+            },
+          }),
+        );
+        return;
+      case 'readwrite':
+        table.grantReadWriteData(this.fn);
+        return;
+    }
+  }
+
+  /**
+   * STAGING_BUCKET / CARPARK_BUCKET plus the grant: 'read' gets/lists, 'write' only puts (e.g.
+   * to presign uploads), 'readwrite' gets, puts and deletes (grantReadWrite already includes
+   * s3:DeleteObject*, so no separate grantDelete).
+   */
+  bindBucket(name: BucketName, bucket: IBucket, access: BucketAccess): void {
+    this.setResourceEnv(RESOURCE_ENV[name], bucket.bucketName);
+    switch (access) {
+      case 'read':
+        bucket.grantRead(this.fn);
+        return;
+      case 'write':
+        bucket.grantPut(this.fn);
+        return;
+      case 'readwrite':
+        bucket.grantReadWrite(this.fn);
+        return;
+    }
+  }
+
+  /**
+   * INGEST_QUEUE_URL / PIN_QUEUE_URL plus the grant. 'consume' grants nothing here: the
+   * QueueConsumer's event source mapping grants the receive/delete actions it needs.
+   */
+  bindQueue(name: QueueName, queue: IQueue, access: QueueAccess): void {
+    this.setResourceEnv(RESOURCE_ENV[name], queue.queueUrl);
+    if (access === 'send') queue.grantSendMessages(this.fn);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A Lambda consuming a WorkQueue. Every consumer states its failure semantics up front: batch
+ * size, batching window and partial batch responses are required props, the queue type always
+ * carries a DLQ, and a visibility timeout shorter than the AWS-recommended multiple of the
+ * function timeout is rejected at synth.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { QUEUE_POLICY } from '../catalog.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+export interface QueueConsumerProps {
+  fn: IFunction;
+  /** The function's timeout; the queue's visibility timeout must be >= 6x this. */
+  functionTimeout: Duration;
+  queue: WorkQueue;
+  batchSize: number;
+  maxBatchingWindow: Duration;
+  /** Handlers return SQSBatchResponse so one bad record does not retry the whole batch. */
+  reportBatchItemFailures: true;
+}
+
+export class QueueConsumerError extends Error {
+  override name = 'QueueConsumerError';
+}
+
+export class QueueConsumer extends Construct {
+  readonly eventSource: SqsEventSource;
+
+  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+    super(scope, id);
+    const { batchSize, maxBatchingWindow, queue } = props;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new QueueConsumerError(`${id}: batchSize must be an integer in 1..10000`);
+    }
+    // SQS allows batches over 10 only with a batching window (AWS event source mapping rule).
+    if (batchSize > 10 && maxBatchingWindow.toSeconds() < 1) {
+      throw new QueueConsumerError(`${id}: batchSize > 10 needs a batching window of >= 1s`);
+    }
+    const visibility = queue.visibilityTimeout.toSeconds();
+    const required = props.functionTimeout.toSeconds() * QUEUE_POLICY.visibilityTimeoutFactor;
+    if (visibility < required) {
+      throw new QueueConsumerError(
+        `${id}: visibility timeout ${visibility}s is under ${QUEUE_POLICY.visibilityTimeoutFactor}x ` +
+          `the consumer timeout (${required}s); messages would be redelivered mid-flight`,
+      );
+    }
+    this.eventSource = new SqsEventSource(queue.queue, {
+      batchSize,
+      maxBatchingWindow,
+      reportBatchItemFailures: props.reportBatchItemFailures,
+    });
+    props.fn.addEventSource(this.eventSource);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The one DynamoDB table (single-table design), described once and read by both the CDK
+ * stack and the test/local setup, so keys and indexes cannot drift between them.
+ *
+ * Item families (pk / sk):
+ *   USER#<userId>            / PROFILE                   a user
+ *   TOKEN#<tokenId>          / TOKEN                     an API token (only a hash of its secret)
+ *   USER#<userId>            / UPLOAD#<cidV1>            a user's upload of one root CID
+ *   CONTENT#<multihash>      / CONTENT                   content and its pin, one per multihash
+ *   CONTENT#<multihash>      / CAR#<carCid>              a stored CAR holding blocks of that content
+ *   CONTENT#<multihash>      / HOLDER#<userId>#<cidV1>   a live upload that keeps the content pinned
+ *   CAR#<carCid>             / CAR                       a stored CAR (key, size, roots)
+ *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
+ *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
+ *   CURSOR#<name>            / CURSOR                    a scraper cursor
+ *
+ * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
+ *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first
+ *   gsi2  TOKEN#<tokenId>#UPLOADS / <created>#<cidV1>  live uploads made with one token
+ *         USER#<userId>#TOKENS    / <created>#<tokenId> a user's tokens
+ *         UNPIN                   / <dueTime>#<multihash> content no live upload holds any more
+ *   gsi3  PIN#<status>            / <updated>#<multihash> pins that are not final yet
+ */
+export const TTL_ATTRIBUTE = 'ttl';
+
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N' | 'B';
+}
+
+export interface IndexDefinition {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  globalSecondaryIndexes: IndexDefinition[];
+  timeToLiveAttribute: string;
+}
+
+export const INDEX = {
+  gsi1: 'gsi1',
+  gsi2: 'gsi2',
+  gsi3: 'gsi3',
+} as const;
+
+export const pinTable: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: INDEX.gsi1,
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+    {
+      indexName: INDEX.gsi2,
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+    },
+    {
+      indexName: INDEX.gsi3,
+      partitionKey: { name: 'gsi3pk', type: 'S' },
+      sortKey: { name: 'gsi3sk', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+};
+
+/** CreateTable input for an emulator or a test, built from the same definition as the stack. */
+export function createTableInput(tableName: string, table: TableDefinition = pinTable) {
+  const attributes = new Map<string, KeyAttribute>();
+  for (const key of [
+    table.partitionKey,
+    table.sortKey,
+    ...table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]) {
+    attributes.set(key.name, key);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...attributes.values()].map((a) => ({
+      AttributeName: a.name,
+      AttributeType: a.type,
+    })),
+    KeySchema: [
+      { AttributeName: table.partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: table.sortKey.name, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((i) => ({
+      IndexName: i.indexName,
+      KeySchema: [
+        { AttributeName: i.partitionKey.name, KeyType: 'HASH' as const },
+        { AttributeName: i.sortKey.name, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The embedded AWS-compatible emulators: dynalite (DynamoDB) and fauxqs (S3 + SQS), started
+ * in this process. With a data dir their state persists across restarts; without one it lives
+ * in memory (tests).
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+
+export interface Emulators {
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  sqsEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** Persist state here; in memory when omitted. */
+  dataDir?: string;
+  dynamodbPort?: number;
+  fauxqsPort?: number;
+}
+
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  const { dataDir } = options;
+  if (dataDir) await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+  const dynamo = dynalite({
+    path: dataDir ? join(dataDir, 'dynamodb') : undefined,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(options.dynamodbPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const fauxqs = await startFauxqs({
+    port: options.fauxqsPort ?? 0,
+    host: '127.0.0.1',
+    logger: false,
+    ...(dataDir ? { dataDir: join(dataDir, 'fauxqs') } : {}),
+  });
+  return {
+    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    s3Endpoint: fauxqs.address,
+    sqsEndpoint: fauxqs.address,
+    async stop() {
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Creates (idempotently) the local stack's table, buckets and queues from the same definitions
+ * the CDK stack uses: the table from lib/tables.ts, queue policy from lib/catalog.ts. Works
+ * against the embedded emulators and against DynamoDB Local, LocalStack or AWS.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { QUEUE_POLICY } from '../lib/catalog.ts';
+import { createTableInput, TTL_ATTRIBUTE } from '../lib/tables.ts';
+
+export const LOCAL_PREFIX = 'pinstack-local';
+
+export interface ResourceNames {
+  table: string;
+  staging: string;
+  carpark: string;
+  ingestQueue: string;
+  pinQueue: string;
+}
+
+/** Default names, overridden by the same env vars the handlers read (queues by URL). */
+export function resourceNames(env: NodeJS.ProcessEnv): ResourceNames {
+  return {
+    table: env.TABLE_NAME || `${LOCAL_PREFIX}-table`,
+    staging: env.STAGING_BUCKET || `${LOCAL_PREFIX}-staging`,
+    carpark: env.CARPARK_BUCKET || `${LOCAL_PREFIX}-carpark`,
+    ingestQueue: queueNameOf(env.INGEST_QUEUE_URL) ?? `${LOCAL_PREFIX}-ingest`,
+    pinQueue: queueNameOf(env.PIN_QUEUE_URL) ?? `${LOCAL_PREFIX}-pin`,
+  };
+}
+
+function queueNameOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  return new URL(url).pathname.split('/').filter(Boolean).pop();
+}
+
+export async function ensureTable(
+  dynamo: DynamoDBClient,
+  name: string,
+  options: { timeToLive: boolean },
+): Promise<void> {
+  try {
+    await dynamo.send(new CreateTableCommand(createTableInput(name)));
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw error;
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (Date.now() > deadline) throw new Error(`table ${name} is not ACTIVE after 60s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // dynalite has no TTL support (nor expiry): read paths must ignore expired items anyway,
+  // since DynamoDB itself deletes them only eventually.
+  if (options.timeToLive) {
+    try {
+      await dynamo.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ValidationException') throw error; // already enabled
+    }
+  }
+}
+
+export async function ensureBucket(s3: S3Client, name: string, region: string): Promise<void> {
+  try {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: name,
+        ...(region === 'us-east-1'
+          ? {}
+          : {
+              CreateBucketConfiguration: {
+                LocationConstraint: region as BucketLocationConstraint,
+              },
+            }),
+      }),
+    );
+  } catch (error) {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(errorName(error))) throw error;
+  }
+}
+
+export interface QueueRef {
+  url: string;
+  arn: string;
+}
+
+export interface ProvisionedQueue extends QueueRef {
+  name: string;
+  dlq: QueueRef;
+}
+
+/** A queue with the given attributes: created if missing, else brought up to date. */
+export async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<QueueRef> {
+  let url: string | undefined;
+  try {
+    url = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch (error) {
+    if (!/QueueDoesNotExist|NonExistentQueue/.test(errorName(error))) throw error;
+  }
+  if (url) {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+  } else {
+    url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
+      .QueueUrl;
+  }
+  if (!url) throw new Error(`no URL for queue ${name}`);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`no ARN for queue ${name}`);
+  return { url, arn };
+}
+
+/** A work queue and its DLQ, wired with the catalog's queue policy. */
+export async function ensureQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+  visibilityTimeoutSeconds: number,
+): Promise<ProvisionedQueue> {
+  const dlq = await ensureQueue(sqs, `${name}-dlq`, {
+    MessageRetentionPeriod: String(QUEUE_POLICY.dlqRetentionDays * 24 * 60 * 60),
+  });
+  const queue = await ensureQueue(sqs, name, {
+    VisibilityTimeout: String(visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: QUEUE_POLICY.maxReceiveCount,
+    }),
+  });
+  return { name, ...queue, dlq };
+}
+
+/**
+ * Native notifications, for an external S3 endpoint (LocalStack implements them); the
+ * embedded emulator gets the notifying proxy instead.
+ */
+export async function configureNativeNotifications(
+  s3: S3Client,
+  bucket: string,
+  rules: { prefix: string; queueArn: string; id: string }[],
+): Promise<void> {
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: rules.map((rule) => ({
+          Id: rule.id,
+          QueueArn: rule.queueArn,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: rule.prefix }] } },
+        })),
+      },
+    }),
+  );
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : String(error);
+}

@@ -1,0 +1,364 @@
+/**
+ * The local stack: the same handlers as on AWS, driven the way AWS drives them — an HTTP API
+ * gateway, SQS event source mappings, S3 -> SQS notifications and schedules — on the embedded
+ * emulators (or on DynamoDB Local / LocalStack / AWS endpoints given by env).
+ */
+import { mkdir } from 'node:fs/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  bucketNotifications,
+  functions as catalogFunctions,
+  type FunctionSpec,
+  QUEUE_POLICY,
+  type QueueName,
+} from '../lib/catalog.ts';
+import { startEmulators } from './emulators.ts';
+import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
+import { type Gateway, startGateway } from './gateway.ts';
+import {
+  Activity,
+  FunctionRuntime,
+  type HandlerLoader,
+  LOCAL_ACCOUNT_ID,
+  type Logger,
+  moduleHandlerLoader,
+} from './lambda.ts';
+import { type NotificationTarget, startS3NotificationProxy } from './notifications.ts';
+import {
+  configureNativeNotifications,
+  ensureBucket,
+  ensureQueueWithDlq,
+  ensureTable,
+  type ProvisionedQueue,
+  resourceNames,
+} from './resources.ts';
+import { type ScheduleEntry, type Scheduler, startScheduler } from './scheduler.ts';
+import {
+  applyStackEnv,
+  findLocalStack,
+  type LocalStackEnv,
+  removeStackFile,
+  resolveDataDir,
+  writeStackFile,
+} from './stack-file.ts';
+
+export type { LocalStackEnv, LocalStackFile } from './stack-file.ts';
+export { readLocalStack } from './stack-file.ts';
+
+export interface LocalStackOptions {
+  /** Where state and stack.json live; default $PINSTACK_DATA_DIR or `.pinstack`. */
+  dataDir?: string;
+  /** Gateway port; default $PORT or 8787; 0 picks a free one. */
+  port?: number;
+  /** Keep emulator state under dataDir across restarts (default); false keeps it in memory. */
+  persist?: boolean;
+  /** The functions to serve; default the catalog. */
+  functions?: readonly FunctionSpec[];
+  /** Default: import `lambdas/handlers/<name>.ts` from this repository. */
+  loadHandler?: HandlerLoader;
+  /** Run the catalog schedules (default true). */
+  schedules?: boolean;
+  /** Override every queue's visibility timeout, so tests see redeliveries quickly. */
+  visibilityTimeoutSeconds?: number;
+  /** Long-poll wait of the queue pollers (default 1s; also bounds how long stop waits). */
+  pollWaitSeconds?: number;
+  /** Fixed emulator/proxy ports (default: free ones). */
+  emulatorPorts?: { dynamodb?: number; fauxqs?: number; s3?: number };
+  /** Where PORT, AWS_REGION, endpoint and name overrides are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Default: request lines dropped, errors to stderr. */
+  log?: Logger;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  dataDir: string;
+  region: string;
+  env: LocalStackEnv;
+  queues: Record<QueueName, ProvisionedQueue>;
+  /**
+   * Resolves once nothing is in flight and every consumed queue is empty (messages either
+   * handled or moved to their DLQ). Rejects after timeoutMs (default 30s).
+   */
+  idle(options?: { timeoutMs?: number }): Promise<void>;
+  /** Stops HTTP, waits for in-flight work, stops pollers, schedules and emulators. */
+  stop(): Promise<void>;
+}
+
+const defaultLogger: Logger = {
+  info() {},
+  error: (line, error) => console.error(line, error ?? ''),
+};
+
+/** Data dirs owned by a stack running in this process. */
+const activeDataDirs = new Set<string>();
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? defaultLogger;
+  const functions = options.functions ?? catalogFunctions;
+  const dataDir = resolveDataDir(options.dataDir, env);
+  await mkdir(dataDir, { recursive: true });
+  const running = await findLocalStack(dataDir);
+  if (activeDataDirs.has(dataDir) || (running && running.pid !== process.pid)) {
+    throw new Error(
+      `a local stack is already running in ${dataDir}` +
+        (running ? ` (pid ${running.pid}, ${running.apiUrl})` : ''),
+    );
+  }
+  activeDataDirs.add(dataDir);
+
+  const cleanup: (() => Promise<void> | void)[] = [() => void activeDataDirs.delete(dataDir)];
+  const runCleanup = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
+
+  try {
+    const region = env.AWS_REGION || 'us-east-1';
+    // Credentials first: SDK clients resolve them from the environment.
+    if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+      process.env.AWS_ACCESS_KEY_ID = 'local';
+      process.env.AWS_SECRET_ACCESS_KEY = 'local';
+      cleanup.push(() => {
+        delete process.env.AWS_ACCESS_KEY_ID;
+        delete process.env.AWS_SECRET_ACCESS_KEY;
+      });
+    }
+
+    const external = {
+      dynamodb: env.PINSTACK_DYNAMODB_ENDPOINT || undefined,
+      s3: env.PINSTACK_S3_ENDPOINT || undefined,
+      sqs: env.PINSTACK_SQS_ENDPOINT || undefined,
+    };
+    const emulators =
+      external.dynamodb && external.s3 && external.sqs
+        ? undefined
+        : await startEmulators({
+            dataDir: options.persist === false ? undefined : dataDir,
+            dynamodbPort: options.emulatorPorts?.dynamodb,
+            fauxqsPort: options.emulatorPorts?.fauxqs,
+          });
+    if (emulators) cleanup.push(() => emulators.stop());
+    const endpoints = {
+      dynamodb: external.dynamodb ?? (emulators?.dynamodbEndpoint as string),
+      s3: external.s3 ?? (emulators?.s3Endpoint as string),
+      sqs: external.sqs ?? (emulators?.sqsEndpoint as string),
+    };
+
+    const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamodb });
+    const s3 = new S3Client({ region, endpoint: endpoints.s3, forcePathStyle: true });
+    const sqs = new SQSClient({ region, endpoint: endpoints.sqs });
+    cleanup.push(() => {
+      dynamo.destroy();
+      s3.destroy();
+      sqs.destroy();
+    });
+
+    const names = resourceNames(env);
+    await ensureTable(dynamo, names.table, { timeToLive: Boolean(external.dynamodb) });
+    await ensureBucket(s3, names.staging, region);
+    await ensureBucket(s3, names.carpark, region);
+    const visibility = (queue: QueueName) =>
+      options.visibilityTimeoutSeconds ?? visibilityTimeoutFor(queue, functions);
+    const queues: Record<QueueName, ProvisionedQueue> = {
+      ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
+      pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
+    };
+    if (!external.sqs) {
+      // fauxqs names queues `sqs.<region>.<host>`, which does not resolve; it looks queues up
+      // by name whatever the host, so advertise URLs on the endpoint itself.
+      for (const queue of Object.values(queues)) {
+        queue.url = `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${queue.name}`;
+      }
+    }
+
+    const activity = new Activity();
+    const bucketName = { staging: names.staging, carpark: names.carpark };
+    let s3Endpoint = endpoints.s3;
+    if (!external.s3) {
+      const targets: NotificationTarget[] = bucketNotifications.map((n) => ({
+        bucket: bucketName[n.bucket],
+        prefix: n.prefix,
+        queueUrl: queues[n.queue].url,
+        configurationId: `${n.bucket}-${n.prefix}-to-${n.queue}`,
+      }));
+      const proxy = await startS3NotificationProxy({
+        upstream: endpoints.s3,
+        targets,
+        sqs,
+        region,
+        activity,
+        log,
+        port: options.emulatorPorts?.s3,
+      });
+      cleanup.push(() => proxy.stop());
+      s3Endpoint = proxy.endpoint;
+    } else {
+      await configureExternalNotifications(s3, bucketName, queues, log);
+    }
+
+    const stackEnv: LocalStackEnv = {
+      TABLE_NAME: names.table,
+      STAGING_BUCKET: names.staging,
+      CARPARK_BUCKET: names.carpark,
+      INGEST_QUEUE_URL: queues.ingestQueue.url,
+      PIN_QUEUE_URL: queues.pinQueue.url,
+      PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
+      PINSTACK_S3_ENDPOINT: s3Endpoint,
+      PINSTACK_SQS_ENDPOINT: endpoints.sqs,
+      AWS_REGION: region,
+    };
+    // Handlers read their config when their module loads, so the env is set before any loads.
+    cleanup.push(applyStackEnv(stackEnv));
+
+    const loader = options.loadHandler ?? moduleHandlerLoader();
+    const runtimes = functions.map(
+      (fn) => new FunctionRuntime({ fn, loader, region, activity, log }),
+    );
+    cleanup.push(() => activity.settled());
+
+    const queueSources: QueueSource[] = runtimes.flatMap((runtime) =>
+      runtime.fn.triggers.flatMap((trigger) =>
+        trigger.kind === 'queue'
+          ? [
+              {
+                runtime,
+                trigger,
+                queueUrl: queues[trigger.queue].url,
+                queueArn: queues[trigger.queue].arn,
+              },
+            ]
+          : [],
+      ),
+    );
+    const eventSources: EventSources = startEventSources({
+      sqs,
+      sources: queueSources,
+      region,
+      log,
+      pollWaitSeconds: options.pollWaitSeconds,
+    });
+    cleanup.push(() => eventSources.stop());
+
+    if (options.schedules !== false) {
+      const entries: ScheduleEntry[] = runtimes.flatMap((runtime) =>
+        runtime.fn.triggers.flatMap((trigger) =>
+          trigger.kind === 'schedule' ? [{ runtime, trigger }] : [],
+        ),
+      );
+      const scheduler: Scheduler = startScheduler({ entries, region, log });
+      cleanup.push(() => scheduler.stop());
+    }
+
+    const port = options.port ?? (env.PORT ? Number(env.PORT) : 8787);
+    const gateway: Gateway = await startGateway({ runtimes, port, log });
+    cleanup.push(() => gateway.stop());
+
+    await writeStackFile(dataDir, {
+      pid: process.pid,
+      apiUrl: gateway.url,
+      region,
+      env: stackEnv,
+    });
+    cleanup.push(() => removeStackFile(dataDir));
+
+    const consumedQueues = Object.values(queues).filter((queue) =>
+      queueSources.some((source) => source.queueUrl === queue.url),
+    );
+    /** Messages still waiting in each consumed queue (ready, in flight or delayed). */
+    const pendingMessages = async () => {
+      const pending: { name: string; ready: number; inFlight: number; delayed: number }[] = [];
+      for (const queue of consumedQueues) {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queue.url,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        const ready = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+        const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+        const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+        if (ready + inFlight + delayed > 0)
+          pending.push({ name: queue.name, ready, inFlight, delayed });
+      }
+      return pending;
+    };
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl: gateway.url,
+      dataDir,
+      region,
+      env: stackEnv,
+      queues,
+      async idle({ timeoutMs = 30_000 } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        // Two quiet checks in a row: a handler may enqueue work just as the first one passes.
+        for (let quietChecks = 0; quietChecks < 2; ) {
+          const pending = activity.count === 0 ? await pendingMessages() : undefined;
+          quietChecks = pending?.length === 0 && activity.count === 0 ? quietChecks + 1 : 0;
+          if (quietChecks === 2) return;
+          if (Date.now() > deadline) {
+            const queueStates = (pending ?? (await pendingMessages())).map(
+              (q) => `${q.name}: ${q.ready} ready, ${q.inFlight} in flight, ${q.delayed} delayed`,
+            );
+            throw new Error(
+              `local stack not idle after ${timeoutMs}ms: ${activity.count} invocation(s) or ` +
+                `deliveries in flight; ${queueStates.join('; ') || 'queues empty'} (a failed ` +
+                'message is in flight until its visibility timeout expires)',
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      },
+      stop() {
+        stopping ??= runCleanup();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await runCleanup();
+    throw error;
+  }
+}
+
+/** The catalog's rule (a multiple of the slowest consumer's timeout) for these functions. */
+function visibilityTimeoutFor(queue: QueueName, functions: readonly FunctionSpec[]): number {
+  const timeouts = functions
+    .filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue))
+    .map((fn) => fn.timeoutSeconds);
+  return Math.max(30, ...timeouts) * QUEUE_POLICY.visibilityTimeoutFactor;
+}
+
+async function configureExternalNotifications(
+  s3: S3Client,
+  bucketName: Record<'staging' | 'carpark', string>,
+  queues: Record<QueueName, ProvisionedQueue>,
+  log: Logger,
+) {
+  for (const bucket of ['staging', 'carpark'] as const) {
+    const rules = bucketNotifications
+      .filter((n) => n.bucket === bucket)
+      .map((n) => ({
+        prefix: n.prefix,
+        queueArn: queues[n.queue].arn,
+        id: `${n.bucket}-${n.prefix}-to-${n.queue}`,
+      }));
+    if (rules.length === 0) continue;
+    try {
+      await configureNativeNotifications(s3, bucketName[bucket], rules);
+    } catch (error) {
+      log.error(
+        `could not configure S3 notifications on ${bucketName[bucket]}; uploads will not reach ` +
+          'their queue (use the embedded S3 emulator or LocalStack)',
+        error,
+      );
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Bindings,
+  type BucketAccess,
+  type FunctionName,
+  functions,
+  RESOURCE_ENV,
+} from '../../lib/catalog.ts';
+import { COUNTER_KEY_PATTERN } from '../../lib/constructs/pinstack-function.ts';
+import {
+  actionsOf,
+  buildStack,
+  functionStatements,
+  logicalId,
+  referencedIds,
+  type Statement,
+} from './helpers.ts';
+
+const { stack, template } = buildStack();
+const statementsOf = (name: FunctionName) => functionStatements(stack, template, name);
+
+const WRITE_ACTIONS = [
+  /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete))$/,
+  /^s3:(PutObject|DeleteObject|Abort|RestoreObject|PutBucket)/,
+  /^sqs:(SendMessage|DeleteMessage|PurgeQueue|ChangeMessageVisibility)/,
+];
+const isWrite = (action: string) =>
+  action === '*' || action.endsWith(':*') || WRITE_ACTIONS.some((re) => re.test(action));
+const writeActions = (statements: Statement[]) =>
+  statements.flatMap(actionsOf).filter((action) => isWrite(action));
+
+const TABLE_DATA_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+describe('least privilege by access mode', () => {
+  it("gives api-public ('read') no DynamoDB, S3 or SQS write actions, and nothing on S3/SQS", () => {
+    const statements = statementsOf('api-public');
+    expect(writeActions(statements)).toEqual([]);
+    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
+  });
+
+  it("lets api-read ('read+counters') update only RATE# items, with no other writes", () => {
+    const statements = statementsOf('api-read');
+    const writing = statements.filter((s) => actionsOf(s).some(isWrite));
+    expect(writing).toHaveLength(1);
+    const [counter] = writing as [Statement];
+    expect(actionsOf(counter)).toEqual(['dynamodb:UpdateItem']);
+    expect(counter.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [COUNTER_KEY_PATTERN] },
+    });
+    expect(COUNTER_KEY_PATTERN).toBe('RATE#*');
+    // The table itself, not its indexes (which cannot be written anyway) or other tables.
+    expect(counter.Resource).toEqual({
+      'Fn::GetAtt': [logicalId(stack.storage.table), 'Arn'],
+    });
+  });
+
+  it("gives 'readwrite' table bindings put, update and delete", () => {
+    for (const spec of functions) {
+      const access = (spec.bindings as Bindings).table;
+      const actions = new Set(statementsOf(spec.name).flatMap(actionsOf));
+      for (const action of TABLE_DATA_WRITES) {
+        const unconditional = statementsOf(spec.name).some(
+          (s) => !s.Condition && actionsOf(s).includes(action),
+        );
+        expect(unconditional, `${spec.name} ${action}`).toBe(access === 'readwrite');
+      }
+      if (!access) expect([...actions].some((a) => a.startsWith('dynamodb:'))).toBe(false);
+    }
+  });
+
+  it('grants S3 and SQS actions only on the buckets and queues a function is bound to', () => {
+    const bucketIds = {
+      staging: logicalId(stack.storage.buckets.staging),
+      carpark: logicalId(stack.storage.buckets.carpark),
+    };
+    const queueIds = {
+      ingestQueue: logicalId(stack.queues.ingestQueue.queue),
+      pinQueue: logicalId(stack.queues.pinQueue.queue),
+    };
+    for (const spec of functions) {
+      const bindings: Bindings = spec.bindings;
+      const allowedBuckets = new Set(
+        (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
+      );
+      const allowedQueues = new Set(
+        (['ingestQueue', 'pinQueue'] as const).filter((q) => bindings[q]).map((q) => queueIds[q]),
+      );
+      for (const statement of statementsOf(spec.name)) {
+        const actions = actionsOf(statement);
+        const refs = referencedIds(statement.Resource);
+        if (actions.some((a) => a.startsWith('s3:'))) {
+          for (const id of refs) expect(allowedBuckets, `${spec.name} s3 on ${id}`).toContain(id);
+        }
+        if (actions.some((a) => a.startsWith('sqs:'))) {
+          for (const id of refs) expect(allowedQueues, `${spec.name} sqs on ${id}`).toContain(id);
+        }
+      }
+    }
+  });
+
+  it('grants each bucket exactly what its access mode allows', () => {
+    const expected: Record<BucketAccess, { has: string[]; lacks: RegExp[] }> = {
+      read: { has: ['s3:GetObject*', 's3:List*'], lacks: [/^s3:(Put|Delete|Abort)/] },
+      write: { has: ['s3:PutObject'], lacks: [/^s3:(Get|List|Delete)/] },
+      readwrite: { has: ['s3:GetObject*', 's3:PutObject', 's3:DeleteObject*'], lacks: [] },
+    };
+    let checked = 0;
+    for (const spec of functions) {
+      const bindings: Bindings = spec.bindings;
+      for (const name of ['staging', 'carpark'] as const) {
+        const access = bindings[name];
+        if (!access) continue;
+        const bucketId = logicalId(stack.storage.buckets[name]);
+        const actions = statementsOf(spec.name)
+          .filter((s) => referencedIds(s.Resource).has(bucketId))
+          .flatMap(actionsOf);
+        expect(actions, `${spec.name} ${name}`).toEqual(
+          expect.arrayContaining(expected[access].has),
+        );
+        for (const re of expected[access].lacks) {
+          expect(
+            actions.filter((a) => re.test(a)),
+            `${spec.name} ${name}`,
+          ).toEqual([]);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("lets 'send' bindings send but not consume; only consumers may delete messages", () => {
+    for (const spec of functions) {
+      const bindings: Bindings = spec.bindings;
+      const actions = statementsOf(spec.name).flatMap(actionsOf);
+      const sends = bindings.ingestQueue === 'send' || bindings.pinQueue === 'send';
+      const consumes = bindings.ingestQueue === 'consume' || bindings.pinQueue === 'consume';
+      expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);
+      expect(actions.includes('sqs:DeleteMessage'), spec.name).toBe(consumes);
+    }
+  });
+
+  it('uses no wildcard service actions, and "*" resources only for X-Ray', () => {
+    for (const spec of functions) {
+      for (const statement of statementsOf(spec.name)) {
+        for (const action of actionsOf(statement)) {
+          expect(action === '*' || action.endsWith(':*'), `${spec.name} ${action}`).toBe(false);
+        }
+        if (statement.Resource === '*') {
+          expect(actionsOf(statement).every((a) => a.startsWith('xray:'))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('sets the env var of every bound resource and of nothing else', () => {
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    for (const spec of functions) {
+      const env = lambdas[logicalId(stack.functions[spec.name].fn)]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+      for (const [resource, variable] of Object.entries(RESOURCE_ENV)) {
+        const bound = (spec.bindings as Record<string, unknown>)[resource] !== undefined;
+        expect(variable in env, `${spec.name} ${variable}`).toBe(bound);
+      }
+    }
+  });
+
+  it('writes logs only to the function’s own log group, without a managed policy', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    for (const spec of functions) {
+      const fn = stack.functions[spec.name];
+      expect(roles[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
+      const logs = statementsOf(spec.name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('logs:')),
+      );
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] },
+        },
+      ]);
+    }
+  });
+});

@@ -1,0 +1,196 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import {
+  bucketNotifications,
+  functions,
+  QUEUE_POLICY,
+  type Trigger,
+  visibilityTimeoutSeconds,
+} from '../../lib/catalog.ts';
+import { QueueConsumer } from '../../lib/constructs/queue-consumer.ts';
+import { WorkQueue } from '../../lib/constructs/work-queue.ts';
+import { buildStack, logicalId, refId } from './helpers.ts';
+
+const { stack, template } = buildStack();
+const queues = template.findResources('AWS::SQS::Queue');
+const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+const lambdas = template.findResources('AWS::Lambda::Function');
+
+/** Queues something else dead-letters into: other queues' redrive targets and schedule DLQs. */
+function deadLetterQueueIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const q of Object.values(queues)) {
+    const target = q.Properties.RedrivePolicy?.deadLetterTargetArn;
+    if (target) ids.add(refId(target));
+  }
+  for (const s of Object.values(template.findResources('AWS::Scheduler::Schedule'))) {
+    ids.add(refId(s.Properties.Target.DeadLetterConfig.Arn));
+  }
+  return ids;
+}
+
+describe('queues', () => {
+  const dlqs = deadLetterQueueIds();
+
+  it('gives every work queue a redrive policy after 3 receives into a 14-day DLQ', () => {
+    const workQueues = Object.entries(queues).filter(([id]) => !dlqs.has(id));
+    expect(workQueues.map(([id]) => id).sort()).toEqual(
+      [logicalId(stack.queues.ingestQueue.queue), logicalId(stack.queues.pinQueue.queue)].sort(),
+    );
+    for (const [, queue] of workQueues) {
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(QUEUE_POLICY.maxReceiveCount);
+      expect(QUEUE_POLICY.maxReceiveCount).toBe(3);
+      const dlq = queues[refId(queue.Properties.RedrivePolicy.deadLetterTargetArn)];
+      expect(dlq?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it('keeps every DLQ (queue and schedule DLQs) for 14 days', () => {
+    expect(dlqs.size).toBe(3);
+    for (const id of dlqs) {
+      expect(queues[id]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it('gives each work queue its own DLQ', () => {
+    const targets = Object.values(queues)
+      .map((q) => q.Properties.RedrivePolicy?.deadLetterTargetArn)
+      .filter(Boolean)
+      .map(refId);
+    expect(new Set(targets).size).toBe(targets.length);
+  });
+
+  it('encrypts every queue with SQS-managed keys and denies non-TLS access', () => {
+    for (const [id, queue] of Object.entries(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('sets visibility from the catalog, at least 6x each consumer timeout', () => {
+    expect(Object.keys(mappings)).not.toHaveLength(0);
+    for (const mapping of Object.values(mappings)) {
+      const queue = queues[refId(mapping.Properties.EventSourceArn)];
+      const fn = lambdas[refId(mapping.Properties.FunctionName)];
+      expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * fn?.Properties.Timeout,
+      );
+    }
+    expect(queues[logicalId(stack.queues.ingestQueue.queue)]?.Properties.VisibilityTimeout).toBe(
+      visibilityTimeoutSeconds('ingestQueue'),
+    );
+  });
+
+  it('reports partial batch failures on every event source mapping', () => {
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+  });
+
+  it('creates one event source mapping per catalog queue trigger, with its batch settings', () => {
+    const queueTriggers = functions.flatMap((fn) =>
+      (fn.triggers as readonly Trigger[])
+        .filter((t) => t.kind === 'queue')
+        .map((t) => ({ fn: fn.name, ...t })),
+    );
+    expect(Object.keys(mappings)).toHaveLength(queueTriggers.length);
+    for (const trigger of queueTriggers) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(stack.functions[trigger.fn].fn) },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues[trigger.queue].queue), 'Arn'] },
+        BatchSize: trigger.batchSize,
+      });
+    }
+  });
+
+  it('sends ObjectCreated events under each catalog prefix to the named queue', () => {
+    for (const n of bucketNotifications) {
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: { Ref: logicalId(stack.storage.buckets[n.bucket]) },
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: n.prefix }] } },
+              QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues[n.queue].queue), 'Arn'] },
+            },
+          ],
+        },
+      });
+    }
+  });
+});
+
+describe('QueueConsumer', () => {
+  function fixture(visibilitySeconds: number) {
+    const scope = new Stack(new App(), 'Fixture');
+    const queue = new WorkQueue(scope, 'Work', {
+      visibilityTimeout: Duration.seconds(visibilitySeconds),
+    });
+    const fn = new LambdaFunction(scope, 'Fn', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => ({});'),
+      timeout: Duration.seconds(60),
+    });
+    return { scope, queue, fn };
+  }
+
+  it('rejects a queue whose visibility timeout is under 6x the function timeout', () => {
+    const { scope, queue, fn } = fixture(300);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          queue,
+          batchSize: 1,
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+    ).toThrow(/visibility timeout 300s is under 6x/);
+  });
+
+  it('rejects batches over 10 without a batching window', () => {
+    const { scope, queue, fn } = fixture(360);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          queue,
+          batchSize: 50,
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+    ).toThrow(/batching window/);
+  });
+
+  it('rejects a batch size outside 1..10000', () => {
+    const { scope, queue, fn } = fixture(360);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          queue,
+          batchSize: 0,
+          maxBatchingWindow: Duration.seconds(1),
+          reportBatchItemFailures: true,
+        }),
+    ).toThrow(/batchSize/);
+  });
+});

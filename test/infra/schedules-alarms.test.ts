@@ -1,0 +1,131 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { functions, type Trigger } from '../../lib/catalog.ts';
+import { ScheduledInvocation } from '../../lib/constructs/scheduled-invocation.ts';
+import { buildStack, logicalId } from './helpers.ts';
+
+const { stack, template } = buildStack();
+const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+const catalogSchedules = functions.flatMap((spec) =>
+  (spec.triggers as readonly Trigger[])
+    .filter((t) => t.kind === 'schedule')
+    .map((t) => ({ fn: spec.name, ...t })),
+);
+
+describe('schedules', () => {
+  it('has one schedule per catalog schedule trigger, at its rate, targeting its function', () => {
+    expect(schedules).toHaveLength(catalogSchedules.length);
+    for (const s of catalogSchedules) {
+      const target = { 'Fn::GetAtt': [logicalId(stack.functions[s.fn].fn), 'Arn'] };
+      const matching = schedules.filter(
+        (r) => JSON.stringify(r.Properties.Target.Arn) === JSON.stringify(target),
+      );
+      expect(matching, s.name).toHaveLength(1);
+      expect(matching[0]?.Properties).toMatchObject({
+        ScheduleExpression: `rate(${s.rateMinutes} minutes)`,
+        State: 'ENABLED',
+      });
+    }
+  });
+
+  it('retries twice within an hour, then dead-letters', () => {
+    const dlq = { 'Fn::GetAtt': [logicalId(stack.scheduleDeadLetterQueue), 'Arn'] };
+    for (const schedule of schedules) {
+      expect(schedule.Properties.Target).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: dlq },
+      });
+    }
+  });
+
+  it('rejects a rate that is not a positive number of minutes', () => {
+    const scope = new Stack(new App(), 'Fixture');
+    const fn = new LambdaFunction(scope, 'Fn', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => {};'),
+    });
+    const deadLetterQueue = new Queue(scope, 'Dlq');
+    expect(
+      () =>
+        new ScheduledInvocation(scope, 'Every0', {
+          fn,
+          rateMinutes: 0,
+          description: 'never',
+          deadLetterQueue,
+        }),
+    ).toThrow(/rateMinutes/);
+  });
+});
+
+describe('alarms', () => {
+  const alarmsOn = (metric: string, dimension: { Name: string; Value: unknown }) =>
+    alarms.filter(
+      (a) =>
+        a.Properties.MetricName === metric &&
+        JSON.stringify(a.Properties.Dimensions) === JSON.stringify([dimension]),
+    );
+  const queueDimension = (queue: Queue) => ({
+    Name: 'QueueName',
+    Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] },
+  });
+
+  it('fires on any message in any DLQ', () => {
+    const dlqs = [
+      stack.queues.ingestQueue.deadLetterQueue,
+      stack.queues.pinQueue.deadLetterQueue,
+      stack.scheduleDeadLetterQueue,
+    ];
+    for (const dlq of dlqs) {
+      const [alarm, ...rest] = alarmsOn('ApproximateNumberOfMessagesVisible', queueDimension(dlq));
+      expect(rest).toHaveLength(0);
+      expect(alarm?.Properties).toMatchObject({
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('fires when work waits longer than 15 minutes in a work queue', () => {
+    for (const work of [stack.queues.ingestQueue.queue, stack.queues.pinQueue.queue]) {
+      const [alarm] = alarmsOn('ApproximateAgeOfOldestMessage', queueDimension(work));
+      expect(alarm?.Properties).toMatchObject({
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 15 * 60,
+      });
+    }
+  });
+
+  it('fires on errors and throttles of every function', () => {
+    for (const spec of functions) {
+      const dimension = {
+        Name: 'FunctionName',
+        Value: { Ref: logicalId(stack.functions[spec.name].fn) },
+      };
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(alarmsOn(metric, dimension), `${spec.name} ${metric}`).toHaveLength(1);
+      }
+    }
+  });
+
+  it('fires on API 5xx responses', () => {
+    const [alarm] = alarmsOn('5xx', { Name: 'ApiId', Value: { Ref: logicalId(stack.api.api) } });
+    expect(alarm?.Properties).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 0 });
+  });
+
+  it('has no actions by default and notifies alarmTopicArn when given', () => {
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:pinstack-alarms';
+    const withTopic = buildStack({ alarmTopicArn: topic }).template;
+    const notifying = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
+    expect(notifying).toHaveLength(alarms.length);
+    for (const alarm of notifying) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+  });
+});

@@ -1,0 +1,508 @@
+/**
+ * In-memory implementations of the core's ports. They behave like the DynamoDB, S3 and SQS
+ * adapters (the contract suites in test/contract run the same cases against both), so core
+ * tests can use them without emulators. Records are copied in and out, as a database would,
+ * so a caller mutating a returned object never changes stored state.
+ */
+import type {
+  BlobStore,
+  CarIndex,
+  CarRecord,
+  Clock,
+  ContentRecord,
+  ContentStore,
+  CounterStore,
+  IngestMessage,
+  ListUploadsQuery,
+  MessageQueue,
+  PinMessage,
+  PinStatus,
+  PresignedPut,
+  StagedUploadRecord,
+  StagedUploadStore,
+  StoredDag,
+  TokenRecord,
+  TokenStore,
+  UploadPage,
+  UploadPresigner,
+  UploadRecord,
+  UploadStore,
+  UserRecord,
+  UserStore,
+} from '../../lambdas/core/ports.ts';
+
+/** Sorts after every character a position holds (as the adapters' `HIGH`). */
+const HIGH = '\uffff';
+
+/** A stored copy without undefined properties: DynamoDB drops them too. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export class FakeUserStore implements UserStore {
+  readonly users = new Map<string, UserRecord>();
+
+  async ensure(userId: string, now: string): Promise<UserRecord> {
+    if (!this.users.has(userId)) this.users.set(userId, { userId, created: now });
+    return copy(this.users.get(userId) as UserRecord);
+  }
+
+  async get(userId: string): Promise<UserRecord | undefined> {
+    const user = this.users.get(userId);
+    return user && copy(user);
+  }
+}
+
+export class FakeTokenStore implements TokenStore {
+  readonly tokens = new Map<string, TokenRecord>();
+
+  async put(token: TokenRecord): Promise<void> {
+    // Like the adapter's conditional put: a token id is never reused or overwritten.
+    if (this.tokens.has(token.tokenId)) throw conditionFailed(`token ${token.tokenId} exists`);
+    this.tokens.set(token.tokenId, copy(token));
+  }
+
+  async get(tokenId: string): Promise<TokenRecord | undefined> {
+    const token = this.tokens.get(tokenId);
+    return token && copy(token);
+  }
+
+  async listByUser(userId: string): Promise<TokenRecord[]> {
+    return [...this.tokens.values()]
+      .filter((token) => token.userId === userId)
+      .sort((a, b) => byKey(`${a.created}#${a.tokenId}`, `${b.created}#${b.tokenId}`))
+      .map(copy);
+  }
+
+  async revoke(tokenId: string, now: string): Promise<boolean> {
+    const token = this.tokens.get(tokenId);
+    if (!token) return false;
+    token.revoked ??= now;
+    return true;
+  }
+}
+
+export class FakeCounterStore implements CounterStore {
+  readonly counters = new Map<string, { count: number; expiresAtEpochSeconds: number }>();
+
+  async increment(key: string, expiresAtEpochSeconds: number): Promise<number> {
+    const count = (this.counters.get(key)?.count ?? 0) + 1;
+    this.counters.set(key, { count, expiresAtEpochSeconds });
+    return count;
+  }
+}
+
+interface StoredContent {
+  record: ContentRecord;
+  /** Position in the pending-pins list (`<updated>#<multihash>`), while not final. */
+  pending?: { status: PinStatus; position: string };
+  /** Position in the unpin-due list (`<unpinAfter>#<multihash>`), until requested/cancelled. */
+  unpinDue?: string;
+}
+
+export class FakeContentStore implements ContentStore {
+  readonly contents = new Map<string, StoredContent>();
+  readonly cars = new Map<string, Map<string, CarRecord>>();
+  readonly holders = new Map<string, Set<string>>();
+
+  async get(multihash: string): Promise<ContentRecord | undefined> {
+    const stored = this.contents.get(multihash);
+    return stored && copy(stored.record);
+  }
+
+  async getMany(multihashes: string[]): Promise<Map<string, ContentRecord>> {
+    const found = new Map<string, ContentRecord>();
+    for (const multihash of multihashes) {
+      const stored = this.contents.get(multihash);
+      if (stored) found.set(multihash, copy(stored.record));
+    }
+    return found;
+  }
+
+  async recordStored(dag: StoredDag): Promise<ContentRecord> {
+    const existing = this.contents.get(dag.multihash);
+    if (dag.structure !== 'complete' && existing?.record.pinStatus === 'pinned') {
+      return copy(existing.record);
+    }
+    const record: ContentRecord = {
+      ...existing?.record,
+      multihash: dag.multihash,
+      cid: existing?.record.cid ?? dag.cid,
+      created: existing?.record.created ?? dag.now,
+      updated: dag.now,
+      structure: dag.structure,
+      pinStatus: dag.structure === 'complete' ? 'pinned' : 'pinning',
+    };
+    const size = existing?.record.size ?? dag.size;
+    if (size !== undefined) record.size = size;
+    this.contents.set(dag.multihash, {
+      ...existing,
+      record: copy(record),
+      pending:
+        record.pinStatus === 'pinned'
+          ? undefined
+          : { status: record.pinStatus, position: `${dag.now}#${dag.multihash}` },
+    });
+    return copy(record);
+  }
+
+  async markComplete(multihash: string, size: number | undefined, now: string): Promise<void> {
+    const stored = this.mustGet(multihash);
+    stored.record.structure = 'complete';
+    stored.record.pinStatus = 'pinned';
+    stored.record.updated = now;
+    if (stored.record.size === undefined && size !== undefined) stored.record.size = size;
+    stored.pending = undefined;
+  }
+
+  async markFailed(multihash: string, now: string): Promise<void> {
+    const stored = this.contents.get(multihash);
+    // Like the adapter's conditional update: unknown or pinned content is left alone.
+    if (!stored || stored.record.pinStatus === 'pinned') return;
+    stored.record.pinStatus = 'failed';
+    stored.record.updated = now;
+    stored.pending = undefined;
+  }
+
+  async addCar(multihash: string, car: CarRecord): Promise<void> {
+    const cars = this.cars.get(multihash) ?? new Map<string, CarRecord>();
+    cars.set(car.carCid, copy(car));
+    this.cars.set(multihash, cars);
+  }
+
+  async listCars(multihash: string): Promise<CarRecord[]> {
+    const cars = [...(this.cars.get(multihash)?.values() ?? [])];
+    return cars.sort((a, b) => byKey(a.carCid, b.carCid)).map(copy);
+  }
+
+  async addHolder(multihash: string, holder: string): Promise<void> {
+    const holders = this.holders.get(multihash) ?? new Set<string>();
+    holders.add(holder);
+    this.holders.set(multihash, holders);
+    // Held again: whatever unpin was pending no longer applies.
+    const stored = this.contents.get(multihash);
+    if (stored) clearUnpin(stored);
+  }
+
+  async removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void> {
+    const holders = this.holders.get(multihash);
+    holders?.delete(holder);
+    if (holders?.size) return;
+    this.holders.delete(multihash);
+    const stored = this.contents.get(multihash);
+    if (!stored || stored.record.unpinAfter !== undefined) return;
+    stored.record.unpinAfter = unpinAfter;
+    stored.unpinDue = `${unpinAfter}#${multihash}`;
+  }
+
+  async hasHolders(multihash: string): Promise<boolean> {
+    return Boolean(this.holders.get(multihash)?.size);
+  }
+
+  async listPending(
+    status: PinStatus,
+    updatedBefore: string,
+    limit: number,
+  ): Promise<ContentRecord[]> {
+    return [...this.contents.values()]
+      .flatMap((stored) =>
+        stored.pending?.status === status && stored.pending.position < updatedBefore
+          ? [{ position: stored.pending.position, record: stored.record }]
+          : [],
+      )
+      .sort((a, b) => byKey(a.position, b.position))
+      .slice(0, limit)
+      .map((entry) => copy(entry.record));
+  }
+
+  async listUnpinDue(now: string, limit: number): Promise<ContentRecord[]> {
+    const bound = `${now}${HIGH}`;
+    return [...this.contents.values()]
+      .flatMap((stored) =>
+        stored.unpinDue !== undefined && stored.unpinDue <= bound
+          ? [{ position: stored.unpinDue, record: stored.record }]
+          : [],
+      )
+      .sort((a, b) => byKey(a.position, b.position))
+      .slice(0, limit)
+      .map((entry) => copy(entry.record));
+  }
+
+  async cancelUnpin(multihash: string): Promise<void> {
+    const stored = this.contents.get(multihash);
+    if (stored) clearUnpin(stored);
+  }
+
+  async markUnpinRequested(multihash: string, now: string): Promise<void> {
+    const stored = this.mustGet(multihash);
+    stored.record.unpinRequested = now;
+    stored.unpinDue = undefined;
+  }
+
+  private mustGet(multihash: string): StoredContent {
+    const stored = this.contents.get(multihash);
+    // The adapter's update is conditional on the item existing.
+    if (!stored) throw conditionFailed(`content ${multihash} does not exist`);
+    return stored;
+  }
+}
+
+function clearUnpin(stored: StoredContent) {
+  delete stored.record.unpinAfter;
+  delete stored.record.unpinRequested;
+  stored.unpinDue = undefined;
+}
+
+export class FakeCarIndex implements CarIndex {
+  readonly cars = new Map<string, CarRecord>();
+
+  async put(car: CarRecord): Promise<void> {
+    // First write wins, so a retry never moves the recorded creation time.
+    if (!this.cars.has(car.carCid)) this.cars.set(car.carCid, copy(car));
+  }
+
+  async get(carCid: string): Promise<CarRecord | undefined> {
+    const car = this.cars.get(carCid);
+    return car && copy(car);
+  }
+}
+
+export class FakeUploadStore implements UploadStore {
+  readonly uploads = new Map<string, UploadRecord>();
+
+  async get(userId: string, cid: string): Promise<UploadRecord | undefined> {
+    const upload = this.uploads.get(uploadKey(userId, cid));
+    return upload && copy(upload);
+  }
+
+  async upsert(upload: UploadRecord): Promise<UploadRecord> {
+    const existing = this.uploads.get(uploadKey(upload.userId, upload.cid));
+    const record: UploadRecord = { ...upload, created: existing?.created ?? upload.created };
+    delete record.deleted;
+    this.uploads.set(uploadKey(upload.userId, upload.cid), copy(record));
+    return copy(record);
+  }
+
+  async markDeleted(userId: string, cid: string, now: string): Promise<boolean> {
+    const upload = this.uploads.get(uploadKey(userId, cid));
+    if (!upload || upload.deleted !== undefined) return false;
+    upload.deleted = now;
+    upload.updated = now;
+    return true;
+  }
+
+  async rename(userId: string, cid: string, name: string, now: string): Promise<boolean> {
+    const upload = this.uploads.get(uploadKey(userId, cid));
+    if (!upload || upload.deleted !== undefined) return false;
+    upload.name = name;
+    upload.updated = now;
+    return true;
+  }
+
+  async list(query: ListUploadsQuery): Promise<UploadPage> {
+    const position = (upload: UploadRecord) => `${upload.created}#${upload.cid}`;
+    const bound = query.before === undefined ? undefined : `${query.before}${HIGH}`;
+    const matching = [...this.uploads.values()]
+      .filter(
+        (upload) =>
+          upload.userId === query.userId &&
+          upload.deleted === undefined &&
+          (query.tokenId === undefined || upload.tokenId === query.tokenId) &&
+          (!query.namePrefix || upload.name.startsWith(query.namePrefix)) &&
+          (query.cursor
+            ? position(upload) < query.cursor
+            : bound === undefined || position(upload) <= bound),
+      )
+      .sort((a, b) => byKey(position(b), position(a)));
+    const uploads = matching.slice(0, query.limit).map(copy);
+    const last = uploads.at(-1);
+    return {
+      uploads,
+      ...(matching.length > query.limit && last ? { next: position(last) } : {}),
+    };
+  }
+}
+
+const uploadKey = (userId: string, cid: string) => `${userId}#${cid}`;
+
+/** Content-addressed blobs in memory; a missing key is absence, not an error. */
+export class FakeBlobStore implements BlobStore {
+  readonly blobs = new Map<string, Uint8Array>();
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.blobs.set(key, new Uint8Array(bytes));
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const bytes = this.blobs.get(key);
+    return bytes && new Uint8Array(bytes);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.blobs.has(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.blobs.delete(key);
+  }
+}
+
+export class FakeStagedUploadStore implements StagedUploadStore {
+  readonly staged = new Map<string, StagedUploadRecord>();
+
+  async create(record: StagedUploadRecord): Promise<void> {
+    if (this.staged.has(record.id)) throw conditionFailed(`staged upload ${record.id} exists`);
+    this.staged.set(record.id, copy(record));
+  }
+
+  async get(id: string): Promise<StagedUploadRecord | undefined> {
+    const record = this.staged.get(id);
+    return record && copy(record);
+  }
+
+  async finish(
+    id: string,
+    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'error'>,
+    now: string,
+  ): Promise<void> {
+    const record = this.staged.get(id);
+    // Only a waiting upload changes: a final state is written once.
+    if (record?.status !== 'waiting') return;
+    this.staged.set(id, copy({ ...record, ...definedOnly(outcome), updated: now }));
+  }
+}
+
+/** Leaves out undefined fields, as the adapters' updates do (they never erase an attribute). */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Hands out recognisable fake URLs and records what was signed. */
+export class FakePresigner implements UploadPresigner {
+  readonly signed: Parameters<UploadPresigner['presignPut']>[0][] = [];
+
+  async presignPut(input: Parameters<UploadPresigner['presignPut']>[0]): Promise<PresignedPut> {
+    this.signed.push({ ...input });
+    return {
+      url: `https://staging.example/${input.key}?expires=${input.expiresInSeconds}`,
+      headers: {
+        'content-length': String(input.size),
+        'x-amz-checksum-sha256': input.sha256,
+      },
+    };
+  }
+}
+
+/** Records every message sent, serialised as SQS would carry it. */
+export class FakeQueue<T> implements MessageQueue<T> {
+  readonly sent: T[] = [];
+
+  async send(message: T): Promise<void> {
+    this.sent.push(copy(message));
+  }
+}
+
+export class FakeClock implements Clock {
+  private current: number;
+
+  constructor(start: Date | string = '2024-01-01T00:00:00.000Z') {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  set(at: Date | string): void {
+    this.current = new Date(at).getTime();
+  }
+
+  advance(milliseconds: number): void {
+    this.current += milliseconds;
+  }
+}
+
+/** The error a failed DynamoDB condition surfaces as, so callers see the same failure name. */
+function conditionFailed(message: string): Error {
+  const error = new Error(`The conditional request failed: ${message}`);
+  error.name = 'ConditionalCheckFailedException';
+  return error;
+}
+
+/** Every port the core works through, in memory, sharing one clock. */
+export function fakePorts(clock = new FakeClock()) {
+  return {
+    users: new FakeUserStore(),
+    tokens: new FakeTokenStore(),
+    counters: new FakeCounterStore(),
+    contents: new FakeContentStore(),
+    cars: new FakeCarIndex(),
+    uploads: new FakeUploadStore(),
+    staged: new FakeStagedUploadStore(),
+    carpark: new FakeBlobStore(),
+    staging: new FakeBlobStore(),
+    presigner: new FakePresigner(),
+    pinQueue: new FakeQueue<PinMessage>(),
+    ingestQueue: new FakeQueue<IngestMessage>(),
+    clock,
+  };
+}
+
+export type FakePorts = ReturnType<typeof fakePorts>;
+
+/** Thrown by a port method made to fail by `failNext`: a crash between two steps. */
+export class InjectedFailure extends Error {
+  override name = 'InjectedFailure';
+}
+
+/**
+ * Makes the next `times` calls of `port[method]` throw before doing anything, then restores
+ * normal behaviour: simulates a Lambda dying or a storage call failing at that step.
+ */
+export function failNext<P extends object, K extends keyof P & string>(
+  port: P,
+  method: K,
+  times = 1,
+): void {
+  const original = port[method];
+  if (typeof original !== 'function') throw new TypeError(`${method} is not a method`);
+  let remaining = times;
+  const wrapped = (...args: unknown[]) => {
+    if (remaining > 0) {
+      remaining--;
+      return Promise.reject(new InjectedFailure(`injected failure in ${method}`));
+    }
+    return (original as (...a: unknown[]) => unknown).apply(port, args);
+  };
+  Object.defineProperty(port, method, { value: wrapped, configurable: true, writable: true });
+}
+
+/**
+ * Holds the next call of `port[method]` until `release()`: lets a test run another operation in
+ * between two steps of a first one, deterministically. `reached` resolves when the call arrives.
+ */
+export function pauseBefore<P extends object, K extends keyof P & string>(port: P, method: K) {
+  const original = port[method];
+  if (typeof original !== 'function') throw new TypeError(`${method} is not a method`);
+  let arrive = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let paused = false;
+  const wrapped = async (...args: unknown[]) => {
+    if (!paused) {
+      paused = true;
+      arrive();
+      await released;
+    }
+    return (original as (...a: unknown[]) => unknown).apply(port, args);
+  };
+  Object.defineProperty(port, method, { value: wrapped, configurable: true, writable: true });
+  return { reached, release };
+}

@@ -1,0 +1,182 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import { failures } from '../../../lambdas/core/errors.ts';
+import { createApiHandler } from '../../../lambdas/http/api.ts';
+import { ApiError, json } from '../../../lambdas/http/response.ts';
+import type { Route } from '../../../lambdas/http/router.ts';
+
+function event(
+  method: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `${method} /{proxy+}`,
+    rawPath,
+    rawQueryString: '',
+    headers,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'req-123',
+      routeKey: `${method} /{proxy+}`,
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+    },
+  };
+}
+
+const context = { awsRequestId: 'aws-req' } as Context;
+
+const seen: string[] = [];
+const routes: Route<{ tag: string }>[] = [
+  {
+    method: 'GET',
+    path: '/check/{cid}',
+    legacyAlias: true,
+    run: async (request, deps) => {
+      seen.push(request.params.cid ?? '');
+      return json(200, { ok: true, value: deps.tag });
+    },
+  },
+  { method: 'GET', path: '/store', legacyAlias: false, run: async () => json(200, { ok: true }) },
+  {
+    method: 'GET',
+    path: '/boom',
+    legacyAlias: false,
+    run: async () => {
+      throw new Error('secret internal detail');
+    },
+  },
+  {
+    method: 'GET',
+    path: '/down',
+    legacyAlias: false,
+    run: async () => {
+      const error = new Error('connect ECONNREFUSED 127.0.0.1:4566') as Error & { code: string };
+      error.code = 'ECONNREFUSED';
+      throw error;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/throttled',
+    legacyAlias: false,
+    run: async () => {
+      const error = new Error('Rate exceeded');
+      error.name = 'ProvisionedThroughputExceededException';
+      throw error;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/expected',
+    legacyAlias: false,
+    run: async () => {
+      throw new ApiError(failures.rateLimited(7));
+    },
+  },
+];
+
+const handler = createApiHandler(routes, { tag: 'deps' });
+const call = async (e: APIGatewayProxyEventV2) =>
+  (await handler(e, context)) as APIGatewayProxyStructuredResultV2 & {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
+
+describe('API edge', () => {
+  it('routes case-insensitively, with a trailing slash and the /api alias', async () => {
+    for (const path of ['/check/abc', '/check/abc/', '/api/check/abc', '/CHECK/abc', '/Api/Check/abc/']) {
+      const response = await call(event('GET', path));
+      expect(response.statusCode, path).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ ok: true, value: 'deps' });
+    }
+    expect(seen.slice(-5)).toEqual(['abc', 'abc', 'abc', 'abc', 'abc']);
+  });
+
+  it('has no /api alias where the route says so, and answers unknown paths with plain 404', async () => {
+    expect((await call(event('GET', '/store'))).statusCode).toBe(200);
+    const response = await call(event('GET', '/api/store'));
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toBe('not found');
+  });
+
+  it('answers an unexpected failure with a generic 500 that carries the request id, logging the cause', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    process.env.LOG_LEVEL = 'error';
+    try {
+      const response = await call(event('GET', '/boom'));
+      expect(response.statusCode).toBe(500);
+      const body = JSON.parse(response.body);
+      expect(body).toEqual({
+        ok: false,
+        error: { code: 'ERROR_INTERNAL', message: 'Internal server error (request req-123)' },
+      });
+      expect(response.body).not.toContain('secret internal detail');
+      const line = JSON.parse(String(logged.mock.calls[0]?.[0]));
+      expect(line).toMatchObject({ level: 'error', requestId: 'req-123' });
+      expect(line.error.message).toBe('secret internal detail');
+    } finally {
+      process.env.LOG_LEVEL = 'silent';
+      logged.mockRestore();
+    }
+  });
+
+  it('answers a dependency that is down or throttling with 503, never with not found', async () => {
+    for (const path of ['/down', '/throttled']) {
+      const response = await call(event('GET', path));
+      expect(response.statusCode, path).toBe(503);
+      const body = JSON.parse(response.body);
+      expect(body.ok).toBe(false);
+      expect(body.error.code).toBe('ERROR_SERVICE_UNAVAILABLE');
+      expect(body.error.message).toContain('req-123');
+      expect(response.headers['retry-after']).toBe('5');
+    }
+  });
+
+  it('maps expected failures to their status, code and headers', async () => {
+    const response = await call(event('GET', '/expected'));
+    expect(response.statusCode).toBe(429);
+    expect(JSON.parse(response.body)).toEqual({
+      ok: false,
+      error: { code: 'ERROR_RATE_LIMITED', message: 'You are being rate limited' },
+    });
+    expect(response.headers['retry-after']).toBe('7');
+  });
+
+  it('answers CORS preflights as nft.storage did', async () => {
+    const preflight = await call(
+      event('OPTIONS', '/upload', {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      }),
+    );
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-methods': 'GET,POST,DELETE,PATCH,OPTIONS',
+      'access-control-allow-headers': 'authorization,content-type',
+      'access-control-max-age': '86400',
+    });
+    const plain = await call(event('OPTIONS', '/upload'));
+    expect(plain.statusCode).toBe(405);
+    expect(plain.body).toBe('Non CORS options request not allowed');
+  });
+
+  it('adds CORS headers to normal and error responses', async () => {
+    const withOrigin = await call(event('GET', '/check/x', { origin: 'https://app.example' }));
+    expect(withOrigin.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(withOrigin.headers.vary).toBe('Origin');
+    const failed = await call(event('GET', '/expected'));
+    expect(failed.headers['access-control-allow-origin']).toBe('*');
+  });
+});

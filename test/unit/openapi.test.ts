@@ -1,0 +1,400 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { failures } from '../../lambdas/core/errors.ts';
+import { MAX_BLOCK_BYTES } from '../../lambdas/core/ipfs/car.ts';
+import type { PublicDeps } from '../../lambdas/http/deps.ts';
+import {
+  HTTP_METHODS,
+  openApiDocument,
+  type ParameterObject,
+  type Reference,
+  type ResponseObject,
+} from '../../lambdas/http/openapi.ts';
+import type { ApiRequest } from '../../lambdas/http/router.ts';
+import { publicRoutes, readRoutes } from '../../lambdas/http/routes/read.ts';
+import { writeRoutes } from '../../lambdas/http/routes/write.ts';
+import { loadConfig } from '../../lambdas/shared/config.ts';
+import {
+  documentedResponses,
+  findOperation,
+  resolvePointer,
+  validateHandlerResponse,
+  validateResponse,
+} from '../support/openapi-validator.ts';
+
+const doc = openApiDocument;
+
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  HTTP_METHODS.flatMap((method) => {
+    const operation = item[method];
+    return operation ? [{ path, method, operation }] : [];
+  }),
+);
+
+function deref<T>(value: T | Reference): T {
+  if (typeof value === 'object' && value !== null && '$ref' in value) {
+    return deref(resolvePointer(value.$ref) as T | Reference);
+  }
+  return value as T;
+}
+
+function collectRefs(value: unknown, at = '#'): { at: string; ref: string }[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => collectRefs(item, `${at}/${i}`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === '$ref' && typeof inner === 'string'
+      ? [{ at, ref: inner }]
+      : collectRefs(inner, `${at}/${key}`),
+  );
+}
+
+/** URI fragments of every schema: component schemas and every `schema` field. */
+function schemaLocations(value: unknown, at = '#'): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const here = `${at}/${encodeURIComponent(key.replaceAll('~', '~0').replaceAll('/', '~1'))}`;
+    const isSchema = key === 'schema' || at === '#/components/schemas';
+    return isSchema ? [here] : schemaLocations(inner, here);
+  });
+}
+
+describe('OpenAPI document', () => {
+  it('is an OpenAPI 3.1 document that survives JSON serialisation unchanged', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.title).not.toBe('');
+    expect(doc.info.version).not.toBe('');
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  it('gives every path at least one operation and only path-item fields', () => {
+    const allowed = new Set<string>([...HTTP_METHODS, 'servers', 'summary', 'description']);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      expect(path).toMatch(/^\//);
+      expect(
+        Object.keys(item).filter((key) => !allowed.has(key)),
+        path,
+      ).toEqual([]);
+      expect(
+        HTTP_METHODS.some((method) => item[method]),
+        path,
+      ).toBe(true);
+    }
+  });
+
+  it('resolves every $ref inside the document', () => {
+    const refs = collectRefs(doc);
+    expect(refs.length).toBeGreaterThan(20);
+    const broken = refs.filter(({ ref }) => resolvePointer(ref) === undefined);
+    expect(broken).toEqual([]);
+  });
+
+  it('has unique operationIds', () => {
+    const ids = operations.map(({ operation }) => operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives every operation a success response and a schema for every body', () => {
+    for (const { path, method, operation } of operations) {
+      const where = `${method} ${path}`;
+      const statuses = Object.keys(operation.responses);
+      expect(
+        statuses.some((status) => /^2\d\d$/.test(status)),
+        where,
+      ).toBe(true);
+      for (const [status, value] of Object.entries(operation.responses)) {
+        expect(status, where).toMatch(/^[1-5](\d\d|XX)$/);
+        const response = deref<ResponseObject>(value);
+        expect(response.description, `${where} ${status}`).toBeTruthy();
+        if (status === '204') {
+          expect(response.content, `${where} ${status}`).toBeUndefined();
+          continue;
+        }
+        const content = Object.values(response.content ?? {});
+        expect(content.length, `${where} ${status} has no content`).toBeGreaterThan(0);
+        for (const media of content) expect(media.schema, `${where} ${status}`).toBeDefined();
+      }
+    }
+  });
+
+  it('declares every path template parameter as a required path parameter', () => {
+    for (const { path, method, operation } of operations) {
+      if (method === 'options') continue;
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const declared = (operation.parameters ?? [])
+        .map((p) => deref<ParameterObject>(p))
+        .filter((p) => p.in === 'path');
+      expect(declared.map((p) => p.name).sort(), `${method} ${path}`).toEqual(inPath.sort());
+      for (const p of declared) expect(p.required, `${method} ${path} ${p.name}`).toBe(true);
+    }
+  });
+
+  it('compiles every schema in it (components, bodies, parameters, headers) as strict 2020-12', () => {
+    const ajv = new Ajv2020({ strict: true });
+    addFormatsModule.default(ajv);
+    // The OpenAPI fields around the schemas, declared so strict mode accepts the wrapper.
+    for (const keyword of Object.keys(doc)) ajv.addKeyword({ keyword });
+    ajv.addSchema({ ...doc, $id: 'https://doc.invalid/' });
+    const locations = schemaLocations(doc);
+    expect(locations.length).toBeGreaterThan(60);
+    for (const pointer of locations) {
+      expect(() => ajv.compile({ $ref: `https://doc.invalid/${pointer}` }), pointer).not.toThrow();
+    }
+  });
+
+  it('requires the bearer scheme everywhere except the public operations', () => {
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    const publicIds = operations
+      .filter(({ operation }) => operation.security?.length === 0)
+      .map(({ operation }) => operation.operationId)
+      .filter((id) => !id.startsWith('preflight'));
+    expect(publicIds.sort()).toEqual(['checkContent', 'getSchema', 'getVersion']);
+  });
+
+  it('documents exactly the routes the handlers serve, with their /api aliases', () => {
+    const routes = [...publicRoutes, ...readRoutes, ...writeRoutes];
+    const documented = operations
+      .filter(({ method }) => method !== 'options')
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(documented.sort());
+    for (const route of routes) {
+      const servers = doc.paths[route.path]?.servers?.map((s) => s.url) ?? ['/'];
+      expect(servers.includes('/api'), `${route.method} ${route.path} alias`).toBe(
+        route.legacyAlias,
+      );
+    }
+  });
+
+  it('answers CORS preflights on every path', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      expect(Object.keys(item.options?.responses ?? {}).sort(), path).toEqual(['204', '405']);
+    }
+  });
+
+  it('lists every error code the core can answer with, under its status', () => {
+    const codes = doc.components.schemas.ErrorCode?.enum;
+    const cases = [
+      { failure: failures.expectedBearer(), method: 'GET', path: '/' },
+      { failure: failures.malformedToken(), method: 'GET', path: '/{cid}' },
+      { failure: failures.tokenNotFound(), method: 'DELETE', path: '/{cid}' },
+      { failure: failures.userNotFound(), method: 'POST', path: '/store' },
+      { failure: failures.rateLimited(7), method: 'PATCH', path: '/upload/{cid}' },
+      { failure: failures.invalidCid('nope'), method: 'GET', path: '/check/{cid}' },
+      { failure: failures.invalidCar('missing roots'), method: 'POST', path: '/upload' },
+      { failure: failures.badRequest('invalid params: limit'), method: 'GET', path: '/' },
+      { failure: failures.notFound(), method: 'GET', path: '/check/{cid}' },
+      {
+        failure: failures.notFound('Staged upload not found'),
+        method: 'GET',
+        path: '/staged-uploads/{id}',
+      },
+      { failure: failures.tooLarge('too big'), method: 'POST', path: '/store' },
+      { failure: failures.unavailable('down', { 'retry-after': '5' }), method: 'GET', path: '/' },
+    ];
+    for (const { failure, method, path } of cases) {
+      expect(codes).toContain(failure.code);
+      const errors = validateResponse({
+        method,
+        path,
+        status: failure.status,
+        headers: failure.headers,
+        body: { ok: false, error: { code: failure.code, message: failure.message } },
+      });
+      expect(errors, failure.code).toEqual([]);
+    }
+    expect(codes).toContain('ERROR_INTERNAL');
+  });
+
+  it('quotes the real limits in its descriptions', () => {
+    const defaults = loadConfig({});
+    const text = JSON.stringify(doc);
+    expect(text).toContain(`${MAX_BLOCK_BYTES} bytes`);
+    expect(text).toContain(`${defaults.MAX_INLINE_UPLOAD_BYTES} bytes`);
+    expect(text).toContain(`${defaults.MAX_STAGED_UPLOAD_BYTES} bytes`);
+    expect(text).toContain(`valid ${defaults.STAGED_URL_LIFETIME_SECONDS} seconds`);
+    expect(doc.info.description).toContain(
+      `${defaults.RATE_LIMIT_REQUESTS} requests per ${defaults.RATE_LIMIT_WINDOW_SECONDS} seconds`,
+    );
+  });
+});
+
+const validPin = {
+  cid: 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
+  created: '2024-05-01T10:00:00.000Z',
+  size: 1234,
+  status: 'pinned',
+};
+
+const validStatus = {
+  cid: 'QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco',
+  created: '2024-05-01T10:00:00.123Z',
+  type: 'directory',
+  scope: 'ci key',
+  files: [{ name: 'cat.png', type: 'image/png' }],
+  size: 1234,
+  name: 'Upload at 2024-05-01T10:00:00.123Z',
+  pin: validPin,
+  deals: [],
+};
+
+const getStatus = (value: unknown) =>
+  validateResponse({ method: 'GET', path: '/{cid}', status: 200, body: { ok: true, value } });
+
+describe('validateResponse', () => {
+  it('accepts a correct status object', () => {
+    expect(getStatus(validStatus)).toEqual([]);
+  });
+
+  it('rejects a status object with a missing field', () => {
+    const { scope: _scope, ...withoutScope } = validStatus;
+    expect(getStatus(withoutScope)).toEqual([
+      "GET /{cid} -> 200: body/value must have required property 'scope'",
+    ]);
+  });
+
+  it('rejects an unknown pin status', () => {
+    const errors = getStatus({ ...validStatus, pin: { ...validPin, status: 'PinQueued' } });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('/value/pin/status must be equal to one of the allowed values');
+  });
+
+  it('rejects an extra field, a negative size and a created without a time zone', () => {
+    const errors = getStatus({
+      ...validStatus,
+      size: -1,
+      created: '2024-05-01T10:00:00',
+      requestId: 'abc',
+    });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('must NOT have additional properties ("requestId")'),
+        expect.stringContaining('/value/size must be >= 0'),
+        expect.stringContaining('/value/created must match format "date-time"'),
+      ]),
+    );
+  });
+
+  it('rejects a bare status object that lacks the envelope', () => {
+    expect(
+      validateResponse({ method: 'GET', path: '/{cid}', status: 200, body: validStatus }),
+    ).not.toEqual([]);
+  });
+
+  it('rejects an error code the status does not carry', () => {
+    const body = { ok: false, error: { code: 'ERROR_INVALID_CAR', message: 'Invalid CAR' } };
+    expect(validateResponse({ method: 'GET', path: '/{cid}', status: 400, body })).toEqual([
+      'GET /{cid} -> 400: body/error/code must be equal to constant ("ERROR_INVALID_CID")',
+      'GET /{cid} -> 400: body/error/message must match pattern "^Invalid CID: "',
+    ]);
+  });
+
+  it('requires Retry-After on a 429', () => {
+    const body = {
+      ok: false,
+      error: { code: 'ERROR_RATE_LIMITED', message: 'You are being rate limited' },
+    };
+    const response = { method: 'POST', path: '/upload', status: 429, body };
+    expect(validateResponse(response)).toEqual([
+      'POST /upload -> 429: missing required header Retry-After',
+    ]);
+    expect(validateResponse({ ...response, headers: { 'retry-after': 'soon' } })).toEqual([
+      'POST /upload -> 429: header Retry-After must match pattern "^[1-9][0-9]*$"',
+    ]);
+    expect(validateResponse({ ...response, headers: { 'Retry-After': '9' } })).toEqual([]);
+  });
+
+  it('rejects undocumented statuses, operations and content types', () => {
+    expect(validateResponse({ method: 'GET', path: '/version', status: 404, body: {} })).toEqual([
+      'GET /version -> 404: status not documented for /version (documented: 200, 500)',
+    ]);
+    expect(validateResponse({ method: 'PUT', path: '/upload', status: 200, body: {} })).toEqual([
+      'PUT /upload -> 200: no such operation in the OpenAPI document',
+    ]);
+    expect(
+      validateResponse({
+        method: 'GET',
+        path: '/{cid}',
+        status: 404,
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: 'not found',
+      }),
+    ).toEqual([
+      'GET /{cid} -> 404: content-type "text/plain;charset=UTF-8" not documented (application/json)',
+    ]);
+  });
+
+  it('rejects a malformed next-page header and a body on a 204', () => {
+    expect(
+      validateResponse({
+        method: 'GET',
+        path: '/',
+        status: 200,
+        headers: { 'x-next-cursor': 'not a cursor!' },
+        body: { ok: true, value: [validStatus] },
+      }),
+    ).toEqual(['GET / -> 200: header X-Next-Cursor must match pattern "^[A-Za-z0-9_-]{1,400}$"']);
+    const preflightHeaders = {
+      'access-control-allow-origin': 'https://app.example',
+      'access-control-allow-methods': 'GET,POST,DELETE,PATCH,OPTIONS',
+      'access-control-allow-headers': 'authorization',
+      'access-control-max-age': '86400',
+    };
+    const preflight = {
+      method: 'OPTIONS',
+      path: '/upload',
+      status: 204,
+      headers: preflightHeaders,
+    };
+    expect(validateResponse({ ...preflight, body: '' })).toEqual([]);
+    expect(validateResponse({ ...preflight, body: '{}' })).toEqual([
+      'OPTIONS /upload -> 204: expected no body, got {}',
+    ]);
+  });
+
+  it('matches concrete request paths like the router: /api alias, trailing slash, fixed first', () => {
+    expect(findOperation('GET', '/api/check/bafy/')?.template).toBe('/check/{cid}');
+    expect(findOperation('get', '/api')?.template).toBe('/');
+    expect(findOperation('GET', '/bafy')?.template).toBe('/{cid}');
+    expect(findOperation('GET', '/Version/')?.template).toBe('/version');
+    expect(findOperation('POST', '/upload/')?.template).toBe('/upload');
+    expect(findOperation('POST', '/api/store')).toBeUndefined();
+    expect(findOperation('GET', '/upload/bafy/extra')).toBeUndefined();
+  });
+
+  it('validates a handler result with a JSON string body', () => {
+    const result = {
+      statusCode: 202,
+      headers: { 'content-type': 'application/json;charset=UTF-8' },
+      body: JSON.stringify({ ok: true }),
+    };
+    expect(validateHandlerResponse({ method: 'DELETE', path: '/bafy/' }, result)).toEqual([]);
+    expect(
+      validateHandlerResponse(
+        { method: 'DELETE', path: '/bafy/' },
+        { ...result, body: '{"ok":true,"value":null}' },
+      ),
+    ).toEqual(['DELETE /bafy/ -> 202: body must NOT have additional properties ("value")']);
+  });
+
+  it('accepts the document as GET /schema.json serves it', async () => {
+    const route = publicRoutes.find((r) => r.path === '/schema.json');
+    const result = await route?.run({} as ApiRequest, {} as PublicDeps);
+    expect(result).toBeDefined();
+    if (!result) return;
+    expect(validateHandlerResponse({ method: 'GET', path: '/schema.json' }, result)).toEqual([]);
+    expect(JSON.parse(String(result.body))).toEqual(doc);
+  });
+
+  it('lists every documented response for coverage checks', () => {
+    const all = documentedResponses();
+    expect(all).toContainEqual({ method: 'DELETE', path: '/{cid}', status: '202' });
+    expect(all).toContainEqual({ method: 'GET', path: '/', status: '429' });
+    expect(all.filter((r) => r.method === 'OPTIONS')).toHaveLength(
+      Object.keys(doc.paths).length * 2,
+    );
+  });
+});
