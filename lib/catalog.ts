@@ -138,15 +138,21 @@ export const QUEUE_POLICY = {
   maxReceiveCount: 3,
   /** DLQ retention. */
   dlqRetentionDays: 14,
+  /** Work queue retention: SQS's maximum, so messages outlast a consumer outage (or absence). */
+  retentionDays: 14,
   /** Visibility timeout = this multiple of the consumer's timeout (AWS recommends >= 6). */
   visibilityTimeoutFactor: 6,
 } as const;
 
-/** Visibility timeout for a queue: 6x its slowest consumer, or 6x 30s with no consumer yet. */
-export function visibilityTimeoutSeconds(queue: QueueName): number {
-  const consumers: readonly FunctionSpec[] = functions.filter((fn) =>
+/** The functions that consume a queue (none yet for the pin queue: its consumer comes later). */
+export function queueConsumers(queue: QueueName): readonly FunctionSpec[] {
+  return functions.filter((fn) =>
     (fn.triggers as readonly Trigger[]).some((t) => t.kind === 'queue' && t.queue === queue),
   );
-  const slowest = Math.max(30, ...consumers.map((fn) => fn.timeoutSeconds));
+}
+
+/** Visibility timeout for a queue: 6x its slowest consumer, or 6x 30s with no consumer yet. */
+export function visibilityTimeoutSeconds(queue: QueueName): number {
+  const slowest = Math.max(30, ...queueConsumers(queue).map((fn) => fn.timeoutSeconds));
   return slowest * QUEUE_POLICY.visibilityTimeoutFactor;
 }

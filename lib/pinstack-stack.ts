@@ -14,6 +14,7 @@ import {
   type FunctionName,
   type FunctionSpec,
   functions,
+  queueConsumers,
   type QueueName,
   type Trigger,
   visibilityTimeoutSeconds,
@@ -91,7 +92,8 @@ export class PinstackStack extends Stack {
     this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
     for (const [name, queue] of Object.entries(this.queues)) {
       const id = constructIdFor(name);
-      this.alarms.watchWorkQueue(id, queue.queue);
+      // A queue nobody consumes yet (the pin queue) holds its messages by design.
+      if (queueConsumers(name as QueueName).length > 0) this.alarms.watchWorkQueue(id, queue.queue);
       this.alarms.watchDeadLetterQueue(id, queue.deadLetterQueue);
     }
     this.alarms.watchDeadLetterQueue('Schedule', this.scheduleDeadLetterQueue);

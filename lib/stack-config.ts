@@ -27,6 +27,10 @@ export const CONTEXT_DEFAULTS = {
   rateLimitWindowSeconds: 10,
   maxInlineUploadBytes: 4 * 1024 * 1024,
   unpinGraceDays: 7,
+  maxStagedUploadBytes: 512 * 1024 * 1024,
+  stagedUrlLifetimeSeconds: 3600,
+  partialDagDeadlineHours: 24,
+  pinRecheckMinutes: 10,
   /** Build identifier reported by GET /version; unset means 'unknown'. */
   commit: undefined,
 } as const;
@@ -118,6 +122,10 @@ export function readStackConfig(node: Node): StackConfig {
     RATE_LIMIT_WINDOW_SECONDS: String(readInteger(node, 'rateLimitWindowSeconds')),
     MAX_INLINE_UPLOAD_BYTES: String(readInteger(node, 'maxInlineUploadBytes')),
     UNPIN_GRACE_DAYS: String(readInteger(node, 'unpinGraceDays')),
+    MAX_STAGED_UPLOAD_BYTES: String(readInteger(node, 'maxStagedUploadBytes')),
+    STAGED_URL_LIFETIME_SECONDS: String(readInteger(node, 'stagedUrlLifetimeSeconds')),
+    PARTIAL_DAG_DEADLINE_HOURS: String(readInteger(node, 'partialDagDeadlineHours')),
+    PIN_RECHECK_MINUTES: String(readInteger(node, 'pinRecheckMinutes')),
     PINSTACK_VERSION: packageVersion(),
     ...(commit ? { PINSTACK_COMMIT: commit } : {}),
   };

@@ -136,7 +136,7 @@ export interface ContentStore {
   markFailed(multihash: string, now: string): Promise<void>;
   addCar(multihash: string, car: CarRecord): Promise<void>;
   listCars(multihash: string): Promise<CarRecord[]>;
-  /** A live upload holds the content: clears any pending unpin. Idempotent. */
+  /** Records that a live upload holds the content. Idempotent; a scheduled unpin stays (see cancelUnpin). */
   addHolder(multihash: string, holder: string): Promise<void>;
   /** Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. */
   removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void>;

@@ -16,6 +16,7 @@ import {
   Bucket,
   BucketEncryption,
   type BucketProps,
+  HttpMethods,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -81,6 +82,17 @@ export class Storage extends Construct {
         // The bucket is unversioned, so this only clears markers left if versioning is ever
         // switched on; S3 rejects it in the rule that sets a current-version expiration.
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
+      // Browser apps PUT staged CARs straight to their presigned URLs; the signature, not the
+      // origin, is what authorises a PUT.
+      cors: [
+        {
+          allowedMethods: [HttpMethods.PUT],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['content-length', 'content-type', 'x-amz-checksum-sha256'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
       ],
     });
 

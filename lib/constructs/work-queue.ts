@@ -43,6 +43,7 @@ export class WorkQueue extends Construct {
     this.queue = new Queue(this, 'Queue', {
       ...SECURE_QUEUE_DEFAULTS,
       visibilityTimeout: props.visibilityTimeout,
+      retentionPeriod: Duration.days(QUEUE_POLICY.retentionDays),
       deadLetterQueue: {
         queue: this.deadLetterQueue,
         maxReceiveCount: QUEUE_POLICY.maxReceiveCount,

@@ -4,7 +4,7 @@
  * queue) whenever a test asks, so tests never see each other's data.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll } from 'vitest';
@@ -57,10 +57,19 @@ export async function startEmulatorEnv(): Promise<EmulatorEnv> {
   };
 }
 
-/** A new table with the stack's key schema and indexes. */
+/** A new table with the stack's key schema and indexes, ready for item requests. */
 export async function createTable(env: EmulatorEnv): Promise<TableContext> {
   const tableName = uniqueName('pinstack');
   await env.clients.dynamo.send(new CreateTableCommand(createTableInput(tableName)));
+  // Even with createTableMs 0, dynalite answers ResourceNotFound until the table is ACTIVE.
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await env.clients.dynamo.send(
+      new DescribeTableCommand({ TableName: tableName }),
+    );
+    if (Table?.TableStatus === 'ACTIVE') break;
+    if (attempt >= 200) throw new Error(`Table ${tableName} is still ${Table?.TableStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   return { client: env.clients.dynamo, tableName };
 }
 

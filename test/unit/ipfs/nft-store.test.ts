@@ -153,7 +153,7 @@ describe('buildNftStore', () => {
   it.each([
     ['a missing parent object', 'properties.image', /"properties" is not an object in meta/],
     ['a parent that is a string', 'name.image', /"name" is not an object in meta/],
-    ['an empty segment', 'properties..x', /empty segment/],
+    ['an empty segment', '.image', /empty segment/],
     ['an empty field', '', /empty segment/],
     ['__proto__', '__proto__.polluted', /"__proto__" is not allowed/],
     ['constructor', 'constructor', /"constructor" is not allowed/],

@@ -1,0 +1,121 @@
+/**
+ * A small benchmark harness. Every figure is reported next to a baseline measured in the same
+ * process and run, so the ratio means something on any machine; absolute numbers do not.
+ *
+ * To add a benchmark: write a module exporting a `BenchModule` and add it to the list in
+ * bench/run.ts.
+ */
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: { name: string; value: number };
+  /** Normalised so that higher is better: throughput / baseline, or baseline / latency. */
+  ratio: number;
+  /** Minimum acceptable `ratio`; rows without a target are informational. */
+  target?: number;
+}
+
+export interface BenchModule {
+  name: string;
+  run(): Promise<BenchRow[]>;
+}
+
+export interface MeasureOptions {
+  /** Untimed runs first, so JIT tiers and caches settle. */
+  warmup?: number;
+  iterations?: number;
+}
+
+export interface Measurement {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  iterations: number;
+}
+
+type Task = () => unknown;
+
+async function timeOnce(task: Task): Promise<number> {
+  const started = performance.now();
+  await task();
+  return performance.now() - started;
+}
+
+function summarise(samples: number[]): Measurement {
+  const sorted = samples.toSorted((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return {
+    medianMs: median,
+    minMs: sorted[0] as number,
+    maxMs: sorted[sorted.length - 1] as number,
+    iterations: sorted.length,
+  };
+}
+
+/** Warm up, then time `iterations` runs (awaiting async tasks) and report the median. */
+export async function measure(task: Task, options: MeasureOptions = {}): Promise<Measurement> {
+  const { warmup = 5, iterations = 30 } = options;
+  for (let i = 0; i < warmup; i++) await task();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) samples.push(await timeOnce(task));
+  return summarise(samples);
+}
+
+/**
+ * Measures a task and its baseline alternately, one run each per step, so both see the same
+ * machine load (other processes, GC, CPU frequency) instead of one getting a quiet moment.
+ */
+export async function measurePair(
+  task: Task,
+  baseline: Task,
+  options: MeasureOptions = {},
+): Promise<{ task: Measurement; baseline: Measurement }> {
+  const { warmup = 5, iterations = 30 } = options;
+  for (let i = 0; i < warmup; i++) {
+    await baseline();
+    await task();
+  }
+  const taskSamples: number[] = [];
+  const baselineSamples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    baselineSamples.push(await timeOnce(baseline));
+    taskSamples.push(await timeOnce(task));
+  }
+  return { task: summarise(taskSamples), baseline: summarise(baselineSamples) };
+}
+
+/** Megabytes (10^6 bytes) per second for `bytes` processed in `ms`. */
+export function megabytesPerSecond(bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1000);
+}
+
+interface RowInput {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: { name: string; value: number };
+  target?: number;
+}
+
+/** A row where bigger is better (MB/s, ops/s): ratio = value / baseline. */
+export function throughputRow(input: RowInput): BenchRow {
+  return { ...input, ratio: input.value / input.baseline.value };
+}
+
+/** A row where smaller is better (ms): ratio = baseline / value, so ≥ target still passes. */
+export function latencyRow(input: RowInput): BenchRow {
+  return { ...input, ratio: input.baseline.value / input.value };
+}
+
+export type Verdict = 'PASS' | 'BELOW' | 'INFO';
+
+export function verdict(row: BenchRow): Verdict {
+  if (row.target === undefined) return 'INFO';
+  return row.ratio >= row.target ? 'PASS' : 'BELOW';
+}

@@ -1,0 +1,171 @@
+/**
+ * After the upload request: completing chunked DAGs in the ingest consumer, and the pin-status
+ * cron re-queuing stale checks and requesting unpins once the grace period is over.
+ */
+import * as dagPb from '@ipld/dag-pb';
+import { CID } from 'multiformats/cid';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { describe, expect, it } from 'vitest';
+import { fromCid } from '../../../lambdas/codecs/cid.ts';
+import { completeDag } from '../../../lambdas/core/dag-completion.ts';
+import { type Block, carCid, encodeCar, packFile } from '../../../lambdas/core/ipfs/index.ts';
+import { maintainPins } from '../../../lambdas/core/pin-maintenance.ts';
+import { deleteUpload, storeUpload } from '../../../lambdas/core/uploads.ts';
+import { FakeClock, failNext, fakePorts } from '../../support/fakes.ts';
+
+const alice = { userId: 'alice', tokenId: 'aaaaaaaaaaaaaaaa', tokenName: 'laptop' };
+const bob = { userId: 'bob', tokenId: 'bbbbbbbbbbbbbbbb', tokenName: 'phone' };
+
+/** A 5-leaf file DAG split into two CAR chunks that share the root, as treewalk splitting does. */
+async function chunkedDag() {
+  let x = 7;
+  const content = new Uint8Array(1_200_000).map(() => {
+    x = (x * 1_103_515_245 + 12_345) >>> 0;
+    return x >>> 24;
+  });
+  const packed = await packFile(content);
+  if (!packed.ok) throw new Error('pack failed');
+  const [root, ...leaves] = packed.value.blocks as [Block, ...Block[]];
+  const chunk = async (blocks: Block[]) => {
+    const bytes = await encodeCar(packed.value.root, [root, ...blocks]);
+    const node = dagPb.decode(root.bytes);
+    return {
+      root: packed.value.root,
+      bytes,
+      carCid: await carCid(bytes),
+      dagSize: root.bytes.length + node.Links.reduce((n, l) => n + (l.Tsize ?? 0), 0),
+      structure: 'partial' as const,
+    };
+  };
+  return {
+    root: packed.value.root,
+    first: await chunk(leaves.slice(0, 2)),
+    second: await chunk(leaves.slice(2)),
+  };
+}
+
+function setup(clock = new FakeClock('2024-05-01T00:00:00.000Z')) {
+  const ports = fakePorts(clock);
+  return {
+    ports,
+    completion: { ...ports, partialDeadlineHours: 24 },
+    maintenance: { ...ports, recheckAfterMinutes: 10, batchLimit: 100 },
+  };
+}
+
+describe('completeDag', () => {
+  it('pins a chunked DAG once the union of its CARs is complete, keeping the whole-DAG size', async () => {
+    const { ports, completion } = setup();
+    const dag = await chunkedDag();
+    const { multihash } = fromCid(dag.root);
+
+    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
+    expect(await completeDag(multihash, completion)).toBe('still-partial');
+    expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
+
+    await storeUpload({ principal: alice, car: dag.second, type: 'application/car', files: [] }, ports);
+    expect(await completeDag(multihash, completion)).toBe('completed');
+    const content = await ports.contents.get(multihash);
+    expect(content).toMatchObject({ pinStatus: 'pinned', structure: 'complete', size: dag.first.dagSize });
+    // Redelivered: nothing changes.
+    expect(await completeDag(multihash, completion)).toBe('already-pinned');
+    expect(await ports.contents.get(multihash)).toEqual(content);
+  });
+
+  it('marks a DAG still incomplete after the deadline failed, and a late chunk still completes it', async () => {
+    const clock = new FakeClock('2024-05-01T00:00:00.000Z');
+    const { ports, completion } = setup(clock);
+    const dag = await chunkedDag();
+    const { multihash } = fromCid(dag.root);
+    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    clock.advance(25 * 3_600_000);
+    expect(await completeDag(multihash, completion)).toBe('failed');
+    expect((await ports.contents.get(multihash))?.pinStatus).toBe('failed');
+
+    await storeUpload({ principal: alice, car: dag.second, type: 'application/car', files: [] }, ports);
+    expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
+    expect(await completeDag(multihash, completion)).toBe('completed');
+  });
+
+  it('ignores unknown content and treats a recorded CAR missing from the carpark as a fault to retry', async () => {
+    const { ports, completion } = setup();
+    expect(await completeDag('bunknown', completion)).toBe('unknown-content');
+    const dag = await chunkedDag();
+    const { multihash } = fromCid(dag.root);
+    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    const [car] = await ports.contents.listCars(multihash);
+    await ports.carpark.delete(car?.key ?? '');
+    await expect(completeDag(multihash, completion)).rejects.toThrow(/missing from the carpark/);
+  });
+});
+
+describe('maintainPins (the pin-status cron)', () => {
+  it('re-queues the check of a pin left in pinning (e.g. the message was lost)', async () => {
+    const clock = new FakeClock('2024-05-01T00:00:00.000Z');
+    const { ports, maintenance } = setup(clock);
+    const dag = await chunkedDag();
+    const { multihash } = fromCid(dag.root);
+    // A crash right before the check was enqueued.
+    failNext(ports.ingestQueue, 'send');
+    await expect(
+      storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports),
+    ).rejects.toThrow();
+    expect(ports.ingestQueue.sent).toEqual([]);
+
+    // Too recent to re-check yet.
+    expect((await maintainPins(maintenance)).rechecksQueued).toBe(0);
+    clock.advance(11 * 60_000);
+    expect((await maintainPins(maintenance)).rechecksQueued).toBe(1);
+    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
+  });
+
+  it('requests the unpin of content nobody holds once the grace period is over, exactly once', async () => {
+    const clock = new FakeClock('2024-05-01T00:00:00.000Z');
+    const { ports, maintenance } = setup(clock);
+    const packed = await packFile(new TextEncoder().encode('short lived'));
+    if (!packed.ok) throw new Error('pack failed');
+    const bytes = await encodeCar(packed.value.root, packed.value.blocks);
+    const car = { root: packed.value.root, bytes, carCid: await carCid(bytes), dagSize: 11, structure: 'complete' as const };
+    const id = fromCid(packed.value.root);
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
+    await storeUpload({ principal: bob, car, type: '', files: [] }, ports);
+
+    await deleteUpload(alice, id, { ...ports, unpinGraceDays: 7 });
+    clock.advance(8 * 86_400_000);
+    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0); // bob still holds it
+
+    await deleteUpload(bob, id, { ...ports, unpinGraceDays: 7 });
+    clock.advance(6 * 86_400_000);
+    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0); // grace period not over
+    clock.advance(2 * 86_400_000);
+    const report = await maintainPins(maintenance);
+    expect(report.unpinsRequested).toBe(1);
+    expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([
+      { op: 'unpin', multihash: id.multihash, cid: id.v1 },
+    ]);
+    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0);
+    // /check keeps answering: nothing is removed, only handed to the pin queue.
+    expect(await ports.contents.get(id.multihash)).toBeDefined();
+  });
+
+  it('cancels a due unpin when the content was uploaded again meanwhile', async () => {
+    const clock = new FakeClock('2024-05-01T00:00:00.000Z');
+    const { ports, maintenance } = setup(clock);
+    const bytes = new TextEncoder().encode('comes back');
+    const digest = await sha256.digest(bytes);
+    const root = CID.create(1, 0x55, digest);
+    const carBytes = await encodeCar(root, [{ cid: root, bytes }]);
+    const car = { root, bytes: carBytes, carCid: await carCid(carBytes), dagSize: bytes.length, structure: 'complete' as const };
+    const id = fromCid(root);
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
+    await deleteUpload(alice, id, { ...ports, unpinGraceDays: 1 });
+    // Re-added as a holder without the upload clearing the schedule (a race the cron resolves).
+    await ports.contents.addHolder(id.multihash, 'bob#x');
+    clock.advance(2 * 86_400_000);
+    const report = await maintainPins(maintenance);
+    expect(report).toMatchObject({ unpinsRequested: 0, unpinsCancelled: 1 });
+    expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
+    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+  });
+});
