@@ -56,8 +56,13 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'create': {
       if (!values.user) throw new UsageError('token create needs --user <id>');
-      const { token, record } = await createToken({ userId: values.user, name: values.name }, ports);
-      console.log(`Created token ${record.tokenId} ("${record.name}") for user ${record.userId} on ${target.description}.`);
+      const { token, record } = await createToken(
+        { userId: values.user, name: values.name },
+        ports,
+      );
+      console.log(
+        `Created token ${record.tokenId} ("${record.name}") for user ${record.userId} on ${target.description}.`,
+      );
       console.log('Keep it secret: it is shown only once.');
       console.log(token);
       return;
@@ -67,7 +72,9 @@ async function main(argv: string[]): Promise<void> {
       const tokens = await listTokens(values.user, ports);
       if (tokens.length === 0) console.log(`No tokens for user ${values.user}.`);
       for (const t of tokens) {
-        console.log([t.tokenId, t.created, t.revoked ? `revoked ${t.revoked}` : 'active', t.name].join('\t'));
+        console.log(
+          [t.tokenId, t.created, t.revoked ? `revoked ${t.revoked}` : 'active', t.name].join('\t'),
+        );
       }
       return;
     }

@@ -4,7 +4,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type Config, loadConfig } from '../lambdas/shared/config.ts';
-import { readLocalStack } from '../local/stack.ts';
+import { readLocalStack } from '../local/stack-file.ts';
 
 export interface Target {
   config: Config;

@@ -14,8 +14,8 @@ import {
   type FunctionName,
   type FunctionSpec,
   functions,
-  queueConsumers,
   type QueueName,
+  queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
 } from './catalog.ts';

@@ -39,7 +39,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   const dynamoPort = (dynamo.address() as AddressInfo).port;
   const fauxqs = await startFauxqs({
     port: options.fauxqsPort ?? 0,
-    host: '127.0.0.1',
+    // No `host`: fauxqs then builds queue URLs from the request's Host header
+    // (http://127.0.0.1:<port>/000000000000/<name>). With a host it builds
+    // http://sqs.<region>.<host>:<port>/..., which for an IP host is not even a valid URL
+    // (WHATWG parses a name ending in a number as IPv4) and fails config validation.
     logger: false,
     ...(dataDir ? { dataDir: join(dataDir, 'fauxqs') } : {}),
   });

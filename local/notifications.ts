@@ -245,6 +245,10 @@ export async function startS3NotificationProxy(
     return new Promise((resolve, reject) => {
       const upstreamReq = forward(req);
       upstreamReq.once('error', reject);
+      // A client that goes away must not leave the upstream exchange hanging.
+      res.once('close', () => {
+        if (!res.writableFinished) upstreamReq.destroy();
+      });
       upstreamReq.once('response', (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, forwardable(upstreamRes.headers));
         upstreamRes.pipe(res);

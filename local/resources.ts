@@ -54,7 +54,7 @@ function queueNameOf(url: string | undefined): string | undefined {
 export async function ensureTable(
   dynamo: DynamoDBClient,
   name: string,
-  options: { timeToLive: boolean },
+  options: { timeToLive: boolean; warn: (message: string, error: unknown) => void },
 ): Promise<void> {
   try {
     await dynamo.send(new CreateTableCommand(createTableInput(name)));
@@ -68,18 +68,21 @@ export async function ensureTable(
     if (Date.now() > deadline) throw new Error(`table ${name} is not ACTIVE after 60s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  // dynalite has no TTL support (nor expiry): read paths must ignore expired items anyway,
-  // since DynamoDB itself deletes them only eventually.
-  if (options.timeToLive) {
-    try {
-      await dynamo.send(
-        new UpdateTimeToLiveCommand({
-          TableName: name,
-          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-        }),
-      );
-    } catch (error) {
-      if (errorName(error) !== 'ValidationException') throw error; // already enabled
+  // dynalite has neither the TTL API nor expiry, so this is only tried on other endpoints. It
+  // is best effort: read paths must ignore expired items anyway, since DynamoDB deletes them
+  // only eventually.
+  if (!options.timeToLive) return;
+  try {
+    await dynamo.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // A ValidationException says TTL is already enabled.
+    if (errorName(error) !== 'ValidationException') {
+      options.warn(`could not enable TTL on ${name}; expired items will stay`, error);
     }
   }
 }
@@ -140,13 +143,15 @@ export async function ensureQueue(
   return { url, arn };
 }
 
+export const dlqName = (queueName: string) => `${queueName}-dlq`;
+
 /** A work queue and its DLQ, wired with the catalog's queue policy. */
 export async function ensureQueueWithDlq(
   sqs: SQSClient,
   name: string,
   visibilityTimeoutSeconds: number,
 ): Promise<ProvisionedQueue> {
-  const dlq = await ensureQueue(sqs, `${name}-dlq`, {
+  const dlq = await ensureQueue(sqs, dlqName(name), {
     MessageRetentionPeriod: String(QUEUE_POLICY.dlqRetentionDays * 24 * 60 * 60),
   });
   const queue = await ensureQueue(sqs, name, {

@@ -28,6 +28,7 @@ import {
 import { type NotificationTarget, startS3NotificationProxy } from './notifications.ts';
 import {
   configureNativeNotifications,
+  dlqName,
   ensureBucket,
   ensureQueueWithDlq,
   ensureTable,
@@ -157,7 +158,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const names = resourceNames(env);
-    await ensureTable(dynamo, names.table, { timeToLive: Boolean(external.dynamodb) });
+    await ensureTable(dynamo, names.table, {
+      timeToLive: Boolean(external.dynamodb),
+      warn: (message, error) => log.error(message, error),
+    });
     await ensureBucket(s3, names.staging, region);
     await ensureBucket(s3, names.carpark, region);
     const visibility = (queue: QueueName) =>
@@ -167,10 +171,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
     };
     if (!external.sqs) {
-      // fauxqs names queues `sqs.<region>.<host>`, which does not resolve; it looks queues up
-      // by name whatever the host, so advertise URLs on the endpoint itself.
+      // A persisted queue keeps the URL (and port) it was created with; fauxqs looks queues up
+      // by name whatever the host and port, so advertise URLs on the current endpoint.
       for (const queue of Object.values(queues)) {
         queue.url = `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${queue.name}`;
+        queue.dlq.url = `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${dlqName(queue.name)}`;
       }
     }
 

@@ -3,20 +3,33 @@
  * cleanly (in-flight work finishes, emulator state is flushed, stack.json is removed).
  */
 import { consoleLogger } from './lambda.ts';
-import { startLocalStack } from './stack.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
 
-const stack = await startLocalStack({ log: consoleLogger });
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({ log: consoleLogger });
+} catch (error) {
+  console.error(`could not start the local stack: ${(error as Error).message}`);
+  process.exit(1);
+}
 console.log(`pinstack local stack ready: ${stack.apiUrl}`);
 console.log(`data: ${stack.dataDir}`);
 
-let stopping = false;
+/**
+ * Under `npm start` one Ctrl-C arrives twice: from the terminal and forwarded by npm. Only a
+ * signal well after the first one means "stop waiting".
+ */
+const REPEAT_GRACE_MS = 1000;
+let stoppingSince: number | undefined;
+
 const shutdown = (signal: NodeJS.Signals) => {
-  if (stopping) {
-    console.error(`${signal} again: exiting without a clean shutdown`);
+  if (stoppingSince !== undefined) {
+    if (Date.now() - stoppingSince < REPEAT_GRACE_MS) return;
+    console.error(`${signal} again: exiting without waiting for in-flight work`);
     process.exit(1);
   }
-  stopping = true;
-  console.log(`${signal}: stopping the local stack...`);
+  stoppingSince = Date.now();
+  console.log(`${signal}: stopping the local stack (again to force)...`);
   stack.stop().then(
     () => {
       console.log('stopped');

@@ -1,7 +1,7 @@
 /** Bearer-token authentication and per-token rate limiting. */
 import { parseToken, secretMatches } from '../codecs/token.ts';
 import { type ApiFailure, failures } from './errors.ts';
-import type { Clock, CounterStore, TokenStore, UserStore } from './ports.ts';
+import type { Clock, CounterStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
 
 export interface Principal {
@@ -15,21 +15,56 @@ export interface AuthPorts {
   users: UserStore;
 }
 
-export async function authenticate(
+async function verifyToken(
   authorization: string | undefined,
-  ports: AuthPorts,
-): Promise<Result<Principal, ApiFailure>> {
+  tokens: TokenStore,
+): Promise<Result<TokenRecord, ApiFailure>> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) return err(failures.expectedBearer());
   const parsed = parseToken(match[1]);
   if (!parsed) return err(failures.malformedToken());
-  const token = await ports.tokens.get(parsed.tokenId);
+  const token = await tokens.get(parsed.tokenId);
   if (!token || token.revoked || !secretMatches(parsed.secret, token.secretHash)) {
     return err(failures.tokenNotFound());
   }
-  const user = await ports.users.get(token.userId);
+  return ok(token);
+}
+
+const principalOf = (token: TokenRecord): Principal => ({
+  userId: token.userId,
+  tokenId: token.tokenId,
+  tokenName: token.name,
+});
+
+export async function authenticate(
+  authorization: string | undefined,
+  ports: AuthPorts,
+): Promise<Result<Principal, ApiFailure>> {
+  const token = await verifyToken(authorization, ports.tokens);
+  if (!token.ok) return token;
+  const user = await ports.users.get(token.value.userId);
   if (!user) return err(failures.userNotFound());
-  return ok({ userId: token.userId, tokenId: token.tokenId, tokenName: token.name });
+  return ok(principalOf(token.value));
+}
+
+/**
+ * Authentication, then the token's rate limit. Once the token is verified, the user lookup and
+ * the counter update are independent, so they share one round trip.
+ */
+export async function authorize(
+  authorization: string | undefined,
+  limit: RateLimit,
+  ports: AuthPorts & RateLimitPorts,
+): Promise<Result<Principal, ApiFailure>> {
+  const token = await verifyToken(authorization, ports.tokens);
+  if (!token.ok) return token;
+  const [user, allowed] = await Promise.all([
+    ports.users.get(token.value.userId),
+    checkRateLimit(token.value.tokenId, limit, ports),
+  ]);
+  if (!user) return err(failures.userNotFound());
+  if (!allowed.ok) return allowed;
+  return ok(principalOf(token.value));
 }
 
 export interface RateLimitPorts {
@@ -54,7 +89,10 @@ export async function checkRateLimit(
   const nowSeconds = ports.clock.now().getTime() / 1000;
   const windowStart = Math.floor(nowSeconds / limit.windowSeconds) * limit.windowSeconds;
   const windowEnd = windowStart + limit.windowSeconds;
-  const count = await ports.counters.increment(`${tokenId}#${windowStart}`, windowEnd + limit.windowSeconds);
+  const count = await ports.counters.increment(
+    `${tokenId}#${windowStart}`,
+    windowEnd + limit.windowSeconds,
+  );
   if (count <= limit.requests) return ok(undefined);
   return err(failures.rateLimited(Math.max(1, Math.ceil(windowEnd - nowSeconds))));
 }

@@ -21,7 +21,10 @@ const failure =
 
 export const failures = {
   expectedBearer: () =>
-    failure(401, 'EXPECTED_BEARER_STRING')(
+    failure(
+      401,
+      'EXPECTED_BEARER_STRING',
+    )(
       'API Key is missing, make sure the `Authorization` header has a value in the following format `Bearer {api key}`.',
     ),
   malformedToken: () =>

@@ -169,7 +169,11 @@ export interface UploadStore {
 
 /** Object storage for CARs (the carpark is content-addressed; staging is not). */
 export interface BlobStore {
-  put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores the bytes. With `sha256` (their digest, e.g. a CAR CID's), the store verifies the
+   * bytes against it on arrival instead of hashing them again on the way out.
+   */
+  put(key: string, bytes: Uint8Array, sha256?: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   has(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key succeeds. */

@@ -7,13 +7,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from './auth.ts';
 import { type ApiFailure, failures } from './errors.ts';
+import type { BlobStore, StagedUploadRecord, StagedUploadStore, UploadPresigner } from './ports.ts';
 import { carFromUpload } from './prepare.ts';
-import type {
-  BlobStore,
-  StagedUploadRecord,
-  StagedUploadStore,
-  UploadPresigner,
-} from './ports.ts';
 import { err, ok, type Result } from './result.ts';
 import { type NftStatus, storeUpload, type UploadPorts } from './uploads.ts';
 
@@ -52,7 +47,12 @@ export async function stageUpload(
   principal: Principal,
   request: StageRequest,
   ports: StagePorts,
-): Promise<Result<StagedUploadView & { upload: { url: string; method: 'PUT'; headers: Record<string, string> } }, ApiFailure>> {
+): Promise<
+  Result<
+    StagedUploadView & { upload: { url: string; method: 'PUT'; headers: Record<string, string> } },
+    ApiFailure
+  >
+> {
   if (request.size > ports.maxStagedBytes) {
     return err(
       failures.tooLarge(
@@ -83,7 +83,10 @@ export async function stageUpload(
     sha256: record.sha256,
     expiresInSeconds: ports.urlLifetimeSeconds,
   });
-  return ok({ ...view(record), upload: { url: presigned.url, method: 'PUT', headers: presigned.headers } });
+  return ok({
+    ...view(record),
+    upload: { url: presigned.url, method: 'PUT', headers: presigned.headers },
+  });
 }
 
 export async function getStagedUpload(
@@ -133,13 +136,19 @@ export async function ingestStagedObject(
   if (!bytes) return { outcome: 'missing-object', id };
   const now = () => ports.clock.now().toISOString();
   const reject = async (error: ApiFailure): Promise<StagedOutcome> => {
-    await ports.staged.finish(id, { status: 'failed', error: { code: error.code, message: error.message } }, now());
+    await ports.staged.finish(
+      id,
+      { status: 'failed', error: { code: error.code, message: error.message } },
+      now(),
+    );
     await ports.staging.delete(key);
     return { outcome: 'rejected', id, error };
   };
 
   if (bytes.length !== record.size) {
-    return reject(failures.badRequest(`staged object has ${bytes.length} bytes, ${record.size} were declared`));
+    return reject(
+      failures.badRequest(`staged object has ${bytes.length} bytes, ${record.size} were declared`),
+    );
   }
   const digest = createHash('sha256').update(bytes).digest('base64');
   if (digest !== record.sha256) {

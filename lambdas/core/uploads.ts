@@ -85,7 +85,8 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   const now = ports.clock.now().toISOString();
   const carCid = car.carCid.toString();
 
-  // 1. Bytes first: nothing refers to a CAR before it is durably stored.
+  // 1. Bytes first: nothing refers to a CAR before it is durably stored. The CAR CID is the
+  // SHA-256 of its bytes, so the store checks them against it.
   const carRecord: CarRecord = {
     carCid,
     key: carparkKey(carCid),
@@ -93,41 +94,53 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     roots: [car.root.toString()],
     created: now,
   };
-  await ports.carpark.put(carRecord.key, car.bytes);
-  await ports.cars.put(carRecord);
-  await ports.contents.addCar(id.multihash, carRecord);
+  await ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest);
 
-  // 2. Content and pin (shared by every uploader of the same root).
-  const content = await ports.contents.recordStored({
-    multihash: id.multihash,
-    cid: id.v1,
-    size: car.dagSize,
-    structure: car.structure,
-    now,
-  });
-  await ports.contents.addHolder(id.multihash, holderOf(principal.userId, id.v1));
+  // 2. The CAR's records, the content and its pin (shared by every uploader of the root) and
+  // this user's hold on it: independent idempotent writes, so they go out together.
+  const holder = holderOf(principal.userId, id.v1);
+  const [content] = await Promise.all([
+    ports.contents.recordStored({
+      multihash: id.multihash,
+      cid: id.v1,
+      size: car.dagSize,
+      structure: car.structure,
+      now,
+    }),
+    ports.cars.put(carRecord),
+    ports.contents.addCar(id.multihash, carRecord),
+    ports.contents.addHolder(id.multihash, holder),
+  ]);
   if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.multihash);
 
-  // 3. The user's upload (revived if it was deleted).
-  const upload = await ports.uploads.upsert({
-    userId: principal.userId,
-    cid: id.v1,
-    sourceCid: id.source,
-    multihash: id.multihash,
-    name: input.name ?? `Upload at ${now}`,
-    type: input.type,
-    files: input.files,
-    tokenId: principal.tokenId,
-    tokenName: principal.tokenName,
-    created: now,
-    updated: now,
-  });
-
-  // 4. Follow-up work. A lost message is re-sent by the pin-status cron.
-  if (content.pinStatus !== 'pinned') {
-    await ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash });
-  }
-  await ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 });
+  // 3. The user's upload (revived if it was deleted), written after the content it shows, then
+  // the hold again: a delete of the same upload racing this request may have released it (a
+  // scheduled unpin left behind is dropped by the cron's holder check). Meanwhile the follow-up
+  // messages, which concern only the content; a lost one is re-sent by the pin-status cron.
+  const [upload] = await Promise.all([
+    ports.uploads
+      .upsert({
+        userId: principal.userId,
+        cid: id.v1,
+        sourceCid: id.source,
+        multihash: id.multihash,
+        name: input.name ?? `Upload at ${now}`,
+        type: input.type,
+        files: input.files,
+        tokenId: principal.tokenId,
+        tokenName: principal.tokenName,
+        created: now,
+        updated: now,
+      })
+      .then(async (stored) => {
+        await ports.contents.addHolder(id.multihash, holder);
+        return stored;
+      }),
+    content.pinStatus === 'pinned'
+      ? undefined
+      : ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash }),
+    ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 }),
+  ]);
 
   return toStatus(upload, content, id.source);
 }
@@ -202,9 +215,18 @@ export async function deleteUpload(
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload) return err(failures.notFound());
   const now = ports.clock.now();
-  const wasLive = upload.deleted ? false : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
+  const wasLive = upload.deleted
+    ? false
+    : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
   const unpinAfter = new Date(now.getTime() + ports.unpinGraceDays * 86_400_000).toISOString();
-  await ports.contents.removeHolder(upload.multihash, holderOf(principal.userId, id.v1), unpinAfter);
+  const holder = holderOf(principal.userId, id.v1);
+  await ports.contents.removeHolder(upload.multihash, holder, unpinAfter);
+  // A re-upload racing this delete may have revived the upload meanwhile: it keeps its hold.
+  const after = await ports.uploads.get(principal.userId, id.v1);
+  if (after && !after.deleted) {
+    await ports.contents.addHolder(upload.multihash, holder);
+    await ports.contents.cancelUnpin(upload.multihash);
+  }
   return wasLive ? ok(undefined) : err(failures.notFound());
 }
 

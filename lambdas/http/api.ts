@@ -39,20 +39,22 @@ export function createApiHandler<D>(routes: Route<D>[], deps: D) {
     return found.route.run(request, deps);
   };
 
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(dispatch, {
-    timeoutEarlyInMillis: 0,
-  })
-    // CORS is registered first so that its onError runs after the error boundary's.
-    .use({ after: addCors, onError: addCors })
-    .use({
-      onError: async (request) => {
-        request.response = errorResponse(
-          request.error,
-          requestIdOf(request.event, request.context),
-          request.event,
-        );
-      },
-    });
+  return (
+    middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(dispatch, {
+      timeoutEarlyInMillis: 0,
+    })
+      // CORS is registered first so that its onError runs after the error boundary's.
+      .use({ after: addCors, onError: addCors })
+      .use({
+        onError: async (request) => {
+          request.response = errorResponse(
+            request.error,
+            requestIdOf(request.event, request.context),
+            request.event,
+          );
+        },
+      })
+  );
 }
 
 function errorResponse(

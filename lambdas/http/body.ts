@@ -70,7 +70,9 @@ export function parseMultipart(contentType: string, body: Uint8Array): Promise<F
       }
       fields.set(field, value);
     });
-    parser.on('error', (error: Error) => reject(badRequest(`invalid multipart body: ${error.message}`)));
+    parser.on('error', (error: Error) =>
+      reject(badRequest(`invalid multipart body: ${error.message}`)),
+    );
     parser.on('close', () => resolve({ files, fields }));
     parser.end(Buffer.from(body.buffer, body.byteOffset, body.length));
   });

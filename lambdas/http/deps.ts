@@ -3,7 +3,7 @@
  * CID parameters). Built once per container by the handler (the composition root).
  */
 import { type ContentId, parseContentId } from '../codecs/cid.ts';
-import { authenticate, checkRateLimit, type Principal, type RateLimit } from '../core/auth.ts';
+import { authorize, type Principal, type RateLimit } from '../core/auth.ts';
 import { failures } from '../core/errors.ts';
 import type {
   Clock,
@@ -43,10 +43,8 @@ export interface WriteDeps extends ReadDeps, UploadPorts {
 }
 
 /** Authenticates the bearer token, then counts the request against the token's rate limit. */
-export async function authorize(request: ApiRequest, deps: ReadDeps): Promise<Principal> {
-  const principal = expectOk(await authenticate(request.headers.authorization, deps));
-  expectOk(await checkRateLimit(principal.tokenId, deps.rateLimit, deps));
-  return principal;
+export async function authorizeRequest(request: ApiRequest, deps: ReadDeps): Promise<Principal> {
+  return expectOk(await authorize(request.headers.authorization, deps.rateLimit, deps));
 }
 
 export function cidParam(request: ApiRequest): ContentId {

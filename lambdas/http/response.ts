@@ -9,7 +9,11 @@ export type ApiResponse = APIGatewayProxyStructuredResultV2 & {
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ApiResponse {
   return {
     statusCode,
     headers: { 'content-type': JSON_TYPE, ...headers },

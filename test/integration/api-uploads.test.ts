@@ -2,19 +2,19 @@
  * The nft.storage-compatible API end to end: real handlers behind the local gateway, on the
  * embedded emulators, every response checked against the OpenAPI document.
  */
-import { CarWriter } from '@ipld/car/writer';
 import * as dagPb from '@ipld/dag-pb';
 import { MemoryBlockstore } from 'blockstore-core/memory';
 import { importer } from 'ipfs-unixfs-importer';
-import { balanced } from 'ipfs-unixfs-importer/layout';
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
+import { balanced } from 'ipfs-unixfs-importer/layout';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import * as Digest from 'multiformats/hashes/digest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCar, packFile } from '../../lambdas/core/ipfs/index.ts';
 import type { Block } from '../../lambdas/core/ipfs/index.ts';
+import { encodeCar, packFile } from '../../lambdas/core/ipfs/index.ts';
 import { apiClient, createTestToken } from '../support/api-client.ts';
+import { craftCar, seededBytes } from '../support/ipfs-fixtures.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
 
 const HELLO_CID = 'bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve';
@@ -38,19 +38,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Deterministic pseudo-random bytes, so CIDs are stable across runs. */
-function bytesOf(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 /** The CID ipfs add --cid-version=1 (and the nft.storage client) computes, via the importer. */
 async function referenceCid(
   entries: { path?: string; content: Uint8Array }[],
@@ -67,18 +54,6 @@ async function referenceCid(
     last = entry.cid;
   }
   return String(last);
-}
-
-async function carOf(roots: CID[], blocks: Block[]): Promise<Uint8Array> {
-  const { writer, out } = CarWriter.create(roots);
-  const chunks: Uint8Array[] = [];
-  const collected = (async () => {
-    for await (const chunk of out) chunks.push(chunk);
-  })();
-  for (const block of blocks) await writer.put(block);
-  await writer.close();
-  await collected;
-  return Buffer.concat(chunks);
 }
 
 const carHeaders = { 'content-type': 'application/car' };
@@ -147,7 +122,7 @@ describe('POST /upload', () => {
   });
 
   it('computes the same CID as ipfs-unixfs-importer for a multi-chunk file', async () => {
-    const content = bytesOf(900_000, 7);
+    const content = seededBytes(900_000, 7);
     const response = await api.post('/upload', {
       token: alice,
       body: content,
@@ -160,7 +135,7 @@ describe('POST /upload', () => {
   });
 
   it('wraps multipart files in a directory, keeping sub-paths, as the importer does', async () => {
-    const a = bytesOf(300_000, 1);
+    const a = seededBytes(300_000, 1);
     const b = new TextEncoder().encode('second file');
     const form = new FormData();
     form.append('file', new Blob([a], { type: 'image/png' }), 'art/a.png');
@@ -197,7 +172,7 @@ describe('POST /upload', () => {
   });
 
   it('answers a body over the inline limit with 413 pointing to chunked and staged uploads, storing nothing', async () => {
-    const content = bytesOf(INLINE_LIMIT + 1, 99);
+    const content = seededBytes(INLINE_LIMIT + 1, 99);
     const response = await api.post('/upload', {
       token: bob,
       body: content,
@@ -213,7 +188,7 @@ describe('POST /upload', () => {
   });
 
   it('stores a valid CAR under its root and is idempotent on retry', async () => {
-    const packed = await packFile(bytesOf(5000, 3));
+    const packed = await packFile(seededBytes(5000, 3));
     if (!packed.ok) throw new Error('pack failed');
     const car = await encodeCar(packed.value.root, packed.value.blocks);
     const first = await api.post('/upload/', { token: bob, body: car, headers: carHeaders });
@@ -232,21 +207,25 @@ describe('POST /upload', () => {
   });
 
   it('rejects every CAR rule violation with 400 ERROR_INVALID_CAR naming the problem, storing nothing', async () => {
-    const good = await packFile(bytesOf(3000, 11));
+    const good = await packFile(seededBytes(3000, 11));
     if (!good.ok) throw new Error('pack failed');
     const block = good.value.blocks[0] as Block;
-    const other = await packFile(bytesOf(3000, 12));
+    const other = await packFile(seededBytes(3000, 12));
     if (!other.ok) throw new Error('pack failed');
     const otherBlock = other.value.blocks[0] as Block;
-    const tampered = { cid: block.cid, bytes: bytesOf(3000, 14) };
+    const tampered = { cid: block.cid, bytes: seededBytes(3000, 14) };
 
     const cases: [string, Uint8Array, RegExp][] = [
       ['garbage', new TextEncoder().encode('not a car at all'), /./],
-      ['no roots', await carOf([], [block]), /missing roots/],
-      ['two roots', await carOf([block.cid, otherBlock.cid], [block, otherBlock]), /too many roots/],
-      ['empty', await carOf([block.cid], []), /empty CAR/],
-      ['missing root block', await carOf([block.cid], [otherBlock]), /missing root block/],
-      ['hash mismatch', await carOf([block.cid], [tampered]), new RegExp(`hash.*${block.cid}`)],
+      ['no roots', await craftCar([], [block]), /missing roots/],
+      [
+        'two roots',
+        await craftCar([block.cid, otherBlock.cid], [block, otherBlock]),
+        /too many roots/,
+      ],
+      ['empty', await craftCar([block.cid], []), /empty CAR/],
+      ['missing root block', await craftCar([block.cid], [otherBlock]), /missing root block/],
+      ['hash mismatch', await craftCar([block.cid], [tampered]), new RegExp(`hash.*${block.cid}`)],
     ];
     // A block over 2 MiB cannot fit under this stack's 1 MB inline limit: the unit tests of
     // validateCar and the staged-upload test cover it.
@@ -264,10 +243,10 @@ describe('POST /upload', () => {
   it('rejects an unsupported multihash with 400 ERROR_INVALID_CAR', async () => {
     const bytes = new TextEncoder().encode('blake3');
     // 0x1e = blake3, which the block validator cannot verify.
-    const cid = CID.create(1, raw.code, Digest.create(0x1e, bytesOf(32, 5)));
+    const cid = CID.create(1, raw.code, Digest.create(0x1e, seededBytes(32, 5)));
     const response = await api.post('/upload', {
       token: bob,
-      body: await carOf([cid], [{ cid, bytes }]),
+      body: await craftCar([cid], [{ cid, bytes }]),
       headers: carHeaders,
     });
     expect(response.status).toBe(400);
@@ -278,15 +257,15 @@ describe('POST /upload', () => {
 
 describe('chunked CARs', () => {
   it('pins only when the union of chunks is the whole DAG, with the whole-DAG size counted once', async () => {
-    const content = bytesOf(1_300_000, 21);
+    const content = seededBytes(1_300_000, 21);
     const packed = await packFile(content);
     if (!packed.ok) throw new Error('pack failed');
     const [rootBlock, ...leaves] = packed.value.blocks as [Block, ...Block[]];
     expect(leaves.length).toBeGreaterThanOrEqual(5);
     const root = packed.value.root;
     const half = Math.ceil(leaves.length / 2);
-    const first = await carOf([root], [rootBlock, ...leaves.slice(0, half)]);
-    const second = await carOf([root], [rootBlock, ...leaves.slice(half)]);
+    const first = await craftCar([root], [rootBlock, ...leaves.slice(0, half)]);
+    const second = await craftCar([root], [rootBlock, ...leaves.slice(half)]);
     const node = dagPb.decode(rootBlock.bytes);
     const dagSize = rootBlock.bytes.length + node.Links.reduce((n, l) => n + (l.Tsize ?? 0), 0);
 
@@ -300,7 +279,10 @@ describe('chunked CARs', () => {
     expect(two.status).toBe(200);
     await stack.idle();
     const status = await api.get(`/${root}`, { token: alice });
-    expect(status.body.value).toMatchObject({ size: dagSize, pin: { status: 'pinned', size: dagSize } });
+    expect(status.body.value).toMatchObject({
+      size: dagSize,
+      pin: { status: 'pinned', size: dagSize },
+    });
     expect(dagSize).toBeGreaterThan(content.length);
     expect(dagSize).toBeLessThan(content.length * 1.01);
     const mine = (await api.get('/?limit=1000', { token: alice })).body.value as { cid: string }[];
@@ -310,7 +292,7 @@ describe('chunked CARs', () => {
 
 describe('sharing, authorization and deletion', () => {
   it('lets two users share one content record while each has an upload', async () => {
-    const body = bytesOf(4096, 31);
+    const body = seededBytes(4096, 31);
     const a = await api.post('/upload', { token: alice, body });
     const b = await api.post('/upload', { token: bob, body });
     expect(a.body.value.cid).toBe(b.body.value.cid);
@@ -322,7 +304,7 @@ describe('sharing, authorization and deletion', () => {
   });
 
   it("never shows or deletes another user's upload", async () => {
-    const body = bytesOf(2048, 41);
+    const body = seededBytes(2048, 41);
     const cid = (await api.post('/upload', { token: alice, body })).body.value.cid;
     const seen = await api.get(`/${cid}`, { token: bob });
     expect(seen.status).toBe(404);
@@ -334,7 +316,7 @@ describe('sharing, authorization and deletion', () => {
   });
 
   it('soft-deletes, keeps /check answering, and restores on upload again', async () => {
-    const body = bytesOf(1024, 51);
+    const body = seededBytes(1024, 51);
     const cid = (await api.post('/upload', { token: alice, body })).body.value.cid;
     const deleted = await api.delete(`/${cid}/`, { token: alice });
     expect(deleted.status).toBe(202);
@@ -350,7 +332,7 @@ describe('sharing, authorization and deletion', () => {
 
   it('resolves the CIDv0 and CIDv1 forms of a root to one upload, echoing the form asked for', async () => {
     const form = new FormData();
-    form.append('file', new Blob([bytesOf(100, 61)]), 'x.bin');
+    form.append('file', new Blob([seededBytes(100, 61)]), 'x.bin');
     const v1 = (await api.post('/upload', { token: alice, body: form })).body.value.cid as string;
     const v0 = CID.parse(v1).toV0().toString();
     const viaV0 = await api.get(`/${v0}`, { token: alice });
@@ -428,10 +410,19 @@ describe('listing, renaming, /store', () => {
     const form = new FormData();
     form.append(
       'meta',
-      JSON.stringify({ name: 'Pin', description: 'a pin', image: null, properties: { video: null } }),
+      JSON.stringify({
+        name: 'Pin',
+        description: 'a pin',
+        image: null,
+        properties: { video: null },
+      }),
     );
-    form.append('image', new Blob([bytesOf(2000, 71)], { type: 'image/png' }), 'pin.png');
-    form.append('properties.video', new Blob([bytesOf(3000, 72)], { type: 'video/mp4' }), 'pin.mp4');
+    form.append('image', new Blob([seededBytes(2000, 71)], { type: 'image/png' }), 'pin.png');
+    form.append(
+      'properties.video',
+      new Blob([seededBytes(3000, 72)], { type: 'video/mp4' }),
+      'pin.mp4',
+    );
     const response = await api.post('/store', { token: alice, body: form });
     expect(response.status).toBe(200);
     const { ipnft, url, data } = response.body.value;
@@ -443,7 +434,7 @@ describe('listing, renaming, /store', () => {
     expect(status.body.value).toMatchObject({ type: 'nft', pin: { status: 'pinned' } });
 
     const noMeta = new FormData();
-    noMeta.append('image', new Blob([bytesOf(10, 1)]), 'a.png');
+    noMeta.append('image', new Blob([seededBytes(10, 1)]), 'a.png');
     const missing = await api.post('/store', { token: alice, body: noMeta });
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toBe('missing `meta` in multipart');

@@ -3,7 +3,7 @@
  * schedules, `pinstack run`, and state surviving a restart on the same data dir.
  */
 
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobError, runJob } from '../../cli/run.ts';
 import type { FunctionSpec } from '../../lib/catalog.ts';
+import { startEmulators } from '../../local/emulators.ts';
 import type { LambdaHandler, Logger } from '../../local/lambda.ts';
 import { moduleHandlerLoader } from '../../local/lambda.ts';
 import { type LocalStack, readLocalStack, startLocalStack } from '../../local/stack.ts';
@@ -433,6 +434,65 @@ describe('local stack lifecycle', () => {
         await second.stop();
       }
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses endpoints and names given by env instead of starting emulators', async () => {
+    const dataDir = await tempDir();
+    const services = await startEmulators();
+    const recorder = new Recorder();
+    const env = {
+      PINSTACK_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
+      PINSTACK_S3_ENDPOINT: services.s3Endpoint,
+      PINSTACK_SQS_ENDPOINT: services.sqsEndpoint,
+      TABLE_NAME: 'custom-table',
+      STAGING_BUCKET: 'custom-staging',
+      INGEST_QUEUE_URL: 'http://sqs.example/000000000000/custom-ingest',
+      AWS_REGION: 'eu-west-1',
+    };
+    const options = { dataDir, port: 0, functions: [], env, log: recorder.logger } as const;
+    try {
+      const stack = await startLocalStack(options);
+      await stack.stop();
+      // Idempotent: a second start finds everything in place.
+      const again = await startLocalStack(options);
+      const clients = clientsFor(again);
+      try {
+        expect(again.env).toMatchObject({
+          PINSTACK_DYNAMODB_ENDPOINT: services.dynamodbEndpoint,
+          PINSTACK_S3_ENDPOINT: services.s3Endpoint,
+          PINSTACK_SQS_ENDPOINT: services.sqsEndpoint,
+          TABLE_NAME: 'custom-table',
+          STAGING_BUCKET: 'custom-staging',
+          CARPARK_BUCKET: 'pinstack-local-carpark',
+          AWS_REGION: 'eu-west-1',
+        });
+        expect(again.env.INGEST_QUEUE_URL).toMatch(/\/custom-ingest$/);
+        expect(again.queues.ingestQueue.arn).toBe(
+          'arn:aws:sqs:eu-west-1:000000000000:custom-ingest',
+        );
+        await clients.dynamo.send(
+          new PutItemCommand({
+            TableName: 'custom-table',
+            Item: { pk: { S: 'a' }, sk: { S: 'b' } },
+          }),
+        );
+        await clients.s3.send(
+          new PutObjectCommand({ Bucket: 'custom-staging', Key: 'k', Body: 'v' }),
+        );
+        // dynalite has no TTL API: a warning, not a failed start.
+        expect(recorder.errors).toContain(
+          'could not enable TTL on custom-table; expired items will stay',
+        );
+        // Nothing was started under the data dir: the given services hold the state.
+        expect(await readdir(dataDir)).toEqual(['stack.json']);
+      } finally {
+        clients.destroy();
+        await again.stop();
+      }
+    } finally {
+      await services.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

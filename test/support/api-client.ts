@@ -4,13 +4,16 @@
  */
 import { expect } from 'vitest';
 import { createToken } from '../../lambdas/core/tokens.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
 import { createClients } from '../../lambdas/shared/clients.ts';
+import { loadConfig } from '../../lambdas/shared/config.ts';
 import { identityPorts, systemClock } from '../../lambdas/shared/wiring.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { validateResponse } from './openapi-validator.ts';
 
-export interface ApiResponse<T = any> {
+// biome-ignore lint/suspicious/noExplicitAny: tests assert response fields one by one
+type Json = any;
+
+export interface ApiResponse<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -19,14 +22,14 @@ export interface ApiResponse<T = any> {
 
 export interface RequestOptions {
   token?: string;
-  body?: BodyInit;
+  body?: RequestInit['body'];
   headers?: Record<string, string>;
   /** Skip the OpenAPI check (for responses the gateway, not the API, produces). */
   unchecked?: boolean;
 }
 
 export function apiClient(stack: Pick<LocalStack, 'apiUrl'>) {
-  async function request<T = any>(
+  async function request<T = Json>(
     method: string,
     path: string,
     options: RequestOptions = {},
@@ -56,10 +59,11 @@ export function apiClient(stack: Pick<LocalStack, 'apiUrl'>) {
   }
   return {
     request,
-    get: <T = any>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
-    post: <T = any>(path: string, options?: RequestOptions) => request<T>('POST', path, options),
-    patch: <T = any>(path: string, options?: RequestOptions) => request<T>('PATCH', path, options),
-    delete: <T = any>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options),
+    get: <T = Json>(path: string, options?: RequestOptions) => request<T>('GET', path, options),
+    post: <T = Json>(path: string, options?: RequestOptions) => request<T>('POST', path, options),
+    patch: <T = Json>(path: string, options?: RequestOptions) => request<T>('PATCH', path, options),
+    delete: <T = Json>(path: string, options?: RequestOptions) =>
+      request<T>('DELETE', path, options),
   };
 }
 

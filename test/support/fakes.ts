@@ -181,9 +181,7 @@ export class FakeContentStore implements ContentStore {
     const holders = this.holders.get(multihash) ?? new Set<string>();
     holders.add(holder);
     this.holders.set(multihash, holders);
-    // Held again: whatever unpin was pending no longer applies.
-    const stored = this.contents.get(multihash);
-    if (stored) clearUnpin(stored);
+    // A scheduled unpin stays: cancelUnpin (or the cron, which re-checks holders) drops it.
   }
 
   async removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void> {

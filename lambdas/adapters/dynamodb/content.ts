@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { INDEX } from '../../../lib/tables.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
 import type {
   CarIndex,
@@ -14,7 +15,6 @@ import type {
   ContentStore,
   StoredDag,
 } from '../../core/ports.ts';
-import { INDEX } from '../../../lib/tables.ts';
 import {
   batchGet,
   buildUpdate,
@@ -50,7 +50,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
   return {
     get,
     async getMany(multihashes) {
-      const items = await batchGet(ctx, multihashes.map(keys.content));
+      const items = await batchGet(ctx, [...new Set(multihashes)].map(keys.content));
       const records = items.map((item) => withoutKeys<ContentRecord>(item));
       return new Map(records.map((record) => [record.multihash, record]));
     },
@@ -206,12 +206,15 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     },
 
     async cancelUnpin(multihash) {
-      await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: keys.content(multihash),
-          UpdateExpression: 'REMOVE unpinAfter, unpinRequested, gsi2pk, gsi2sk',
-        }),
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(multihash),
+            UpdateExpression: 'REMOVE unpinAfter, unpinRequested, gsi2pk, gsi2sk',
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        ),
       );
     },
 

@@ -1,8 +1,14 @@
 /** Users, API tokens and rate-limit counters in the single table. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../codecs/keys.ts';
-import type { CounterStore, TokenRecord, TokenStore, UserRecord, UserStore } from '../../core/ports.ts';
 import { INDEX } from '../../../lib/tables.ts';
+import { keys } from '../../codecs/keys.ts';
+import type {
+  CounterStore,
+  TokenRecord,
+  TokenStore,
+  UserRecord,
+  UserStore,
+} from '../../core/ports.ts';
 import { conditionally, queryAll, type TableContext, withoutKeys } from './table.ts';
 
 export function dynamoUserStore(ctx: TableContext): UserStore {
@@ -52,7 +58,11 @@ export function dynamoTokenStore(ctx: TableContext): TokenStore {
     async get(tokenId) {
       // Strongly consistent: a token just revoked must stop working at once.
       const { Item } = await ctx.client.send(
-        new GetCommand({ TableName: ctx.tableName, Key: keys.token(tokenId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: ctx.tableName,
+          Key: keys.token(tokenId),
+          ConsistentRead: true,
+        }),
       );
       return Item ? withoutKeys<TokenRecord>(Item) : undefined;
     },

@@ -34,7 +34,14 @@ export function dynamoStagedUploadStore(ctx: TableContext): StagedUploadStore {
             TableName: ctx.tableName,
             Key: keys.staged(id),
             ...buildUpdate(
-              { set: { status: outcome.status, cid: outcome.cid, error: outcome.error, updated: now } },
+              {
+                set: {
+                  status: outcome.status,
+                  cid: outcome.cid,
+                  error: outcome.error,
+                  updated: now,
+                },
+              },
               { ':waiting': 'waiting' },
               { '#current': 'status' },
             ),

@@ -1,8 +1,8 @@
 /** A user's uploads in the single table, listed newest first through sparse indexes. */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { INDEX } from '../../../lib/tables.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
 import type { ListUploadsQuery, UploadRecord, UploadStore } from '../../core/ports.ts';
-import { INDEX } from '../../../lib/tables.ts';
 import { buildUpdate, conditionally, type TableContext, withoutKeys } from './table.ts';
 
 /** Items read per query page while a name filter thins the results. */
@@ -32,18 +32,20 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
     get,
 
     async upsert(upload) {
+      const write = (record: UploadRecord, condition?: string) =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keys.upload(record.userId, record.cid), ...record, ...live(record) },
+            ConditionExpression: condition,
+          }),
+        );
+      const { deleted: _deleted, ...fresh } = upload;
+      // The common case, a first upload, is one write; a retry or revival keeps its `created`.
+      if (await conditionally(() => write(fresh, 'attribute_not_exists(pk)'))) return fresh;
       const existing = await get(upload.userId, upload.cid);
-      const record: UploadRecord = {
-        ...upload,
-        created: existing?.created ?? upload.created,
-      };
-      delete record.deleted;
-      await client.send(
-        new PutCommand({
-          TableName,
-          Item: { ...keys.upload(upload.userId, upload.cid), ...record, ...live(record) },
-        }),
-      );
+      const record: UploadRecord = { ...fresh, created: existing?.created ?? upload.created };
+      await write(record);
       return record;
     },
 

@@ -18,7 +18,7 @@ const isMissing = (error: unknown) =>
 
 export function s3BlobStore(ctx: BucketContext): BlobStore {
   return {
-    async put(key, bytes) {
+    async put(key, bytes, sha256) {
       await ctx.client.send(
         new PutObjectCommand({
           Bucket: ctx.bucket,
@@ -26,14 +26,19 @@ export function s3BlobStore(ctx: BucketContext): BlobStore {
           Body: bytes,
           ContentLength: bytes.length,
           ContentType: 'application/vnd.ipld.car',
-          // S3 verifies the bytes it stores against this checksum.
-          ChecksumAlgorithm: 'SHA256',
+          // S3 verifies the stored bytes against this checksum; a known digest saves the SDK
+          // from hashing the body once more.
+          ...(sha256
+            ? { ChecksumSHA256: Buffer.from(sha256).toString('base64') }
+            : { ChecksumAlgorithm: 'SHA256' as const }),
         }),
       );
     },
     async get(key) {
       try {
-        const object = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }));
+        const object = await ctx.client.send(
+          new GetObjectCommand({ Bucket: ctx.bucket, Key: key }),
+        );
         if (!object.Body) return undefined;
         return await object.Body.transformToByteArray();
       } catch (error) {

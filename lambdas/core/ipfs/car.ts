@@ -2,7 +2,7 @@
  * CARv1 encoding, CAR CIDs, and the nft.storage CAR acceptance rules (one root, ≤ 2 MiB blocks,
  * every block hashing to its CID, root block present; partial DAGs accepted).
  */
-import { webcrypto } from 'node:crypto';
+import { hash, webcrypto } from 'node:crypto';
 import { CarBufferReader } from '@ipld/car/buffer-reader';
 import * as CarBufferWriter from '@ipld/car/buffer-writer';
 import * as dagPb from '@ipld/dag-pb';
@@ -17,7 +17,7 @@ import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, type IpfsFailure, multihashKey } from './block.ts';
-import { type DagStructure, dagStructure } from './dag.ts';
+import { type DagStructure, type GetBlock, walkDag } from './dag.ts';
 
 /** Multicodec of a whole CAR file, as used in CAR CIDs (`bagbaiera…`). */
 export const CAR_CODEC = 0x0202;
@@ -73,12 +73,65 @@ export async function carCid(bytes: Uint8Array): Promise<CID> {
   return CID.create(1, CAR_CODEC, await sha256.digest(bytes));
 }
 
+export interface VerifiedBlocks {
+  root: CID;
+  blocks: Block[];
+  /** Looks a block up by multihash, so CIDv0/v1 and codec variants all find it. */
+  getBlock: GetBlock;
+}
+
+/**
+ * The block-level half of validateCar: parse, one root, at least one block, size limit, every
+ * block hashing to its CID, root block present. No CAR CID and no DAG walk.
+ */
+export function verifyCarBlocks(
+  bytes: Uint8Array,
+  opts: ValidateCarOptions = {},
+): Promise<Result<VerifiedBlocks, InvalidCar>> {
+  return readCar(bytes, opts.maxBlockBytes ?? MAX_BLOCK_BYTES);
+}
+
 export async function validateCar(
   bytes: Uint8Array,
   opts: ValidateCarOptions = {},
 ): Promise<Result<ValidCar, InvalidCar>> {
-  const maxBlockBytes = opts.maxBlockBytes ?? MAX_BLOCK_BYTES;
+  let carDigest: Promise<Uint8Array> | undefined;
+  const verified = await readCar(bytes, opts.maxBlockBytes ?? MAX_BLOCK_BYTES, () => {
+    // The CAR CID hashes the same bytes the block checks do. WebCrypto runs it on the libuv
+    // pool while this thread verifies blocks, so with a second core the extra pass over the
+    // bytes costs little wall time.
+    carDigest = webcrypto.subtle.digest('SHA-256', bytes).then(
+      (digest) => new Uint8Array(digest),
+      // WebCrypto refuses some buffers (e.g. shared memory): hash on this thread instead.
+      async () => (await sha256.digest(bytes)).digest,
+    );
+  });
+  if (!verified.ok) return verified;
+  const { root, blocks, getBlock } = verified.value;
 
+  const report = walkDag(root, getBlock);
+  // readCar always starts the digest before it succeeds; hash here only if that ever changes.
+  const digest = carDigest ? await carDigest : (await sha256.digest(bytes)).digest;
+
+  return ok({
+    root,
+    blocks,
+    carCid: CID.create(1, CAR_CODEC, Digest.create(sha256.code, digest)),
+    carBytes: bytes.byteLength,
+    // nft.storage's size rules: raw and dag-pb roots say how big the DAG is (partial or not);
+    // for other codecs only a complete walk knows.
+    dagSize: report.declaredSize ?? report.size,
+    structure: report.structure,
+    missing: report.missing,
+  });
+}
+
+/** `beforeVerify` runs once the cheap header checks pass, just before hashing starts. */
+async function readCar(
+  bytes: Uint8Array,
+  maxBlockBytes: number,
+  beforeVerify?: () => void,
+): Promise<Result<VerifiedBlocks, InvalidCar>> {
   let reader: CarBufferReader;
   try {
     reader = CarBufferReader.fromBytes(bytes);
@@ -94,14 +147,7 @@ export async function validateCar(
   const blocks = reader.blocks();
   if (blocks.length === 0) return invalid('empty', 'empty CAR');
 
-  // The CAR CID hashes the same bytes the block checks do. WebCrypto runs it on the libuv pool
-  // while this thread verifies blocks, so the second pass over the bytes costs little wall time.
-  const carDigest = webcrypto.subtle.digest('SHA-256', bytes).then(
-    (digest) => new Uint8Array(digest),
-    // WebCrypto refuses some buffers (e.g. shared memory): hash on this thread instead.
-    async () => (await sha256.digest(bytes)).digest,
-  );
-
+  beforeVerify?.();
   const index = new Map<string, Uint8Array>();
   for (const block of blocks) {
     const length = block.bytes.byteLength;
@@ -114,28 +160,27 @@ export async function validateCar(
     index.set(multihashKey(block.cid), block.bytes);
   }
 
-  const rootBytes = index.get(multihashKey(root));
-  if (rootBytes === undefined) return invalid('missing-root-block', 'missing root block', root);
-
-  const report = dagStructure(root, (cid) => index.get(multihashKey(cid)));
-  const digest = await carDigest;
-
-  return ok({
-    root,
-    blocks,
-    carCid: CID.create(1, CAR_CODEC, Digest.create(sha256.code, digest)),
-    carBytes: bytes.byteLength,
-    dagSize: dagSizeOf(root, rootBytes, report.size),
-    structure: report.structure,
-    missing: report.missing,
-  });
+  if (!index.has(multihashKey(root))) {
+    return invalid('missing-root-block', 'missing root block', root);
+  }
+  return ok({ root, blocks, getBlock: (cid) => index.get(multihashKey(cid)) });
 }
 
 /**
- * Checks one block with @web3-storage/car-block-validator (every multihash it supports). Stays
- * synchronous for synchronous hashers so the per-block loop does not pay for a promise.
+ * Checks one block against its CID. sha2-256 (nearly every block) is hashed with one-shot
+ * `crypto.hash`, which skips the Hash object the validator creates per block (about 30% of the
+ * per-block cost for small blocks); every other multihash goes to
+ * @web3-storage/car-block-validator. Synchronous unless a hasher is asynchronous.
  */
 function verifyBlock(block: Block): InvalidCar | undefined | Promise<InvalidCar | undefined> {
+  const multihash = block.cid.multihash;
+  if (multihash.code === sha256.code) {
+    const digest = hash('sha256', block.bytes, 'buffer');
+    const matches =
+      digest.byteLength === multihash.digest.byteLength &&
+      Buffer.compare(digest, multihash.digest) === 0;
+    return matches ? undefined : hashMismatch(block.cid);
+  }
   let pending: Promise<void> | undefined;
   try {
     pending = validateBlock(block);
@@ -154,25 +199,36 @@ function verificationFailure(block: Block, cause: unknown): InvalidCar {
     const code = cid.multihash.code.toString(16);
     return failure('unsupported-multihash', `unsupported multihash 0x${code} in ${cid}`, cid);
   }
-  const detail =
-    cause instanceof HashMismatchError ? 'CID hash does not match bytes' : describe(cause);
-  return failure('hash-mismatch', `failed hash verification: ${cid}: ${detail}`, cid);
+  if (cause instanceof HashMismatchError) return hashMismatch(cid);
+  return failure('hash-mismatch', `failed hash verification: ${cid}: ${describe(cause)}`, cid);
 }
 
-/** nft.storage's size rules: the dag-pb root's Tsizes are trusted, so partial CARs have a size. */
-export function dagSizeOf(root: CID, rootBytes: Uint8Array, walkedSize: number | undefined) {
+function hashMismatch(cid: CID): InvalidCar {
+  return failure(
+    'hash-mismatch',
+    `failed hash verification: ${cid}: CID hash does not match bytes`,
+    cid,
+  );
+}
+
+/**
+ * nft.storage's size rule for a root block: raw → its length; dag-pb → its length plus the Tsize
+ * of its links (trusted, so a partial CAR still has a size); any other codec → `walkedSize`,
+ * which only a complete walk knows. validateCar gets the same figure from its DAG walk.
+ */
+export function dagSizeOf(
+  root: CID,
+  rootBytes: Uint8Array,
+  walkedSize: number | undefined,
+): number | undefined {
   if (root.code === raw.code) return rootBytes.byteLength;
-  if (root.code === dagPb.code) {
-    try {
-      const node = dagPb.decode(rootBytes);
-      let size = rootBytes.byteLength;
-      for (const link of node.Links) size += link.Tsize ?? 0;
-      return size;
-    } catch {
-      return undefined;
-    }
+  if (root.code !== dagPb.code) return walkedSize;
+  try {
+    const node = dagPb.decode(rootBytes);
+    return node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootBytes.byteLength);
+  } catch {
+    return undefined;
   }
-  return walkedSize;
 }
 
 function failure(reason: InvalidCarReason, message: string, cid?: CID): InvalidCar {

@@ -26,7 +26,12 @@ export type GetBlock = (cid: CID) => Uint8Array | undefined;
  * Pushes the links of one block onto `out`. Returns false when the block cannot be decoded, so
  * its links are unknowable.
  */
-export function pushLinks(cid: CID, bytes: Uint8Array, out: CID[]): boolean {
+export function pushLinks(
+  cid: CID,
+  bytes: Uint8Array,
+  out: CID[],
+  onPbNode?: (node: dagPb.PBNode) => void,
+): boolean {
   switch (cid.code) {
     case raw.code:
       return true;
@@ -37,6 +42,7 @@ export function pushLinks(cid: CID, bytes: Uint8Array, out: CID[]): boolean {
       } catch {
         return false;
       }
+      onPbNode?.(node);
       for (const link of node.Links) out.push(link.Hash);
       return true;
     }
@@ -75,6 +81,21 @@ function pushCborLinks(value: unknown, out: CID[]): void {
  * Identity CIDs carry their bytes inline and are never missing.
  */
 export function dagStructure(root: CID, getBlock: GetBlock): DagReport {
+  const { declaredSize: _, ...report } = walkDag(root, getBlock);
+  return report;
+}
+
+export interface WalkReport extends DagReport {
+  /**
+   * What the root says about the whole DAG, known even when it is partial: a raw root's length,
+   * or a dag-pb root's length plus its links' Tsize (trusted, as nft.storage did).
+   */
+  declaredSize?: number;
+}
+
+/** `dagStructure` plus the root's declared size, taken from the same decode of the root. */
+export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
+  let declaredSize: number | undefined;
   // multihash → codec of the first visit. One multihash under two codecs is rare, so the
   // extra (codec, multihash) pairs live in a separate set instead of keying everything twice.
   const visited = new Map<string, number>();
@@ -109,15 +130,24 @@ export function dagStructure(root: CID, getBlock: GetBlock): DagReport {
       }
       if (firstCodec === undefined) size += bytes.byteLength;
     }
+    let onRootNode: ((node: dagPb.PBNode) => void) | undefined;
+    if (cid === root) {
+      const rootLength = bytes.byteLength;
+      if (cid.code === raw.code) declaredSize = rootLength;
+      onRootNode = (node) => {
+        declaredSize = node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootLength);
+      };
+    }
     const first = stack.length;
-    if (!pushLinks(cid, bytes, stack)) undecodable = true;
+    if (!pushLinks(cid, bytes, stack, onRootNode)) undecodable = true;
     reverseFrom(stack, first); // pop children left to right: missing links come out in order
   }
 
+  const declared = declaredSize === undefined ? {} : { declaredSize };
   // An undecodable block hides how much is missing below it, so it wins over `partial`.
-  if (undecodable) return { structure: 'unknown', missing };
-  if (missing.length > 0) return { structure: 'partial', missing };
-  return { structure: 'complete', missing, size };
+  if (undecodable) return { structure: 'unknown', missing, ...declared };
+  if (missing.length > 0) return { structure: 'partial', missing, ...declared };
+  return { structure: 'complete', missing, size, ...declared };
 }
 
 function reverseFrom<T>(items: T[], start: number): void {

@@ -1,10 +1,24 @@
 /** Pure IPFS core: UnixFS packing, CAR encoding and validation, DAG walks, the /store DAG. */
 export type { Block, IpfsFailure } from './block.ts';
 export { multihashKey } from './block.ts';
-export type { InvalidCar, InvalidCarReason, ValidateCarOptions, ValidCar } from './car.ts';
-export { CAR_CODEC, carCid, dagSizeOf, encodeCar, MAX_BLOCK_BYTES, validateCar } from './car.ts';
-export type { DagReport, DagStructure, GetBlock } from './dag.ts';
-export { dagStructure } from './dag.ts';
+export type {
+  InvalidCar,
+  InvalidCarReason,
+  ValidateCarOptions,
+  ValidCar,
+  VerifiedBlocks,
+} from './car.ts';
+export {
+  CAR_CODEC,
+  carCid,
+  dagSizeOf,
+  encodeCar,
+  MAX_BLOCK_BYTES,
+  validateCar,
+  verifyCarBlocks,
+} from './car.ts';
+export type { DagReport, DagStructure, GetBlock, WalkReport } from './dag.ts';
+export { dagStructure, walkDag } from './dag.ts';
 export type { NftDag, NftFile, NftStoreFailure } from './nft-store.ts';
 export { buildNftStore } from './nft-store.ts';
 export type { DirectoryEntry, PackedDag, PackFailure } from './unixfs.ts';

@@ -4,8 +4,8 @@ import { decodeCursor, encodeCursor } from '../../codecs/cursor.ts';
 import { failures } from '../../core/errors.ts';
 import { getStagedUpload } from '../../core/staged.ts';
 import { checkContent, getUpload, listUploads } from '../../core/uploads.ts';
+import { authorizeRequest, cidParam, type PublicDeps, type ReadDeps } from '../deps.ts';
 import { openApiDocument } from '../openapi.ts';
-import { authorize, cidParam, type PublicDeps, type ReadDeps } from '../deps.ts';
 import { ApiError, expectOk, json, okValue } from '../response.ts';
 import type { Route } from '../router.ts';
 
@@ -31,20 +31,19 @@ export const publicRoutes: Route<PublicDeps>[] = [
   },
 ];
 
-const listQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(10),
-    before: z.iso
-      .datetime({ offset: true })
-      .transform((value) => new Date(value).toISOString())
-      .optional(),
-    cursor: z.string().optional(),
-    name: z.string().min(1).max(1024).optional(),
-    token: z
-      .string()
-      .regex(/^[a-z2-7]{16}$/)
-      .optional(),
-  });
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(10),
+  before: z.iso
+    .datetime({ offset: true })
+    .transform((value) => new Date(value).toISOString())
+    .optional(),
+  cursor: z.string().optional(),
+  name: z.string().min(1).max(1024).optional(),
+  token: z
+    .string()
+    .regex(/^[a-z2-7]{16}$/)
+    .optional(),
+});
 
 export const readRoutes: Route<ReadDeps>[] = [
   {
@@ -52,13 +51,16 @@ export const readRoutes: Route<ReadDeps>[] = [
     path: '/',
     legacyAlias: true,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       const parsed = listQuery.safeParse(request.query);
-      const cursor = parsed.success && parsed.data.cursor ? decodeCursor(parsed.data.cursor) : undefined;
+      const cursor =
+        parsed.success && parsed.data.cursor ? decodeCursor(parsed.data.cursor) : undefined;
       if (!parsed.success || (parsed.data.cursor && !cursor)) {
         const detail = parsed.success
           ? 'cursor: not a cursor from a previous page'
-          : parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+          : parsed.error.issues
+              .map((i) => `${i.path.join('.') || 'query'}: ${i.message}`)
+              .join('; ');
         throw new ApiError(failures.badRequest(`invalid params: ${detail}`));
       }
       const { limit, before, name, token } = parsed.data;
@@ -84,7 +86,7 @@ export const readRoutes: Route<ReadDeps>[] = [
     path: '/staged-uploads/{id}',
     legacyAlias: false,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       return okValue(expectOk(await getStagedUpload(principal, request.params.id ?? '', deps)));
     },
   },
@@ -93,7 +95,7 @@ export const readRoutes: Route<ReadDeps>[] = [
     path: '/{cid}',
     legacyAlias: true,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       return okValue(expectOk(await getUpload(principal, cidParam(request), deps)));
     },
   },

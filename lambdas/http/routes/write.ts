@@ -5,7 +5,7 @@ import { carFromDirectory, carFromFile, carFromUpload, nftFromForm } from '../..
 import { stageUpload } from '../../core/staged.ts';
 import { deleteUpload, renameUpload, storeUpload } from '../../core/uploads.ts';
 import { bodyBytes, type FormData, parseMultipart } from '../body.ts';
-import { authorize, cidParam, type WriteDeps } from '../deps.ts';
+import { authorizeRequest, cidParam, type WriteDeps } from '../deps.ts';
 import { ApiError, expectOk, json, okValue } from '../response.ts';
 import type { ApiRequest, Route } from '../router.ts';
 
@@ -17,32 +17,12 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/upload',
     legacyAlias: true,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
-      const contentType = request.headers['content-type'] ?? '';
-      const name = uploadName(request);
-      const body = bodyBytes(request, deps.maxInlineUploadBytes);
-
-      if (contentType.includes('multipart/form-data')) {
-        const form = await parseMultipart(contentType, body);
-        const files = fileParts(form);
-        const car = expectOk(await carFromDirectory(files));
-        const status = await storeUpload(
-          {
-            principal,
-            car,
-            name,
-            type: 'directory',
-            files: files.map((f) => ({ name: f.name, type: f.type })),
-          },
-          deps,
-        );
-        return okValue(status);
-      }
-      if (body.length === 0) throw new ApiError(failures.badRequest('empty payload'));
-      const isCar = contentType.includes('application/car');
-      const car = expectOk(isCar ? await carFromUpload(body) : await carFromFile(body));
-      const type = isCar ? 'application/car' : mimeType(contentType);
-      return okValue(await storeUpload({ principal, car, name, type, files: [] }, deps));
+      // Packing or validating the body is CPU work that overlaps the auth round trips; an
+      // auth failure still answers first, and nothing is written before it succeeds.
+      const authorized = authorizeRequest(request, deps);
+      const prepared = prepareUpload(request, deps.maxInlineUploadBytes);
+      const [principal, upload] = await settleInOrder(authorized, prepared);
+      return okValue(await storeUpload({ principal, ...upload }, deps));
     },
   },
   {
@@ -50,14 +30,15 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/store',
     legacyAlias: false,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       const contentType = request.headers['content-type'] ?? '';
       if (!contentType.includes('multipart/form-data')) {
         throw new ApiError(failures.badRequest('content-type should be `multipart/form-data`'));
       }
       const form = await parseMultipart(contentType, bodyBytes(request, deps.maxInlineUploadBytes));
       const meta = form.fields.get('meta');
-      if (meta === undefined) throw new ApiError(failures.badRequest('missing `meta` in multipart'));
+      if (meta === undefined)
+        throw new ApiError(failures.badRequest('missing `meta` in multipart'));
       const stray = [...form.fields.keys()].find((field) => field !== 'meta');
       if (stray) throw new ApiError(failures.badRequest(`expected File part: "${stray}"`));
       const nft = expectOk(await nftFromForm(meta, form.files));
@@ -83,7 +64,7 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/staged-uploads',
     legacyAlias: false,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       const stage = z
         .object({
           size: z.number().int().positive(),
@@ -106,14 +87,16 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/upload/{cid}',
     legacyAlias: true,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       const id = cidParam(request);
       const rename = z
         .object({ name: z.string().trim().min(1).max(MAX_NAME_LENGTH) })
         .safeParse(parseJson(bodyBytes(request, deps.maxInlineUploadBytes)));
       if (!rename.success) {
         throw new ApiError(
-          failures.badRequest(`invalid params: body must be {"name": "<1-${MAX_NAME_LENGTH} characters>"}`),
+          failures.badRequest(
+            `invalid params: body must be {"name": "<1-${MAX_NAME_LENGTH} characters>"}`,
+          ),
         );
       }
       return okValue(expectOk(await renameUpload(principal, id, rename.data.name, deps)));
@@ -124,12 +107,47 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/{cid}',
     legacyAlias: true,
     async run(request, deps) {
-      const principal = await authorize(request, deps);
+      const principal = await authorizeRequest(request, deps);
       expectOk(await deleteUpload(principal, cidParam(request), deps));
       return json(202, { ok: true });
     },
   },
 ];
+
+/** The CAR and upload details of a POST /upload body, in any of its three modes. */
+async function prepareUpload(request: ApiRequest, maxBytes: number) {
+  const contentType = request.headers['content-type'] ?? '';
+  const name = uploadName(request);
+  const body = bodyBytes(request, maxBytes);
+  if (contentType.includes('multipart/form-data')) {
+    const files = fileParts(await parseMultipart(contentType, body));
+    return {
+      car: expectOk(await carFromDirectory(files)),
+      name,
+      type: 'directory',
+      files: files.map((f) => ({ name: f.name, type: f.type })),
+    };
+  }
+  if (body.length === 0) throw new ApiError(failures.badRequest('empty payload'));
+  const isCar = contentType.includes('application/car');
+  return {
+    car: expectOk(isCar ? await carFromUpload(body) : await carFromFile(body)),
+    name,
+    type: isCar ? 'application/car' : mimeType(contentType),
+    files: [],
+  };
+}
+
+/**
+ * Awaits both, but reports the first one's failure before the second's, so a request that
+ * fails authentication answers 401 whatever is wrong with its body.
+ */
+async function settleInOrder<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
 
 /** `x-name` is URI-encoded; without it the upload is named after its time. */
 function uploadName(request: ApiRequest): string | undefined {
@@ -139,7 +157,9 @@ function uploadName(request: ApiRequest): string | undefined {
   try {
     name = decodeURIComponent(header);
   } catch {
-    throw new ApiError(failures.badRequest('x-name header must be URI-encoded (encodeURIComponent)'));
+    throw new ApiError(
+      failures.badRequest('x-name header must be URI-encoded (encodeURIComponent)'),
+    );
   }
   if (name.length > MAX_NAME_LENGTH) {
     throw new ApiError(failures.badRequest(`x-name is longer than ${MAX_NAME_LENGTH} characters`));

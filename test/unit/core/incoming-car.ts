@@ -2,27 +2,15 @@
  * Real CARs for core tests, built with @ipld/car + multiformats independently of the code
  * under test: a single raw block (complete) and a dag-pb root whose leaf is missing (partial).
  */
-import { CarWriter } from '@ipld/car';
 import * as dagPb from '@ipld/dag-pb';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import type { IncomingCar } from '../../../lambdas/core/uploads.ts';
+import { craftCar } from '../../support/ipfs-fixtures.ts';
 
 /** Multicodec of a whole CAR, as in CAR CIDs. */
 const CAR_CODEC = 0x0202;
-
-async function writeCar(root: CID, blocks: { cid: CID; bytes: Uint8Array }[]) {
-  const { writer, out } = CarWriter.create([root]);
-  const chunks: Uint8Array[] = [];
-  const collected = (async () => {
-    for await (const chunk of out) chunks.push(chunk);
-  })();
-  for (const block of blocks) await writer.put(block);
-  await writer.close();
-  await collected;
-  return new Uint8Array(Buffer.concat(chunks));
-}
 
 async function incoming(
   root: CID,
@@ -30,7 +18,7 @@ async function incoming(
   dagSize: number | undefined,
   structure: IncomingCar['structure'],
 ): Promise<IncomingCar> {
-  const bytes = await writeCar(root, blocks);
+  const bytes = new Uint8Array(await craftCar([root], blocks));
   const carCid = CID.create(1, CAR_CODEC, await sha256.digest(bytes));
   return { root, bytes, carCid, dagSize, structure };
 }

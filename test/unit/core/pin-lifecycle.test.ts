@@ -59,15 +59,25 @@ describe('completeDag', () => {
     const dag = await chunkedDag();
     const { multihash } = fromCid(dag.root);
 
-    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    await storeUpload(
+      { principal: alice, car: dag.first, type: 'application/car', files: [] },
+      ports,
+    );
     expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
     expect(await completeDag(multihash, completion)).toBe('still-partial');
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
 
-    await storeUpload({ principal: alice, car: dag.second, type: 'application/car', files: [] }, ports);
+    await storeUpload(
+      { principal: alice, car: dag.second, type: 'application/car', files: [] },
+      ports,
+    );
     expect(await completeDag(multihash, completion)).toBe('completed');
     const content = await ports.contents.get(multihash);
-    expect(content).toMatchObject({ pinStatus: 'pinned', structure: 'complete', size: dag.first.dagSize });
+    expect(content).toMatchObject({
+      pinStatus: 'pinned',
+      structure: 'complete',
+      size: dag.first.dagSize,
+    });
     // Redelivered: nothing changes.
     expect(await completeDag(multihash, completion)).toBe('already-pinned');
     expect(await ports.contents.get(multihash)).toEqual(content);
@@ -78,12 +88,18 @@ describe('completeDag', () => {
     const { ports, completion } = setup(clock);
     const dag = await chunkedDag();
     const { multihash } = fromCid(dag.root);
-    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    await storeUpload(
+      { principal: alice, car: dag.first, type: 'application/car', files: [] },
+      ports,
+    );
     clock.advance(25 * 3_600_000);
     expect(await completeDag(multihash, completion)).toBe('failed');
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('failed');
 
-    await storeUpload({ principal: alice, car: dag.second, type: 'application/car', files: [] }, ports);
+    await storeUpload(
+      { principal: alice, car: dag.second, type: 'application/car', files: [] },
+      ports,
+    );
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
     expect(await completeDag(multihash, completion)).toBe('completed');
   });
@@ -93,7 +109,10 @@ describe('completeDag', () => {
     expect(await completeDag('bunknown', completion)).toBe('unknown-content');
     const dag = await chunkedDag();
     const { multihash } = fromCid(dag.root);
-    await storeUpload({ principal: alice, car: dag.first, type: 'application/car', files: [] }, ports);
+    await storeUpload(
+      { principal: alice, car: dag.first, type: 'application/car', files: [] },
+      ports,
+    );
     const [car] = await ports.contents.listCars(multihash);
     await ports.carpark.delete(car?.key ?? '');
     await expect(completeDag(multihash, completion)).rejects.toThrow(/missing from the carpark/);
@@ -126,7 +145,13 @@ describe('maintainPins (the pin-status cron)', () => {
     const packed = await packFile(new TextEncoder().encode('short lived'));
     if (!packed.ok) throw new Error('pack failed');
     const bytes = await encodeCar(packed.value.root, packed.value.blocks);
-    const car = { root: packed.value.root, bytes, carCid: await carCid(bytes), dagSize: 11, structure: 'complete' as const };
+    const car = {
+      root: packed.value.root,
+      bytes,
+      carCid: await carCid(bytes),
+      dagSize: 11,
+      structure: 'complete' as const,
+    };
     const id = fromCid(packed.value.root);
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
     await storeUpload({ principal: bob, car, type: '', files: [] }, ports);
@@ -156,7 +181,13 @@ describe('maintainPins (the pin-status cron)', () => {
     const digest = await sha256.digest(bytes);
     const root = CID.create(1, 0x55, digest);
     const carBytes = await encodeCar(root, [{ cid: root, bytes }]);
-    const car = { root, bytes: carBytes, carCid: await carCid(carBytes), dagSize: bytes.length, structure: 'complete' as const };
+    const car = {
+      root,
+      bytes: carBytes,
+      carCid: await carCid(carBytes),
+      dagSize: bytes.length,
+      structure: 'complete' as const,
+    };
     const id = fromCid(root);
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
     await deleteUpload(alice, id, { ...ports, unpinGraceDays: 1 });

@@ -2,6 +2,7 @@ import { base32 } from 'multiformats/bases/base32';
 import { describe, expect, it } from 'vitest';
 import { type ContentId, fromCid, parseContentId } from '../../../lambdas/codecs/cid.ts';
 import type { Principal } from '../../../lambdas/core/auth.ts';
+import { maintainPins } from '../../../lambdas/core/pin-maintenance.ts';
 import {
   checkContent,
   deleteUpload,
@@ -257,18 +258,24 @@ describe('storeUpload after a crash', () => {
     },
   );
 
-  it('a crash while re-uploading deleted content still ends with the unpin cancelled', async () => {
-    const { ports, deletePorts } = setup();
-    const car = await rawCar('fragile');
-    const id = idOf(car);
-    await store(ports, alice, car);
-    await deleteUpload(alice, id, deletePorts);
-    failNext(ports.uploads, 'upsert');
-    await expect(store(ports, alice, car)).rejects.toThrow(InjectedFailure);
-    await store(ports, alice, car);
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
-    expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
-  });
+  it.each([
+    ['contents.cancelUnpin', (p: FakePorts) => failNext(p.contents, 'cancelUnpin')],
+    ['uploads.upsert', (p: FakePorts) => failNext(p.uploads, 'upsert')],
+  ] as const)(
+    'a crash at %s while re-uploading deleted content still cancels the unpin',
+    async (_step, breakIt) => {
+      const { ports, deletePorts } = setup();
+      const car = await rawCar('fragile');
+      const id = idOf(car);
+      await store(ports, alice, car);
+      await deleteUpload(alice, id, deletePorts);
+      breakIt(ports);
+      await expect(store(ports, alice, car)).rejects.toThrow(InjectedFailure);
+      await store(ports, alice, car);
+      expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+      expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
+    },
+  );
 });
 
 describe('getUpload, listUploads, renameUpload, checkContent', () => {
@@ -418,11 +425,13 @@ describe('deleteUpload', () => {
 
   // Both cases expose a core bug (lambdas/core/uploads.ts storeUpload/deleteUpload): when the
   // same user re-uploads while deleting that upload, the delete can remove the holder of the
-  // revived upload, leaving live content without holders and scheduled for unpinning.
+  // revived upload; the pin-status cron then sees no holder and unpins live content.
   const expectHeldAndLive = async (ports: FakePorts, id: ContentId) => {
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
     expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+    ports.clock.advance((GRACE_DAYS + 1) * DAY_MS);
+    await maintainPins({ ...ports, recheckAfterMinutes: 10, batchLimit: 100 });
+    expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
   };
 
   it('a re-upload finishing while a delete is about to release the hold keeps it held', async () => {

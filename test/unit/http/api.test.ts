@@ -1,4 +1,8 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { failures } from '../../../lambdas/core/errors.ts';
 import { createApiHandler } from '../../../lambdas/http/api.ts';
@@ -22,7 +26,13 @@ function event(
       apiId: 'local',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      http: {
+        method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
       requestId: 'req-123',
       routeKey: `${method} /{proxy+}`,
       stage: '$default',
@@ -94,7 +104,13 @@ const call = async (e: APIGatewayProxyEventV2) =>
 
 describe('API edge', () => {
   it('routes case-insensitively, with a trailing slash and the /api alias', async () => {
-    for (const path of ['/check/abc', '/check/abc/', '/api/check/abc', '/CHECK/abc', '/Api/Check/abc/']) {
+    for (const path of [
+      '/check/abc',
+      '/check/abc/',
+      '/api/check/abc',
+      '/CHECK/abc',
+      '/Api/Check/abc/',
+    ]) {
       const response = await call(event('GET', path));
       expect(response.statusCode, path).toBe(200);
       expect(JSON.parse(response.body)).toEqual({ ok: true, value: 'deps' });

@@ -12,13 +12,21 @@ import type { Block } from '../../../lambdas/core/ipfs/block.ts';
 import {
   CAR_CODEC,
   carCid,
+  dagSizeOf,
   encodeCar,
   type InvalidCar,
   type ValidCar,
   validateCar,
+  verifyCarBlocks,
 } from '../../../lambdas/core/ipfs/car.ts';
 import { packDirectory, packFile } from '../../../lambdas/core/ipfs/unixfs.ts';
-import { craftCar, seededBytes, seededRandom, utf8 } from './fixtures.ts';
+import {
+  craftCar,
+  sameBytes,
+  seededBytes,
+  seededRandom,
+  utf8,
+} from '../../support/ipfs-fixtures.ts';
 
 async function rawBlock(bytes: Uint8Array): Promise<Block> {
   return { cid: CID.create(1, raw.code, await sha256.digest(bytes)), bytes };
@@ -28,6 +36,8 @@ async function cborBlock(value: unknown): Promise<Block> {
   const bytes = dagCbor.encode(value);
   return { cid: CID.create(1, dagCbor.code, await sha256.digest(bytes)), bytes };
 }
+
+const total = (blocks: Block[]) => blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0);
 
 async function fileDag(length: number, seed = 1) {
   const result = await packFile(seededBytes(length, seed));
@@ -102,6 +112,17 @@ describe('validateCar accepts', () => {
     expect(car.blocks.every((block) => block.bytes.buffer === bytes.buffer)).toBe(true);
   });
 
+  it('a CAR that is a view into a larger buffer, hashing only its own bytes', async () => {
+    const { root, blocks } = await fileDag(300_000);
+    const bytes = await encodeCar(root, blocks);
+    const padded = new Uint8Array(bytes.byteLength + 64).fill(0xaa);
+    padded.set(bytes, 32);
+    const view = padded.subarray(32, 32 + bytes.byteLength);
+    const car = await valid(view);
+    expect(car.carCid.toString()).toBe((await carCid(bytes)).toString());
+    expect(car.carBytes).toBe(bytes.byteLength);
+  });
+
   it('a single raw block, sized by its length', async () => {
     const block = await rawBlock(utf8('hello world!'));
     const car = await valid(await craftCar([block.cid], [block]));
@@ -147,6 +168,14 @@ describe('validateCar accepts', () => {
     expect(car.dagSize).toBeUndefined();
   });
 
+  it('a dag-pb root that does not decode, with structure unknown and no size', async () => {
+    const bytes = Uint8Array.from([0xff, 0xff, 0xff]);
+    const cid = CID.create(1, dagPb.code, await sha256.digest(bytes));
+    const car = await valid(await craftCar([cid], [{ cid, bytes }]));
+    expect(car.structure).toBe('unknown');
+    expect(car.dagSize).toBeUndefined();
+  });
+
   it('a CIDv0 root, reported exactly as the header has it', async () => {
     const dir = await packDirectory([{ name: 'a.txt', content: utf8('a') }]);
     if (!dir.ok) throw new Error(dir.error.message);
@@ -167,6 +196,57 @@ describe('validateCar accepts', () => {
   it('a block of exactly the 2 MiB limit', async () => {
     const block = await rawBlock(seededBytes(2_097_152, 4));
     expect((await valid(await craftCar([block.cid], [block]))).dagSize).toBe(2_097_152);
+  });
+});
+
+describe('verifyCarBlocks', () => {
+  it('verifies blocks and looks them up by multihash, without a CAR CID or walk', async () => {
+    const { root, blocks } = await fileDag(600_000);
+    const result = await verifyCarBlocks(await craftCar([root], blocks));
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.root.toString()).toBe(root.toString());
+    expect(result.value.blocks).toHaveLength(blocks.length);
+    const v0 = CID.createV0(root.multihash as Digest.Digest<0x12, number>);
+    const found = result.value.getBlock(v0) ?? new Uint8Array();
+    expect(sameBytes(found, blocks[0]?.bytes ?? new Uint8Array())).toBe('same');
+    expect(result.value.getBlock((await rawBlock(utf8('absent'))).cid)).toBeUndefined();
+  });
+
+  it('applies the same rules as validateCar', async () => {
+    const { root, blocks } = await fileDag(600_000);
+    const [first, second, ...rest] = blocks as [Block, Block, ...Block[]];
+    const tampered = { cid: second.cid, bytes: new Uint8Array(second.bytes.byteLength) };
+    const bytes = await craftCar([root], [first, tampered, ...rest]);
+    const result = await verifyCarBlocks(bytes);
+    expect(result).toMatchObject({ ok: false, error: { reason: 'hash-mismatch' } });
+    expect(result).toEqual(await validateCar(bytes));
+  });
+});
+
+describe('dagSizeOf', () => {
+  it('applies the same size rules as validateCar', async () => {
+    const leaf = await rawBlock(utf8('leaf'));
+    const cbor = await cborBlock({ leaf: leaf.cid });
+    const file = await fileDag(900_000);
+    const cases: [CID, Block[]][] = [
+      [leaf.cid, [leaf]],
+      [cbor.cid, [cbor, leaf]],
+      [cbor.cid, [cbor]],
+      [file.root, file.blocks],
+      [file.root, file.blocks.slice(0, 1)],
+    ];
+    for (const [root, blocks] of cases) {
+      const car = await valid(await craftCar([root], blocks));
+      const rootBytes = blocks[0]?.bytes ?? new Uint8Array();
+      const walked = car.structure === 'complete' ? total(blocks) : undefined;
+      expect(dagSizeOf(root, rootBytes, walked)).toBe(car.dagSize);
+    }
+  });
+
+  it('has no size for a dag-pb root that does not decode', async () => {
+    const bytes = Uint8Array.from([0xff, 0xff]);
+    const cid = CID.create(1, dagPb.code, await sha256.digest(bytes));
+    expect(dagSizeOf(cid, bytes, 10)).toBeUndefined();
   });
 });
 

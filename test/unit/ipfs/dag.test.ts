@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { type Block, multihashKey } from '../../../lambdas/core/ipfs/block.ts';
 import { dagStructure } from '../../../lambdas/core/ipfs/dag.ts';
 import { packDirectory, packFile } from '../../../lambdas/core/ipfs/unixfs.ts';
-import { seededBytes, utf8 } from './fixtures.ts';
+import { seededBytes, utf8 } from '../../support/ipfs-fixtures.ts';
 
 /** A block source over any number of block lists (e.g. the CAR chunks of one upload). */
 function source(...lists: Block[][]) {

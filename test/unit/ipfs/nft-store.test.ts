@@ -5,7 +5,7 @@ import { sha256 } from 'multiformats/hashes/sha2';
 import { describe, expect, it } from 'vitest';
 import { encodeCar, validateCar } from '../../../lambdas/core/ipfs/car.ts';
 import { buildNftStore, type NftFile } from '../../../lambdas/core/ipfs/nft-store.ts';
-import { exportFile, utf8 } from './fixtures.ts';
+import { exportFile, utf8 } from '../../support/ipfs-fixtures.ts';
 
 const image: NftFile = {
   field: 'image',

@@ -10,7 +10,7 @@ import {
   sameBytes,
   seededBytes,
   utf8,
-} from './fixtures.ts';
+} from '../../support/ipfs-fixtures.ts';
 
 const CHUNK = 262_144;
 

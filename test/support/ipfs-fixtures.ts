@@ -7,7 +7,7 @@ import { MemoryBlockstore } from 'blockstore-core/memory';
 import { exporter } from 'ipfs-unixfs-exporter';
 import type { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
-import type { Block } from '../../../lambdas/core/ipfs/block.ts';
+import type { Block } from '../../lambdas/core/ipfs/block.ts';
 
 /** xorshift32: the same seed always gives the same bytes, so CIDs in tests are stable. */
 export function seededBytes(length: number, seed = 1): Uint8Array {

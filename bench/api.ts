@@ -1,0 +1,285 @@
+/**
+ * API benchmarks against the local stack running in its own process, as `npm start` runs it:
+ * - the whole POST /upload handler (file, CAR, 100-file directory) in MB/s, next to a bare S3
+ *   PutObject of the same bytes to the same emulator plus SHA-256 of them;
+ * - p50/p99 latency of GET /check under 50 concurrent requests, next to a bare DynamoDB
+ *   GetItem of the same item on the same emulator under the same concurrency.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { fromCid } from '../lambdas/codecs/cid.ts';
+import { keys } from '../lambdas/codecs/keys.ts';
+import { encodeCar, packFile } from '../lambdas/core/ipfs/index.ts';
+import { createToken } from '../lambdas/core/tokens.ts';
+import { createClients } from '../lambdas/shared/clients.ts';
+import { loadConfig, resource } from '../lambdas/shared/config.ts';
+import { identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
+import { readLocalStack } from '../local/stack-file.ts';
+import {
+  type BenchModule,
+  type BenchRow,
+  latencyRow,
+  measurePair,
+  megabytesPerSecond,
+  throughputRow,
+} from './harness.ts';
+
+const FILE_BYTES = 4_000_000;
+const DIRECTORY_FILES = 100;
+const CONCURRENCY = 50;
+const REQUESTS_PER_WORKER = 20;
+const ITERATIONS = 12;
+const WARMUP = 2;
+
+interface RunningStack {
+  apiUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** `npm start` in a child process on a free port and a temp data dir. */
+async function startStackProcess(): Promise<RunningStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-'));
+  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
+    cwd: join(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      PORT: '0',
+      PINSTACK_DATA_DIR: dataDir,
+      RATE_LIMIT_REQUESTS: '100000000',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`local stack exited early (${code})`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+  });
+  const running = await readLocalStack(dataDir);
+  return {
+    apiUrl: running.apiUrl,
+    env: { ...running.env },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function uploadEvent(body: Uint8Array, contentType: string, token: string): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /{proxy+}',
+    rawPath: '/upload',
+    rawQueryString: '',
+    headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+    requestContext: {
+      accountId: 'bench',
+      apiId: 'bench',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: 'POST',
+        path: '/upload',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: randomBytes(8).toString('hex'),
+      routeKey: 'POST /{proxy+}',
+      stage: '$default',
+      time: '',
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+function multipart(files: { name: string; content: Uint8Array }[]) {
+  const boundary = `bench${randomBytes(8).toString('hex')}`;
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\n` +
+          'Content-Type: application/octet-stream\r\n\r\n',
+      ),
+      Buffer.from(file.content),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    body: new Uint8Array(Buffer.concat(parts)),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs `task` from CONCURRENCY workers at once; returns every latency in ms, sorted. */
+async function concurrentLatencies(task: () => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = 0; i < REQUESTS_PER_WORKER; i++) {
+        const started = performance.now();
+        await task();
+        samples.push(performance.now() - started);
+      }
+    }),
+  );
+  return samples.sort((a, b) => a - b);
+}
+
+async function run(): Promise<BenchRow[]> {
+  const stack = await startStackProcess();
+  try {
+    // This process acts as the Lambda: the handler reads its config from the environment.
+    Object.assign(process.env, stack.env, {
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      RATE_LIMIT_REQUESTS: '100000000',
+      LOG_LEVEL: 'warn',
+    });
+    const config = loadConfig();
+    const clients = createClients(config);
+    const { token } = await createToken(
+      { userId: 'bench', name: 'bench' },
+      { ...identityPorts(config, clients), clock: systemClock },
+    );
+    const { handler } = await import('../lambdas/handlers/api-write.ts');
+    const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 } as Context;
+    const bucket = resource(config, 'carpark');
+
+    const rows: BenchRow[] = [];
+    const bodies: Record<string, () => Promise<{ body: Uint8Array; contentType: string }>> = {
+      '4 MB file': async () => ({
+        body: randomBytes(FILE_BYTES),
+        contentType: 'application/octet-stream',
+      }),
+      '4 MB CAR': async () => {
+        const packed = await packFile(randomBytes(FILE_BYTES));
+        if (!packed.ok) throw new Error(packed.error.message);
+        return {
+          body: await encodeCar(packed.value.root, packed.value.blocks),
+          contentType: 'application/car',
+        };
+      },
+      '100-file directory': async () =>
+        multipart(
+          Array.from({ length: DIRECTORY_FILES }, (_, i) => ({
+            name: `dir/file-${i}.bin`,
+            content: randomBytes(FILE_BYTES / DIRECTORY_FILES),
+          })),
+        ),
+    };
+
+    for (const [name, make] of Object.entries(bodies)) {
+      // Fresh content every run: a repeat upload of the same bytes would do less work.
+      const inputs = await Promise.all(Array.from({ length: ITERATIONS + WARMUP }, make));
+      let nextUpload = 0;
+      let nextPut = 0;
+      const size = inputs[0]?.body.length ?? 0;
+      const { task, baseline } = await measurePair(
+        async () => {
+          const input = inputs[nextUpload++ % inputs.length];
+          if (!input) throw new Error('no input');
+          const result = (await handler(
+            uploadEvent(input.body, input.contentType, token),
+            context,
+          )) as APIGatewayProxyStructuredResultV2;
+          if (result.statusCode !== 200) throw new Error(`upload failed: ${result.body}`);
+        },
+        async () => {
+          const input = inputs[nextPut++ % inputs.length];
+          if (!input) throw new Error('no input');
+          createHash('sha256').update(input.body).digest();
+          await clients.s3.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: `bench/${nextPut}`,
+              Body: input.body,
+              ContentLength: input.body.length,
+            }),
+          );
+        },
+        { warmup: WARMUP, iterations: ITERATIONS },
+      );
+      rows.push(
+        throughputRow({
+          name: `POST /upload, ${name}`,
+          value: megabytesPerSecond(size, task.medianMs),
+          unit: 'MB/s',
+          baseline: {
+            name: 'S3 PutObject + SHA-256',
+            value: megabytesPerSecond(size, baseline.medianMs),
+          },
+          target: 0.6,
+        }),
+      );
+    }
+
+    // GET /check under 50 concurrent callers vs GetItem of the same item.
+    const checked = await fetch(`${stack.apiUrl}/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: 'benchmark check target',
+    });
+    const cid = ((await checked.json()) as { value: { cid: string } }).value.cid;
+    const checkUrl = `${stack.apiUrl}/check/${cid}`;
+    const contentKey = keys.content(
+      fromCid((await import('multiformats/cid')).CID.parse(cid)).multihash,
+    );
+    const tableName = resource(config, 'table');
+    const viaApi = async () => {
+      const response = await fetch(checkUrl);
+      if (response.status !== 200) throw new Error(`check failed: ${response.status}`);
+      await response.arrayBuffer();
+    };
+    const bare = async () => {
+      const { Item } = await clients.dynamo.send(
+        new GetCommand({ TableName: tableName, Key: contentKey, ConsistentRead: true }),
+      );
+      if (!Item) throw new Error('content item missing');
+    };
+    await concurrentLatencies(viaApi);
+    await concurrentLatencies(bare);
+    const apiLatencies = await concurrentLatencies(viaApi);
+    const bareLatencies = await concurrentLatencies(bare);
+    for (const p of [50, 99]) {
+      rows.push(
+        latencyRow({
+          name: `GET /check p${p}, ${CONCURRENCY} concurrent`,
+          value: percentile(apiLatencies, p),
+          unit: 'ms',
+          baseline: { name: `DynamoDB GetItem p${p}`, value: percentile(bareLatencies, p) },
+          // p99 at most 1.5x the bare GetItem: baseline / value >= 1 / 1.5.
+          ...(p === 99 ? { target: Number((1 / 1.5).toFixed(3)) } : {}),
+        }),
+      );
+    }
+    return rows;
+  } finally {
+    await stack.stop();
+  }
+}
+
+export const apiBench: BenchModule = { name: 'api', run };
