@@ -82,7 +82,8 @@ describe('admin CLI against the local stack', () => {
     expect((await cli(['token', 'list', '--user', 'alice'])).stdout).toContain('revoked');
     const response = await fetch(`${apiUrl}/`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(401);
-    expect((await response.json()).error.code).toBe('ERROR_TOKEN_NOT_FOUND');
+    const body = (await response.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('ERROR_TOKEN_NOT_FOUND');
   });
 
   it('rejects bad usage with exit code 2 and unknown tokens with exit code 1', async () => {
