@@ -23,7 +23,8 @@ export type BucketName = 'staging' | 'carpark';
 export type TableAccess = 'read' | 'read+counters' | 'readwrite';
 /** `write` is put-only (e.g. to presign uploads); `readwrite` adds get and delete. */
 export type BucketAccess = 'read' | 'write' | 'readwrite';
-export type QueueAccess = 'send' | 'consume';
+/** `consume` comes with the function's queue trigger; `send+consume` also lets it enqueue. */
+export type QueueAccess = 'send' | 'consume' | 'send+consume';
 
 export interface Bindings {
   table?: TableAccess;
@@ -82,10 +83,17 @@ export const functions = [
   {
     name: 'api-write',
     description:
-      'Authenticated writes: POST /upload, POST /store, DELETE /{cid}, PATCH /upload/{cid}',
+      'Authenticated writes: POST /upload, /store, /staged-uploads; PATCH /upload/{cid}; DELETE /{cid}',
     memoryMB: 2048,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'readwrite', carpark: 'readwrite', pinQueue: 'send', ingestQueue: 'send' },
+    bindings: {
+      table: 'readwrite',
+      carpark: 'readwrite',
+      // Put-only: presigned staged-upload URLs are signed with this function's credentials.
+      staging: 'write',
+      pinQueue: 'send',
+      ingestQueue: 'send',
+    },
     triggers: [
       ...http('POST', '/{proxy+}'),
       ...http('DELETE', '/{proxy+}'),
@@ -102,7 +110,8 @@ export const functions = [
       table: 'readwrite',
       staging: 'readwrite',
       carpark: 'readwrite',
-      ingestQueue: 'consume',
+      // Staged CARs that are partial enqueue their completeness check on this same queue.
+      ingestQueue: 'send+consume',
       pinQueue: 'send',
     },
     triggers: [{ kind: 'queue', queue: 'ingestQueue', batchSize: 1, maxBatchingWindowSeconds: 0 }],
@@ -112,7 +121,7 @@ export const functions = [
     description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
     memoryMB: 1024,
     timeoutSeconds: 300,
-    bindings: { table: 'readwrite', carpark: 'read', ingestQueue: 'send', pinQueue: 'send' },
+    bindings: { table: 'readwrite', ingestQueue: 'send', pinQueue: 'send' },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
   },
   {
@@ -120,7 +129,8 @@ export const functions = [
     description: 'Cron: scans configured chains for NFTs to preserve',
     memoryMB: 512,
     timeoutSeconds: 300,
-    bindings: { table: 'readwrite', ingestQueue: 'send' },
+    // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
+    bindings: {},
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
   },
 ] as const satisfies readonly FunctionSpec[];

@@ -135,7 +135,7 @@ export class PinstackStack extends Stack {
 
     for (const trigger of triggers) {
       if (trigger.kind === 'queue') {
-        if (spec.bindings[trigger.queue] !== 'consume') {
+        if (!String(spec.bindings[trigger.queue]).includes('consume')) {
           throw new Error(`${spec.name}: consumes ${trigger.queue} without a 'consume' binding`);
         }
         new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}Consumer`, {
@@ -158,7 +158,7 @@ export class PinstackStack extends Stack {
 
     for (const [queue, access] of Object.entries(spec.bindings)) {
       const consumed = triggers.some((t) => t.kind === 'queue' && t.queue === queue);
-      if (access === 'consume' && !consumed) {
+      if (String(access).includes('consume') && !consumed) {
         throw new Error(`${spec.name}: binds ${queue} as 'consume' but has no queue trigger`);
       }
     }

@@ -3,6 +3,7 @@
  * triggers, builds payload format 2.0 events, enforces the gateway's and Lambda's size limits
  * and maps structured results back to HTTP, answering errors the way API Gateway does.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -180,7 +181,9 @@ export function buildEvent(request: RequestInfo, match: RouteMatch): APIGatewayP
   }
 
   const host = headers.host ?? 'localhost';
-  const isText = isTextContentType(headers['content-type']);
+  // A text type with bytes that are not UTF-8 (e.g. curl --data-binary of an image, sent as
+  // form-urlencoded) would be mangled as a string: such bodies go as base64 too.
+  const isText = isTextContentType(headers['content-type']) && isUtf8(request.body);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: match.route.routeKey,

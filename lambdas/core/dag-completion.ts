@@ -12,7 +12,7 @@ export interface CompletionPorts {
   contents: ContentStore;
   carpark: BlobStore;
   clock: Clock;
-  /** A DAG still incomplete this long after it was first stored is marked failed. */
+  /** A DAG still incomplete this long after its last chunk arrived is marked failed. */
   partialDeadlineHours: number;
 }
 
@@ -48,8 +48,9 @@ export async function completeDag(
     await ports.contents.markComplete(multihash, report.size, now.toISOString());
     return 'completed';
   }
-  const ageHours = (now.getTime() - Date.parse(content.created)) / 3_600_000;
-  if (ageHours >= ports.partialDeadlineHours) {
+  // Measured from the last chunk received, so a slow but steady client is not cut off.
+  const idleHours = (now.getTime() - Date.parse(content.updated)) / 3_600_000;
+  if (idleHours >= ports.partialDeadlineHours) {
     await ports.contents.markFailed(multihash, now.toISOString());
     return 'failed';
   }

@@ -126,11 +126,12 @@ export interface ContentStore {
   get(multihash: string): Promise<ContentRecord | undefined>;
   getMany(multihashes: string[]): Promise<Map<string, ContentRecord>>;
   /**
-   * Records that (part of) a DAG is stored. Creates the content if absent (first size wins);
-   * a complete DAG becomes `pinned`; an incomplete one stays `pinning` unless already pinned.
+   * Records that (part of) a DAG is stored. Creates the content if absent. A complete DAG
+   * becomes `pinned` with its measured size; an incomplete one stays `pinning` unless already
+   * pinned, and its declared size counts only while no size is known.
    */
   recordStored(dag: StoredDag): Promise<ContentRecord>;
-  /** Marks the content's DAG complete and pinned with its final size. */
+  /** Marks the content's DAG complete and pinned with its measured size (replacing a declared one). */
   markComplete(multihash: string, size: number | undefined, now: string): Promise<void>;
   /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
   markFailed(multihash: string, now: string): Promise<void>;

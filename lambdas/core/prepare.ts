@@ -4,10 +4,8 @@
  */
 import { type ApiFailure, failures } from './errors.ts';
 import {
-  type Block,
   buildNftStore,
   carCid,
-  dagSizeOf,
   encodeCar,
   type NftFile,
   packDirectory,
@@ -59,20 +57,18 @@ export async function nftFromForm(
   const nft = await buildNftStore(meta, files);
   if (!nft.ok) return err(failures.badRequest(nft.error.message));
   const car = await carOf({ root: nft.value.root, blocks: nft.value.blocks });
-  // /store's size is the sum of its blocks (nft.storage's rule for NFT roots).
-  const size = nft.value.blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0);
-  return ok({ car: { ...car, dagSize: size }, data: nft.value.data });
+  return ok({ car, data: nft.value.data });
 }
 
 /** A DAG built here is complete by construction, so it needs no re-verification. */
 async function carOf(dag: PackedDag): Promise<IncomingCar> {
   const bytes = await encodeCar(dag.root, dag.blocks);
-  const rootBlock = dag.blocks.find((block: Block) => block.cid.equals(dag.root));
   return {
     root: dag.root,
     bytes,
     carCid: await carCid(bytes),
-    dagSize: rootBlock ? dagSizeOf(dag.root, rootBlock.bytes, undefined) : undefined,
+    // Packed DAGs list each block once: their sum is the DAG's size.
+    dagSize: dag.blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0),
     structure: 'complete',
   };
 }

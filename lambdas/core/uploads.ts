@@ -18,6 +18,7 @@ import type {
   IngestMessage,
   MessageQueue,
   PinMessage,
+  TokenStore,
   UploadFile,
   UploadPage,
   UploadRecord,
@@ -176,8 +177,13 @@ export interface ListRequest {
 export async function listUploads(
   principal: Principal,
   request: ListRequest,
-  ports: Pick<UploadPorts, 'uploads' | 'contents'>,
+  ports: Pick<UploadPorts, 'uploads' | 'contents'> & { tokens: TokenStore },
 ): Promise<{ statuses: NftStatus[]; next: UploadPage['next'] }> {
+  if (request.tokenId !== undefined) {
+    // Filtering by someone else's token finds nothing, without reading their uploads.
+    const token = await ports.tokens.get(request.tokenId);
+    if (token?.userId !== principal.userId) return { statuses: [], next: undefined };
+  }
   const page = await ports.uploads.list({ userId: principal.userId, ...request });
   const contents = await ports.contents.getMany([...new Set(page.uploads.map((u) => u.multihash))]);
   return {

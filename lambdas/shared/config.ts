@@ -35,7 +35,8 @@ const schema = z.object({
   PARTIAL_DAG_DEADLINE_HOURS: positiveInt(24),
   /** Minutes a pin may wait in `pinning` before the pin-status cron re-checks it. */
   PIN_RECHECK_MINUTES: positiveInt(10),
-  PINSTACK_VERSION: z.string().default('0.1.0'),
+  // The stack sets the package version; a local run reports `dev`.
+  PINSTACK_VERSION: z.string().default('dev'),
   PINSTACK_COMMIT: z.string().default('unknown'),
 });
 

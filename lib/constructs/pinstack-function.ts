@@ -160,6 +160,6 @@ export class PinstackFunction extends Construct {
    */
   bindQueue(name: QueueName, queue: IQueue, access: QueueAccess): void {
     this.setResourceEnv(RESOURCE_ENV[name], queue.queueUrl);
-    if (access === 'send') queue.grantSendMessages(this.fn);
+    if (access === 'send' || access === 'send+consume') queue.grantSendMessages(this.fn);
   }
 }

@@ -83,7 +83,8 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
           structure: 'complete',
           created: T0,
           updated: T1,
-          size: 10,
+          // Measured (complete) replaces declared (partial): a client cannot inflate it.
+          size: 99,
         });
         expect(await contents.listPending('pinning', DAY, 10)).toEqual([]);
       });
@@ -120,10 +121,17 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(await contents.listPending('pinning', DAY, 10)).toEqual([]);
       });
 
-      it('markComplete keeps a size already known (first size wins)', async () => {
+      it('markComplete replaces a declared size with the measured one', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'partial', T0, 10_000_000_000_000));
+        await contents.markComplete('mh-a', 250, T1);
+        expect((await contents.get('mh-a'))?.size).toBe(250);
+      });
+
+      it('keeps the first declared size while the DAG is partial', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'partial', T0, 100));
-        await contents.markComplete('mh-a', 250, T1);
+        await contents.recordStored(dag('mh-a', 'partial', T1, 7));
         expect((await contents.get('mh-a'))?.size).toBe(100);
       });
 

@@ -8,7 +8,8 @@ import { apiClient, createTestToken } from '../support/api-client.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
 
 const LIMIT = 5;
-const WINDOW_SECONDS = 60;
+// A day-long window: a burst in a test never straddles two windows (they align to UTC midnight).
+const WINDOW_SECONDS = 86_400;
 
 let stack: TestStack;
 let api: ReturnType<typeof apiClient>;

@@ -10,6 +10,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import * as Digest from 'multiformats/hashes/digest';
+import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Block } from '../../lambdas/core/ipfs/index.ts';
 import { encodeCar, packFile } from '../../lambdas/core/ipfs/index.ts';
@@ -92,7 +93,7 @@ describe('authentication', () => {
   });
 
   it('serves /check and /version without a token', async () => {
-    expect((await api.get('/version')).body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await api.get('/version')).body).toMatchObject({ version: 'dev', mode: 'rw' });
     expect((await api.get(`/check/${HELLO_CID}`)).status).toBe(404);
   });
 });
@@ -157,6 +158,40 @@ describe('POST /upload', () => {
         { name: 'art/a.png', type: 'image/png' },
         { name: 'readme.txt', type: 'text/plain' },
       ],
+    });
+  });
+
+  it('keeps binary bytes intact whatever text-like content type curl sends', async () => {
+    const jpegish = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+    const response = await api.post('/upload', {
+      token: alice,
+      body: jpegish,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.value.cid).toBe(await referenceCid([{ content: jpegish }], false));
+    expect(response.body.value.size).toBe(jpegish.length);
+  });
+
+  it('records the measured size of a complete CAR, not what its root claims', async () => {
+    const leaf = seededBytes(1000, 81);
+    const leafCid = CID.create(1, raw.code, await sha256.digest(leaf));
+    const inflated = dagPb.encode(
+      dagPb.prepare({ Links: [{ Hash: leafCid, Name: 'x', Tsize: 10_000_000_000_000 }] }),
+    );
+    const rootCid = CID.create(1, dagPb.code, await sha256.digest(inflated));
+    const car = await craftCar(
+      [rootCid],
+      [
+        { cid: rootCid, bytes: inflated },
+        { cid: leafCid, bytes: leaf },
+      ],
+    );
+    const response = await api.post('/upload', { token: alice, body: car, headers: carHeaders });
+    expect(response.status).toBe(200);
+    expect(response.body.value.pin).toMatchObject({
+      status: 'pinned',
+      size: inflated.length + leaf.length,
     });
   });
 
@@ -381,6 +416,14 @@ describe('listing, renaming, /store', () => {
     const { record } = await createTestToken(stack, 'erin', 'unused');
     const none = await api.get(`/?token=${record.tokenId}`, { token: erin });
     expect(none.body.value).toEqual([]);
+    // Someone else's token id finds nothing, even though that token made uploads.
+    const other = await createTestToken(stack, 'frank');
+    await api.post('/upload', { token: other.token, body: 'frank was here' });
+    const foreign = await api.get(`/?token=${other.record.tokenId}`, { token: erin });
+    expect(foreign.status).toBe(200);
+    expect(foreign.body.value).toEqual([]);
+    const own = await api.get(`/?token=${other.record.tokenId}`, { token: other.token });
+    expect(own.body.value).toHaveLength(1);
   });
 
   it('rejects bad list parameters with 400 invalid params', async () => {

@@ -135,7 +135,11 @@ export class FakeContentStore implements ContentStore {
       structure: dag.structure,
       pinStatus: dag.structure === 'complete' ? 'pinned' : 'pinning',
     };
-    const size = existing?.record.size ?? dag.size;
+    // Complete: the measured size replaces a declared one; partial: first declared size wins.
+    const size =
+      dag.structure === 'complete'
+        ? (dag.size ?? existing?.record.size)
+        : (existing?.record.size ?? dag.size);
     if (size !== undefined) record.size = size;
     this.contents.set(dag.multihash, {
       ...existing,
@@ -153,7 +157,7 @@ export class FakeContentStore implements ContentStore {
     stored.record.structure = 'complete';
     stored.record.pinStatus = 'pinned';
     stored.record.updated = now;
-    if (stored.record.size === undefined && size !== undefined) stored.record.size = size;
+    if (size !== undefined) stored.record.size = size;
     stored.pending = undefined;
   }
 

@@ -61,13 +61,14 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
         setIfAbsent: { cid: dag.cid, created: dag.now, size: dag.size },
       };
       if (dag.structure === 'complete') {
+        // A complete DAG's size is measured, so it replaces any size a partial chunk declared.
         const { Attributes } = await client.send(
           new UpdateCommand({
             TableName,
             Key: keys.content(dag.multihash),
             ...buildUpdate({
-              ...stored,
-              set: { ...stored.set, pinStatus: 'pinned' },
+              set: { ...stored.set, pinStatus: 'pinned', size: dag.size },
+              setIfAbsent: { cid: dag.cid, created: dag.now },
               remove: ['gsi3pk', 'gsi3sk'],
             }),
             ReturnValues: 'ALL_NEW',
@@ -108,8 +109,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           TableName,
           Key: keys.content(multihash),
           ...buildUpdate({
-            set: { structure: 'complete', pinStatus: 'pinned', updated: now },
-            setIfAbsent: { size },
+            set: { structure: 'complete', pinStatus: 'pinned', updated: now, size },
             remove: ['gsi3pk', 'gsi3sk'],
           }),
           ConditionExpression: 'attribute_exists(pk)',

@@ -5,8 +5,10 @@ import { HIGH, keys } from '../../codecs/keys.ts';
 import type { ListUploadsQuery, UploadRecord, UploadStore } from '../../core/ports.ts';
 import { buildUpdate, conditionally, type TableContext, withoutKeys } from './table.ts';
 
-/** Items read per query page while a name filter thins the results. */
+/** Items read per query page while a filter thins the results. */
 const FILTERED_PAGE = 200;
+/** Query pages one request reads at most: a sparse filter must not run into the API timeout. */
+const MAX_PAGES = 10;
 
 export function dynamoUploadStore(ctx: TableContext): UploadStore {
   const { client, tableName: TableName } = ctx;
@@ -115,8 +117,8 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
 
       const uploads: UploadRecord[] = [];
       let start: Record<string, unknown> | undefined;
-      let exhausted = false;
-      while (uploads.length < query.limit) {
+      let pages = 0;
+      do {
         const page = await client.send(
           new QueryCommand({
             TableName,
@@ -132,18 +134,18 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
         );
         uploads.push(...(page.Items ?? []).map((item) => withoutKeys<UploadRecord>(item)));
         start = page.LastEvaluatedKey;
-        if (!start) {
-          exhausted = true;
-          break;
-        }
+        pages++;
+      } while (start && uploads.length < query.limit && pages < MAX_PAGES);
+
+      if (uploads.length > query.limit || (uploads.length === query.limit && start)) {
+        const pageItems = uploads.slice(0, query.limit);
+        const last = pageItems.at(-1) as UploadRecord;
+        return { uploads: pageItems, next: keys.uploadPosition(last.created, last.cid) };
       }
-      const more = uploads.length > query.limit || !exhausted;
-      const pageItems = uploads.slice(0, query.limit);
-      const last = pageItems.at(-1);
-      return {
-        uploads: pageItems,
-        ...(more && last ? { next: keys.uploadPosition(last.created, last.cid) } : {}),
-      };
+      // A sparse filter may stop at the page cap with fewer matches: continue after the last
+      // item read, so each request's work stays bounded and the next page picks up from there.
+      const scannedTo = start?.[skName];
+      return { uploads, ...(typeof scannedTo === 'string' ? { next: scannedTo } : {}) };
     },
   };
 }

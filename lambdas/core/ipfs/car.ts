@@ -49,7 +49,7 @@ export interface ValidCar {
   blocks: Block[];
   carCid: CID;
   carBytes: number;
-  /** Raw root: its length; dag-pb root: root length + link Tsizes; others: when complete. */
+  /** Complete: the distinct bytes of the DAG; partial: what a dag-pb root declares (Tsizes). */
   dagSize: number | undefined;
   structure: DagStructure;
   missing: CID[];
@@ -120,7 +120,9 @@ export async function validateCar(
     carBytes: bytes.byteLength,
     // nft.storage's size rules: raw and dag-pb roots say how big the DAG is (partial or not);
     // for other codecs only a complete walk knows.
-    dagSize: report.declaredSize ?? report.size,
+    // A complete DAG's size is measured: the distinct bytes it holds. Only an incomplete one
+    // falls back to what its root declares (dag-pb Tsizes), which the client could inflate.
+    dagSize: report.structure === 'complete' ? report.size : report.declaredSize,
     structure: report.structure,
     missing: report.missing,
   });

@@ -17,11 +17,9 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/upload',
     legacyAlias: true,
     async run(request, deps) {
-      // Packing or validating the body is CPU work that overlaps the auth round trips; an
-      // auth failure still answers first, and nothing is written before it succeeds.
-      const authorized = authorizeRequest(request, deps);
-      const prepared = prepareUpload(request, deps.maxInlineUploadBytes);
-      const [principal, upload] = await settleInOrder(authorized, prepared);
+      // Authenticated first: an anonymous request must not cost a 4 MiB pack or validation.
+      const principal = await authorizeRequest(request, deps);
+      const upload = await prepareUpload(request, deps.maxInlineUploadBytes);
       return okValue(await storeUpload({ principal, ...upload }, deps));
     },
   },
@@ -136,17 +134,6 @@ async function prepareUpload(request: ApiRequest, maxBytes: number) {
     type: isCar ? 'application/car' : mimeType(contentType),
     files: [],
   };
-}
-
-/**
- * Awaits both, but reports the first one's failure before the second's, so a request that
- * fails authentication answers 401 whatever is wrong with its body.
- */
-async function settleInOrder<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
-  const [a, b] = await Promise.allSettled([first, second]);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  return [a.value, b.value];
 }
 
 /** `x-name` is URI-encoded; without it the upload is named after its time. */
