@@ -5,8 +5,9 @@
  */
 import { CarBufferReader } from '@ipld/car/buffer-reader';
 import { CID } from 'multiformats/cid';
-import { dagStructure, multihashKey } from './ipfs/index.ts';
-import type { BlobStore, Clock, ContentStore } from './ports.ts';
+import { type DagNode, decodeLinkIndex, multihashKey, nodeOf, walkNodes } from './ipfs/index.ts';
+import type { BlobStore, CarRecord, Clock, ContentStore } from './ports.ts';
+import { linkIndexKey } from './uploads.ts';
 
 export interface CompletionPorts {
   contents: ContentStore;
@@ -31,18 +32,13 @@ export async function completeDag(
   if (!content) return 'unknown-content';
   if (content.pinStatus === 'pinned') return 'already-pinned';
 
-  const blocks = new Map<string, Uint8Array>();
+  // Link summaries only, never every chunk's bytes: memory grows with blocks, not bytes.
+  const nodes = new Map<string, DagNode>();
   for (const car of await ports.contents.listCars(multihash)) {
-    const bytes = await ports.carpark.get(car.key);
-    // The record is written only after the bytes, so a missing object is a storage fault.
-    if (!bytes) throw new Error(`CAR ${car.carCid} is recorded but missing from the carpark`);
-    // Blocks were verified against their CIDs when the CAR was accepted.
-    for (const block of CarBufferReader.fromBytes(bytes).blocks()) {
-      blocks.set(multihashKey(block.cid), block.bytes);
-    }
+    for (const [cid, node] of await carNodes(car, ports.carpark))
+      nodes.set(multihashKey(cid), node);
   }
-
-  const report = dagStructure(CID.parse(content.cid), (cid) => blocks.get(multihashKey(cid)));
+  const report = walkNodes(CID.parse(content.cid), (cid) => nodes.get(multihashKey(cid)));
   const now = ports.clock.now();
   if (report.structure === 'complete') {
     await ports.contents.markComplete(multihash, report.size, now.toISOString());
@@ -55,4 +51,17 @@ export async function completeDag(
     return 'failed';
   }
   return 'still-partial';
+}
+
+/** A stored CAR's nodes: from its link index, or (without one) from the CAR itself. */
+async function carNodes(car: CarRecord, carpark: BlobStore): Promise<[CID, DagNode][]> {
+  const index = await carpark.get(linkIndexKey(car.carCid));
+  if (index) return decodeLinkIndex(index);
+  const bytes = await carpark.get(car.key);
+  // The record is written only after the bytes, so a missing object is a storage fault.
+  if (!bytes) throw new Error(`CAR ${car.carCid} is recorded but missing from the carpark`);
+  // Blocks were verified against their CIDs when the CAR was accepted.
+  return CarBufferReader.fromBytes(bytes)
+    .blocks()
+    .map((block): [CID, DagNode] => [block.cid, nodeOf(block.cid, block.bytes)]);
 }

@@ -7,6 +7,7 @@ import {
   buildNftStore,
   carCid,
   encodeCar,
+  encodeLinkIndex,
   type NftFile,
   packDirectory,
   packFile,
@@ -41,6 +42,8 @@ export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingC
     carCid: car.carCid,
     dagSize: car.dagSize,
     structure: car.structure,
+    // Only a chunk of a larger DAG takes part in a completeness walk later.
+    ...(car.structure === 'complete' ? {} : { linkIndex: encodeLinkIndex(car.blocks) }),
   });
 }
 

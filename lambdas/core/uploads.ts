@@ -45,6 +45,8 @@ export interface IncomingCar {
   /** DAG size this CAR tells (undefined when unknown). */
   dagSize: number | undefined;
   structure: DagStructure;
+  /** For an incomplete CAR: its link index (see ipfs/link-index.ts), stored beside it. */
+  linkIndex?: Uint8Array;
 }
 
 export interface NewUpload {
@@ -77,6 +79,8 @@ export interface PinView {
 
 /** Where a CAR lives in the carpark: under its own CID, so a retry rewrites the same key. */
 export const carparkKey = (carCid: string) => `${carCid}/${carCid}.car`;
+/** Where an incomplete CAR's link index lives, beside the CAR. */
+export const linkIndexKey = (carCid: string) => `${carCid}/${carCid}.links.cbor`;
 
 const holderOf = (userId: string, cid: string) => `${userId}#${cid}`;
 
@@ -95,7 +99,10 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     roots: [car.root.toString()],
     created: now,
   };
-  await ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest);
+  await Promise.all([
+    ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest),
+    car.linkIndex && ports.carpark.put(linkIndexKey(carCid), car.linkIndex),
+  ]);
 
   // 2. The CAR's records, the content and its pin (shared by every uploader of the root) and
   // this user's hold on it: independent idempotent writes, so they go out together.

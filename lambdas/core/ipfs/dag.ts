@@ -93,9 +93,50 @@ export interface WalkReport extends DagReport {
   declaredSize?: number;
 }
 
+/** What a walk needs to know of one block: its length and its links. */
+export interface DagNode {
+  size: number;
+  /** The block's links; undefined when the block cannot be decoded (links unknowable). */
+  links: CID[] | undefined;
+}
+
 /** `dagStructure` plus the root's declared size, taken from the same decode of the root. */
 export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
   let declaredSize: number | undefined;
+  const report = walkNodes(root, (cid) => {
+    const bytes = getBlock(cid);
+    if (bytes === undefined) return undefined;
+    let onRootNode: ((node: dagPb.PBNode) => void) | undefined;
+    if (cid === root) {
+      const rootLength = bytes.byteLength;
+      if (cid.code === raw.code) declaredSize = rootLength;
+      onRootNode = (node) => {
+        declaredSize = node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootLength);
+      };
+    }
+    return nodeOf(cid, bytes, onRootNode);
+  });
+  return declaredSize === undefined ? report : { ...report, declaredSize };
+}
+
+/** A block's length and links, decoded once (e.g. to keep only this in memory). */
+export function nodeOf(
+  cid: CID,
+  bytes: Uint8Array,
+  onPbNode?: (node: dagPb.PBNode) => void,
+): DagNode {
+  const links: CID[] = [];
+  return {
+    size: bytes.byteLength,
+    links: pushLinks(cid, bytes, links, onPbNode) ? links : undefined,
+  };
+}
+
+/**
+ * The walk itself, over whatever supplies nodes: blocks at hand, or link summaries kept
+ * instead of the blocks. Each block is visited once per codec and counted once.
+ */
+export function walkNodes(root: CID, getNode: (cid: CID) => DagNode | undefined): DagReport {
   // multihash → codec of the first visit. One multihash under two codecs is rare, so the
   // extra (codec, multihash) pairs live in a separate set instead of keying everything twice.
   const visited = new Map<string, number>();
@@ -119,41 +160,28 @@ export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
       visitedAsOtherCodec.add(pair);
     }
 
-    let bytes: Uint8Array | undefined;
+    let node: DagNode | undefined;
     if (cid.multihash.code === identity.code) {
-      bytes = cid.multihash.digest;
+      // Identity CIDs carry their bytes inline and are never missing (nor counted).
+      node = { ...nodeOf(cid, cid.multihash.digest), size: 0 };
     } else {
-      bytes = getBlock(cid);
-      if (bytes === undefined) {
+      node = getNode(cid);
+      if (node === undefined) {
         missing.push(cid);
         continue;
       }
-      if (firstCodec === undefined) size += bytes.byteLength;
+      if (firstCodec === undefined) size += node.size;
     }
-    let onRootNode: ((node: dagPb.PBNode) => void) | undefined;
-    if (cid === root) {
-      const rootLength = bytes.byteLength;
-      if (cid.code === raw.code) declaredSize = rootLength;
-      onRootNode = (node) => {
-        declaredSize = node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootLength);
-      };
+    if (node.links === undefined) {
+      undecodable = true;
+      continue;
     }
-    const first = stack.length;
-    if (!pushLinks(cid, bytes, stack, onRootNode)) undecodable = true;
-    reverseFrom(stack, first); // pop children left to right: missing links come out in order
+    // Pop children left to right, so missing links come out in order.
+    for (let i = node.links.length - 1; i >= 0; i--) stack.push(node.links[i] as CID);
   }
 
-  const declared = declaredSize === undefined ? {} : { declaredSize };
   // An undecodable block hides how much is missing below it, so it wins over `partial`.
-  if (undecodable) return { structure: 'unknown', missing, ...declared };
-  if (missing.length > 0) return { structure: 'partial', missing, ...declared };
-  return { structure: 'complete', missing, size, ...declared };
-}
-
-function reverseFrom<T>(items: T[], start: number): void {
-  for (let i = start, j = items.length - 1; i < j; i++, j--) {
-    const item = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = item;
-  }
+  if (undecodable) return { structure: 'unknown', missing };
+  if (missing.length > 0) return { structure: 'partial', missing };
+  return { structure: 'complete', missing, size };
 }

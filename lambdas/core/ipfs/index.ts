@@ -17,8 +17,9 @@ export {
   validateCar,
   verifyCarBlocks,
 } from './car.ts';
-export type { DagReport, DagStructure, GetBlock, WalkReport } from './dag.ts';
-export { dagStructure, walkDag } from './dag.ts';
+export type { DagNode, DagReport, DagStructure, GetBlock, WalkReport } from './dag.ts';
+export { dagStructure, nodeOf, walkDag, walkNodes } from './dag.ts';
+export { decodeLinkIndex, encodeLinkIndex } from './link-index.ts';
 export type { NftDag, NftFile, NftStoreFailure } from './nft-store.ts';
 export { buildNftStore } from './nft-store.ts';
 export type { DirectoryEntry, PackedDag, PackFailure } from './unixfs.ts';

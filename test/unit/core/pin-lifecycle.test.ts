@@ -10,7 +10,8 @@ import { fromCid } from '../../../lambdas/codecs/cid.ts';
 import { completeDag } from '../../../lambdas/core/dag-completion.ts';
 import { type Block, carCid, encodeCar, packFile } from '../../../lambdas/core/ipfs/index.ts';
 import { maintainPins } from '../../../lambdas/core/pin-maintenance.ts';
-import { deleteUpload, storeUpload } from '../../../lambdas/core/uploads.ts';
+import { carFromUpload } from '../../../lambdas/core/prepare.ts';
+import { deleteUpload, linkIndexKey, storeUpload } from '../../../lambdas/core/uploads.ts';
 import { FakeClock, failNext, fakePorts } from '../../support/fakes.ts';
 
 const alice = { userId: 'alice', tokenId: 'aaaaaaaaaaaaaaaa', tokenName: 'laptop' };
@@ -102,6 +103,31 @@ describe('completeDag', () => {
     );
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
     expect(await completeDag(multihash, completion)).toBe('completed');
+  });
+
+  it('walks the chunks from their link indexes, without reading their bytes', async () => {
+    const { ports, completion } = setup();
+    const dag = await chunkedDag();
+    const { multihash } = fromCid(dag.root);
+    for (const chunk of [dag.first, dag.second]) {
+      // As POST /upload and staged ingest prepare a CAR: validated, with its link index.
+      const validated = await carFromUpload(chunk.bytes);
+      if (!validated.ok) throw new Error(validated.error.message);
+      expect(validated.value.structure).toBe('partial');
+      expect(validated.value.linkIndex).toBeInstanceOf(Uint8Array);
+      await storeUpload(
+        { principal: alice, car: validated.value, type: 'application/car', files: [] },
+        ports,
+      );
+    }
+    const cars = await ports.contents.listCars(multihash);
+    for (const car of cars) {
+      const index = await ports.carpark.get(linkIndexKey(car.carCid));
+      expect(index?.length ?? 0).toBeLessThan(car.size / 100);
+      await ports.carpark.delete(car.key);
+    }
+    expect(await completeDag(multihash, completion)).toBe('completed');
+    expect((await ports.contents.get(multihash))?.size).toBe(dag.first.dagSize);
   });
 
   it('ignores unknown content and treats a recorded CAR missing from the carpark as a fault to retry', async () => {
