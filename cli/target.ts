@@ -4,6 +4,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type Config, loadConfig } from '../lambdas/shared/config.ts';
+import type { OutputKey } from '../lib/pinstack-stack.ts';
 import { readLocalStack } from '../local/stack-file.ts';
 
 export interface Target {
@@ -11,14 +12,14 @@ export interface Target {
   description: string;
 }
 
-/** Stack output keys and the env var each one fills (the stack defines the same keys). */
+/** The env var each stack output fills; typed by the stack's own output keys, so they agree. */
 export const OUTPUT_ENV = {
   TableName: 'TABLE_NAME',
   StagingBucketName: 'STAGING_BUCKET',
   CarparkBucketName: 'CARPARK_BUCKET',
   IngestQueueUrl: 'INGEST_QUEUE_URL',
   PinQueueUrl: 'PIN_QUEUE_URL',
-} as const;
+} as const satisfies Record<Exclude<OutputKey, 'ApiUrl'>, string>;
 
 export async function resolveTarget(options: { stack?: string; region?: string }): Promise<Target> {
   if (options.stack) return deployedStack(options.stack, options.region);
