@@ -137,6 +137,9 @@ export const functions = [
 
 export type FunctionName = (typeof functions)[number]['name'];
 
+/** Days the staging bucket keeps an object before its lifecycle rule expires it. */
+export const STAGING_LIFETIME_DAYS = 1;
+
 /** S3 ObjectCreated notifications, delivered as S3 event records to a queue. */
 export const bucketNotifications = [
   { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },

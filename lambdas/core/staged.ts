@@ -5,6 +5,7 @@
  * emulator checks no signature or checksum), validates the CAR and stores it like POST /upload.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { STAGING_LIFETIME_DAYS } from '../../lib/catalog.ts';
 import type { Principal } from './auth.ts';
 import { type ApiFailure, failures } from './errors.ts';
 import type { BlobStore, StagedUploadRecord, StagedUploadStore, UploadPresigner } from './ports.ts';
@@ -92,15 +93,32 @@ export async function stageUpload(
 export async function getStagedUpload(
   principal: Principal,
   id: string,
-  ports: Pick<StagePorts, 'staged'>,
+  ports: Pick<StagePorts, 'staged' | 'clock'>,
 ): Promise<Result<StagedUploadView, ApiFailure>> {
   const record = STAGED_ID_PATTERN.test(id) ? await ports.staged.get(id) : undefined;
   // Another user's staged upload is as invisible as a missing one.
   if (!record || record.userId !== principal.userId) {
     return err(failures.notFound('Staged upload not found'));
   }
+  // A day past its URL's expiry, any object PUT in time has been ingested or has expired from
+  // staging with the bucket's lifecycle rule: an intent still waiting then never will finish.
+  const abandonedAt = Date.parse(record.expires) + STAGING_OBJECT_LIFETIME_MS;
+  if (record.status === 'waiting' && ports.clock.now().getTime() > abandonedAt) {
+    return ok({
+      ...view(record),
+      status: 'failed',
+      error: {
+        code: 'HTTP_ERROR',
+        message:
+          'No CAR was stored for this upload: nothing valid arrived before the URL expired, or ' +
+          'ingesting it failed (an operator can inspect the ingest dead-letter queue)',
+      },
+    });
+  }
   return ok(view(record));
 }
+
+const STAGING_OBJECT_LIFETIME_MS = STAGING_LIFETIME_DAYS * 86_400_000;
 
 export interface IngestStagedPorts extends UploadPorts {
   staged: StagedUploadStore;

@@ -21,10 +21,11 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketName } from '../catalog.ts';
+import { STAGING_LIFETIME_DAYS } from '../catalog.ts';
 import { type KeyAttribute, pinTable, type TableDefinition } from '../tables.ts';
 
 /** Staged uploads are ingested within minutes; anything a day old was abandoned. */
-export const STAGING_EXPIRY = Duration.days(1);
+export const STAGING_EXPIRY = Duration.days(STAGING_LIFETIME_DAYS);
 /** How long S3 server access logs are kept. */
 export const ACCESS_LOG_EXPIRY = Duration.days(365);
 
