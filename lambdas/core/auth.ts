@@ -15,7 +15,8 @@ export interface AuthPorts {
   users: UserStore;
 }
 
-async function verifyToken(
+/** The bearer token's record, if the header carries a known, live token with its secret. */
+export async function verifyToken(
   authorization: string | undefined,
   tokens: TokenStore,
 ): Promise<Result<TokenRecord, ApiFailure>> {
@@ -48,9 +49,24 @@ export async function authenticate(
 }
 
 /**
- * Authentication, then the token's rate limit. Once the token is verified, the user lookup and
- * the counter update are independent, so they share one round trip.
+ * Admits a verified token's request: its user exists and the token is within its rate limit.
+ * The two lookups are independent, so they share one round trip.
  */
+export async function admit(
+  token: TokenRecord,
+  limit: RateLimit,
+  ports: AuthPorts & RateLimitPorts,
+): Promise<Result<Principal, ApiFailure>> {
+  const [user, allowed] = await Promise.all([
+    ports.users.get(token.userId),
+    checkRateLimit(token.tokenId, limit, ports),
+  ]);
+  if (!user) return err(failures.userNotFound());
+  if (!allowed.ok) return allowed;
+  return ok(principalOf(token));
+}
+
+/** Authentication, then admission (user and rate limit). */
 export async function authorize(
   authorization: string | undefined,
   limit: RateLimit,
@@ -58,13 +74,7 @@ export async function authorize(
 ): Promise<Result<Principal, ApiFailure>> {
   const token = await verifyToken(authorization, ports.tokens);
   if (!token.ok) return token;
-  const [user, allowed] = await Promise.all([
-    ports.users.get(token.value.userId),
-    checkRateLimit(token.value.tokenId, limit, ports),
-  ]);
-  if (!user) return err(failures.userNotFound());
-  if (!allowed.ok) return allowed;
-  return ok(principalOf(token.value));
+  return admit(token.value, limit, ports);
 }
 
 export interface RateLimitPorts {

@@ -159,6 +159,8 @@ export interface CarIndex {
 
 export interface UploadStore {
   get(userId: string, cid: string): Promise<UploadRecord | undefined>;
+  /** Creates the upload only if the user has none for this CID; false when one exists. */
+  create(upload: UploadRecord): Promise<boolean>;
   /** Creates or revives the upload; keeps the original `created` of an existing one. */
   upsert(upload: UploadRecord): Promise<UploadRecord>;
   /** Soft-deletes; false when there was no live upload. */

@@ -121,29 +121,23 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   ]);
   if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.multihash);
 
-  // 3. The user's upload (revived if it was deleted), written after the content it shows, then
-  // the hold again: a delete of the same upload racing this request may have released it (a
-  // scheduled unpin left behind is dropped by the cron's holder check). Meanwhile the follow-up
-  // messages, which concern only the content; a lost one is re-sent by the pin-status cron.
+  // 3. The user's upload, written after the content it shows, and meanwhile the follow-up
+  // messages, which concern only the content (a lost one is re-sent by the pin-status cron).
+  const record: UploadRecord = {
+    userId: principal.userId,
+    cid: id.v1,
+    sourceCid: id.source,
+    multihash: id.multihash,
+    name: input.name ?? `Upload at ${now}`,
+    type: input.type,
+    files: input.files,
+    tokenId: principal.tokenId,
+    tokenName: principal.tokenName,
+    created: now,
+    updated: now,
+  };
   const [upload] = await Promise.all([
-    ports.uploads
-      .upsert({
-        userId: principal.userId,
-        cid: id.v1,
-        sourceCid: id.source,
-        multihash: id.multihash,
-        name: input.name ?? `Upload at ${now}`,
-        type: input.type,
-        files: input.files,
-        tokenId: principal.tokenId,
-        tokenName: principal.tokenName,
-        created: now,
-        updated: now,
-      })
-      .then(async (stored) => {
-        await ports.contents.addHolder(id.multihash, holder);
-        return stored;
-      }),
+    writeUpload(record, holder, ports),
     content.pinStatus === 'pinned'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash }),
@@ -151,6 +145,23 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   ]);
 
   return toStatus(upload, content, id.source);
+}
+
+/**
+ * A first upload is one conditional write. A retry or revival keeps the original `created` and
+ * takes the hold again afterwards: a delete of the same upload racing this request may have
+ * released it in between (a scheduled unpin left behind is dropped by the cron's holder check).
+ * A first upload needs no such repeat, since no delete can have seen it before it existed.
+ */
+async function writeUpload(
+  record: UploadRecord,
+  holder: string,
+  ports: Pick<UploadPorts, 'uploads' | 'contents'>,
+): Promise<UploadRecord> {
+  if (await ports.uploads.create(record)) return record;
+  const revived = await ports.uploads.upsert(record);
+  await ports.contents.addHolder(record.multihash, holder);
+  return revived;
 }
 
 export async function getUpload(

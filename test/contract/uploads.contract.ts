@@ -101,6 +101,20 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
         expect(listed.uploads).toEqual([revived]);
       });
 
+      it('create writes a new upload once, and never overwrites an existing or deleted one', async () => {
+        const uploads = await makeStore();
+        const record = await upload('a');
+        expect(await uploads.create(record)).toBe(true);
+        expect(await uploads.get('alice', record.cid)).toEqual(record);
+        expect(await uploads.create({ ...record, name: 'second', created: at(5) })).toBe(false);
+        expect(await uploads.get('alice', record.cid)).toEqual(record);
+        await uploads.markDeleted('alice', record.cid, at(10));
+        expect(await uploads.create({ ...record, created: at(20) })).toBe(false);
+        expect((await uploads.get('alice', record.cid))?.deleted).toBe(at(10));
+        const listed = await uploads.list({ userId: 'alice', limit: 10 });
+        expect(listed.uploads).toEqual([]);
+      });
+
       it('markDeleted soft-deletes a live upload once; unknown or deleted answer false', async () => {
         const uploads = await makeStore();
         const first = await upload('a');

@@ -92,6 +92,20 @@ describe('authentication', () => {
     expect(revoked.body.error.code).toBe('ERROR_TOKEN_NOT_FOUND');
   });
 
+  it('answers a bad token with 401 before looking at the body', async () => {
+    const garbage = new TextEncoder().encode('not a car');
+    const anonymous = await api.post('/upload', { body: garbage, headers: carHeaders });
+    expect(anonymous.status).toBe(401);
+    const unknown = await api.post('/upload', {
+      body: garbage,
+      headers: { ...carHeaders, authorization: `Bearer pst_aaaaaaaaaaaaaaaa_${'B'.repeat(43)}` },
+    });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error.code).toBe('ERROR_TOKEN_NOT_FOUND');
+    const valid = await api.post('/upload', { token: bob, body: garbage, headers: carHeaders });
+    expect(valid.status).toBe(400);
+  });
+
   it('serves /check and /version without a token', async () => {
     expect((await api.get('/version')).body).toMatchObject({ version: 'dev', mode: 'rw' });
     expect((await api.get(`/check/${HELLO_CID}`)).status).toBe(404);

@@ -279,6 +279,14 @@ export class FakeUploadStore implements UploadStore {
     return upload && copy(upload);
   }
 
+  async create(upload: UploadRecord): Promise<boolean> {
+    if (this.uploads.has(uploadKey(upload.userId, upload.cid))) return false;
+    const record: UploadRecord = { ...upload };
+    delete record.deleted;
+    this.uploads.set(uploadKey(upload.userId, upload.cid), copy(record));
+    return true;
+  }
+
   async upsert(upload: UploadRecord): Promise<UploadRecord> {
     const existing = this.uploads.get(uploadKey(upload.userId, upload.cid));
     const record: UploadRecord = { ...upload, created: existing?.created ?? upload.created };

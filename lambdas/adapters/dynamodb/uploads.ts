@@ -30,21 +30,25 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
     };
   };
 
+  const write = (record: UploadRecord, condition?: string) =>
+    client.send(
+      new PutCommand({
+        TableName,
+        Item: { ...keys.upload(record.userId, record.cid), ...record, ...live(record) },
+        ConditionExpression: condition,
+      }),
+    );
+
   return {
     get,
 
-    async upsert(upload) {
-      const write = (record: UploadRecord, condition?: string) =>
-        client.send(
-          new PutCommand({
-            TableName,
-            Item: { ...keys.upload(record.userId, record.cid), ...record, ...live(record) },
-            ConditionExpression: condition,
-          }),
-        );
+    create(upload) {
       const { deleted: _deleted, ...fresh } = upload;
-      // The common case, a first upload, is one write; a retry or revival keeps its `created`.
-      if (await conditionally(() => write(fresh, 'attribute_not_exists(pk)'))) return fresh;
+      return conditionally(() => write(fresh, 'attribute_not_exists(pk)'));
+    },
+
+    async upsert(upload) {
+      const { deleted: _deleted, ...fresh } = upload;
       const existing = await get(upload.userId, upload.cid);
       const record: UploadRecord = { ...fresh, created: existing?.created ?? upload.created };
       await write(record);

@@ -5,7 +5,7 @@ import { carFromDirectory, carFromFile, carFromUpload, nftFromForm } from '../..
 import { stageUpload } from '../../core/staged.ts';
 import { deleteUpload, renameUpload, storeUpload } from '../../core/uploads.ts';
 import { bodyBytes, type FormData, parseMultipart } from '../body.ts';
-import { authorizeRequest, cidParam, type WriteDeps } from '../deps.ts';
+import { authorizeAlongside, authorizeRequest, cidParam, type WriteDeps } from '../deps.ts';
 import { ApiError, expectOk, json, okValue } from '../response.ts';
 import type { ApiRequest, Route } from '../router.ts';
 
@@ -17,9 +17,9 @@ export const writeRoutes: Route<WriteDeps>[] = [
     path: '/upload',
     legacyAlias: true,
     async run(request, deps) {
-      // Authenticated first: an anonymous request must not cost a 4 MiB pack or validation.
-      const principal = await authorizeRequest(request, deps);
-      const upload = await prepareUpload(request, deps.maxInlineUploadBytes);
+      const [principal, upload] = await authorizeAlongside(request, deps, () =>
+        prepareUpload(request, deps.maxInlineUploadBytes),
+      );
       return okValue(await storeUpload({ principal, ...upload }, deps));
     },
   },

@@ -233,7 +233,7 @@ describe('storeUpload after a crash', () => {
     ['contents.addCar', (p) => failNext(p.contents, 'addCar')],
     ['contents.recordStored', (p) => failNext(p.contents, 'recordStored')],
     ['contents.addHolder', (p) => failNext(p.contents, 'addHolder')],
-    ['uploads.upsert', (p) => failNext(p.uploads, 'upsert')],
+    ['uploads.create', (p) => failNext(p.uploads, 'create')],
     ['ingestQueue.send', (p) => failNext(p.ingestQueue, 'send')],
     ['pinQueue.send', (p) => failNext(p.pinQueue, 'send')],
   ];
