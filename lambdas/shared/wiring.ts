@@ -60,30 +60,32 @@ export const pinQueue = (config: Config, clients = clientsFor(config)) =>
 export const ingestQueue = (config: Config, clients = clientsFor(config)) =>
   sqsQueue<IngestMessage>({ client: clients.sqs, queueUrl: resource(config, 'ingestQueue') });
 
+const versionOf = (config: Config) => ({
+  version: config.PINSTACK_VERSION,
+  commit: config.PINSTACK_COMMIT,
+});
+
 export function publicDeps(config: Config): PublicDeps {
-  return {
-    contents: contentPorts(config).contents,
-    version: { version: config.PINSTACK_VERSION, commit: config.PINSTACK_COMMIT },
-  };
+  return { contents: contentPorts(config).contents, version: versionOf(config) };
 }
 
-export function readDeps(config: Config): ReadDeps {
+/** ReadDeps, plus the rest of the content ports, so writeDeps builds each adapter once. */
+export function readDeps(config: Config) {
   return {
-    ...publicDeps(config),
     ...identityPorts(config),
     ...contentPorts(config),
+    version: versionOf(config),
     clock: systemClock,
     rateLimit: {
       requests: config.RATE_LIMIT_REQUESTS,
       windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     },
-  };
+  } satisfies ReadDeps;
 }
 
 export function writeDeps(config: Config): WriteDeps {
   return {
     ...readDeps(config),
-    ...contentPorts(config),
     carpark: carpark(config),
     pinQueue: pinQueue(config),
     ingestQueue: ingestQueue(config),

@@ -5,14 +5,12 @@
 import { hash, webcrypto } from 'node:crypto';
 import { CarBufferReader } from '@ipld/car/buffer-reader';
 import * as CarBufferWriter from '@ipld/car/buffer-writer';
-import * as dagPb from '@ipld/dag-pb';
 import {
   HashMismatchError,
   UnsupportedHashError,
   validateBlock,
 } from '@web3-storage/car-block-validator';
 import { CID } from 'multiformats/cid';
-import * as raw from 'multiformats/codecs/raw';
 import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { err, ok, type Result } from '../result.ts';
@@ -211,26 +209,6 @@ function hashMismatch(cid: CID): InvalidCar {
     `failed hash verification: ${cid}: CID hash does not match bytes`,
     cid,
   );
-}
-
-/**
- * nft.storage's size rule for a root block: raw → its length; dag-pb → its length plus the Tsize
- * of its links (trusted, so a partial CAR still has a size); any other codec → `walkedSize`,
- * which only a complete walk knows. validateCar gets the same figure from its DAG walk.
- */
-export function dagSizeOf(
-  root: CID,
-  rootBytes: Uint8Array,
-  walkedSize: number | undefined,
-): number | undefined {
-  if (root.code === raw.code) return rootBytes.byteLength;
-  if (root.code !== dagPb.code) return walkedSize;
-  try {
-    const node = dagPb.decode(rootBytes);
-    return node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootBytes.byteLength);
-  } catch {
-    return undefined;
-  }
 }
 
 function failure(reason: InvalidCarReason, message: string, cid?: CID): InvalidCar {

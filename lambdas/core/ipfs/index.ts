@@ -11,7 +11,6 @@ export type {
 export {
   CAR_CODEC,
   carCid,
-  dagSizeOf,
   encodeCar,
   MAX_BLOCK_BYTES,
   validateCar,

@@ -12,7 +12,6 @@ import type { Block } from '../../../lambdas/core/ipfs/block.ts';
 import {
   CAR_CODEC,
   carCid,
-  dagSizeOf,
   encodeCar,
   type InvalidCar,
   type ValidCar,
@@ -36,8 +35,6 @@ async function cborBlock(value: unknown): Promise<Block> {
   const bytes = dagCbor.encode(value);
   return { cid: CID.create(1, dagCbor.code, await sha256.digest(bytes)), bytes };
 }
-
-const total = (blocks: Block[]) => blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0);
 
 async function fileDag(length: number, seed = 1) {
   const result = await packFile(seededBytes(length, seed));
@@ -220,33 +217,6 @@ describe('verifyCarBlocks', () => {
     const result = await verifyCarBlocks(bytes);
     expect(result).toMatchObject({ ok: false, error: { reason: 'hash-mismatch' } });
     expect(result).toEqual(await validateCar(bytes));
-  });
-});
-
-describe('dagSizeOf', () => {
-  it('applies the same size rules as validateCar', async () => {
-    const leaf = await rawBlock(utf8('leaf'));
-    const cbor = await cborBlock({ leaf: leaf.cid });
-    const file = await fileDag(900_000);
-    const cases: [CID, Block[]][] = [
-      [leaf.cid, [leaf]],
-      [cbor.cid, [cbor, leaf]],
-      [cbor.cid, [cbor]],
-      [file.root, file.blocks],
-      [file.root, file.blocks.slice(0, 1)],
-    ];
-    for (const [root, blocks] of cases) {
-      const car = await valid(await craftCar([root], blocks));
-      const rootBytes = blocks[0]?.bytes ?? new Uint8Array();
-      const walked = car.structure === 'complete' ? total(blocks) : undefined;
-      expect(dagSizeOf(root, rootBytes, walked)).toBe(car.dagSize);
-    }
-  });
-
-  it('has no size for a dag-pb root that does not decode', async () => {
-    const bytes = Uint8Array.from([0xff, 0xff]);
-    const cid = CID.create(1, dagPb.code, await sha256.digest(bytes));
-    expect(dagSizeOf(cid, bytes, 10)).toBeUndefined();
   });
 });
 
