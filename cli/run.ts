@@ -2,7 +2,7 @@
  * `pinstack run <job>`: runs one scheduled job once, now, against the running local stack —
  * the same handler and the same event its schedule would send.
  */
-import { functions as catalogFunctions, type FunctionSpec } from '../lib/catalog.ts';
+
 import {
   Activity,
   FunctionRuntime,
@@ -12,6 +12,7 @@ import {
 } from '../local/lambda.ts';
 import { scheduledEvent } from '../local/scheduler.ts';
 import { applyStackEnv, readLocalStack } from '../local/stack-file.ts';
+import { functions as catalogFunctions, type FunctionSpec } from '../system/functions.ts';
 
 export interface RunJobOptions {
   dataDir?: string;

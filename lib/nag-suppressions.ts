@@ -8,9 +8,9 @@ import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import type { BucketAccess, Trigger } from './catalog.ts';
+import type { BucketAccess, Trigger } from '../system/functions.ts';
+import { pinTable } from '../system/table.ts';
 import type { PinstackStack } from './pinstack-stack.ts';
-import { pinTable } from './tables.ts';
 
 /** How cdk-nag writes a Fn::GetAtt Arn in a finding: `<LogicalId.Arn>`. */
 function arnRef(resource: CfnResource): string {

@@ -18,7 +18,7 @@ import {
   queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
-} from './catalog.ts';
+} from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';

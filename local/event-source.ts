@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import type { Trigger } from '../lib/catalog.ts';
+import type { Trigger } from '../system/functions.ts';
 import type { FunctionRuntime, Logger } from './lambda.ts';
 
 export type QueueTrigger = Extract<Trigger, { kind: 'queue' }>;

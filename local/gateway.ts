@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpMethod } from '../lib/catalog.ts';
+import type { HttpMethod } from '../system/functions.ts';
 import { type FunctionRuntime, LOCAL_ACCOUNT_ID, type Logger } from './lambda.ts';
 
 /** API Gateway HTTP API rejects request payloads over 10 MB. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { type FunctionSpec, handlerEntry } from '../lib/catalog.ts';
+import { type FunctionSpec, handlerEntry } from '../system/functions.ts';
 
 /** Any Lambda handler; callers pass the event type the function's trigger produces. */
 export type LambdaHandler = (event: never, context: Context) => unknown;

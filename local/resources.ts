@@ -22,8 +22,8 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QUEUE_POLICY } from '../lib/catalog.ts';
-import { createTableInput, TTL_ATTRIBUTE } from '../lib/tables.ts';
+import { QUEUE_POLICY } from '../system/functions.ts';
+import { createTableInput, TTL_ATTRIBUTE } from '../system/table.ts';
 
 export const LOCAL_PREFIX = 'pinstack-local';
 

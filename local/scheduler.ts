@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { Trigger } from '../lib/catalog.ts';
+import type { Trigger } from '../system/functions.ts';
 import {
   type FunctionRuntime,
   type InvokeResult,

@@ -13,7 +13,7 @@ import {
   type FunctionSpec,
   QUEUE_POLICY,
   type QueueName,
-} from '../lib/catalog.ts';
+} from '../system/functions.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
 import { type Gateway, startGateway } from './gateway.ts';

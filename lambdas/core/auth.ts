@@ -1,6 +1,6 @@
 /** Bearer-token authentication and per-token rate limiting. */
 import { parseToken, secretMatches } from '../codecs/token.ts';
-import { type ApiFailure, failures } from './errors.ts';
+import { type AuthFailure, failure, type RateLimited } from './failures.ts';
 import type { Clock, CounterStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
 
@@ -19,14 +19,14 @@ export interface AuthPorts {
 export async function verifyToken(
   authorization: string | undefined,
   tokens: TokenStore,
-): Promise<Result<TokenRecord, ApiFailure>> {
+): Promise<Result<TokenRecord, Exclude<AuthFailure, { name: 'UnknownUser' }>>> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match?.[1]) return err(failures.expectedBearer());
+  if (!match?.[1]) return err(failure.missingToken());
   const parsed = parseToken(match[1]);
-  if (!parsed) return err(failures.malformedToken());
+  if (!parsed) return err(failure.malformedToken());
   const token = await tokens.get(parsed.tokenId);
   if (!token || token.revoked || !secretMatches(parsed.secret, token.secretHash)) {
-    return err(failures.tokenNotFound());
+    return err(failure.unknownToken());
   }
   return ok(token);
 }
@@ -40,11 +40,11 @@ const principalOf = (token: TokenRecord): Principal => ({
 export async function authenticate(
   authorization: string | undefined,
   ports: AuthPorts,
-): Promise<Result<Principal, ApiFailure>> {
+): Promise<Result<Principal, AuthFailure>> {
   const token = await verifyToken(authorization, ports.tokens);
   if (!token.ok) return token;
   const user = await ports.users.get(token.value.userId);
-  if (!user) return err(failures.userNotFound());
+  if (!user) return err(failure.unknownUser());
   return ok(principalOf(token.value));
 }
 
@@ -56,12 +56,12 @@ export async function admit(
   token: TokenRecord,
   limit: RateLimit,
   ports: AuthPorts & RateLimitPorts,
-): Promise<Result<Principal, ApiFailure>> {
+): Promise<Result<Principal, AuthFailure | RateLimited>> {
   const [user, allowed] = await Promise.all([
     ports.users.get(token.userId),
     checkRateLimit(token.tokenId, limit, ports),
   ]);
-  if (!user) return err(failures.userNotFound());
+  if (!user) return err(failure.unknownUser());
   if (!allowed.ok) return allowed;
   return ok(principalOf(token));
 }
@@ -71,7 +71,7 @@ export async function authorize(
   authorization: string | undefined,
   limit: RateLimit,
   ports: AuthPorts & RateLimitPorts,
-): Promise<Result<Principal, ApiFailure>> {
+): Promise<Result<Principal, AuthFailure | RateLimited>> {
   const token = await verifyToken(authorization, ports.tokens);
   if (!token.ok) return token;
   return admit(token.value, limit, ports);
@@ -95,7 +95,7 @@ export async function checkRateLimit(
   tokenId: string,
   limit: RateLimit,
   ports: RateLimitPorts,
-): Promise<Result<void, ApiFailure>> {
+): Promise<Result<void, RateLimited>> {
   const nowSeconds = ports.clock.now().getTime() / 1000;
   const windowStart = Math.floor(nowSeconds / limit.windowSeconds) * limit.windowSeconds;
   const windowEnd = windowStart + limit.windowSeconds;
@@ -104,5 +104,5 @@ export async function checkRateLimit(
     windowEnd + limit.windowSeconds,
   );
   if (count <= limit.requests) return ok(undefined);
-  return err(failures.rateLimited(Math.max(1, Math.ceil(windowEnd - nowSeconds))));
+  return err(failure.rateLimited(Math.max(1, Math.ceil(windowEnd - nowSeconds))));
 }

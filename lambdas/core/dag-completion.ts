@@ -13,8 +13,11 @@ export interface CompletionPorts {
   contents: ContentStore;
   carpark: BlobStore;
   clock: Clock;
+}
+
+export interface CompletionSettings {
   /** A DAG still incomplete this long after its last chunk arrived is marked failed. */
-  partialDeadlineHours: number;
+  PARTIAL_DAG_DEADLINE_HOURS: number;
 }
 
 export type CompletionOutcome =
@@ -27,6 +30,7 @@ export type CompletionOutcome =
 export async function completeDag(
   multihash: string,
   ports: CompletionPorts,
+  settings: CompletionSettings,
 ): Promise<CompletionOutcome> {
   const content = await ports.contents.get(multihash);
   if (!content) return 'unknown-content';
@@ -46,7 +50,7 @@ export async function completeDag(
   }
   // Measured from the last chunk received, so a slow but steady client is not cut off.
   const idleHours = (now.getTime() - Date.parse(content.updated)) / 3_600_000;
-  if (idleHours >= ports.partialDeadlineHours) {
+  if (idleHours >= settings.PARTIAL_DAG_DEADLINE_HOURS) {
     await ports.contents.markFailed(multihash, now.toISOString());
     return 'failed';
   }

@@ -11,10 +11,15 @@ export interface MaintenancePorts {
   ingestQueue: MessageQueue<IngestMessage>;
   pinQueue: MessageQueue<PinMessage>;
   clock: Clock;
-  recheckAfterMinutes: number;
-  /** Items handled per category per run; the next run continues. */
-  batchLimit: number;
 }
+
+export interface MaintenanceSettings {
+  /** Minutes a pin may wait in `pinning` before its completeness check is re-queued. */
+  PIN_RECHECK_MINUTES: number;
+}
+
+/** Items handled per category per run; the next run continues. */
+export const MAINTENANCE_BATCH_LIMIT = 500;
 
 export interface MaintenanceReport {
   rechecksQueued: number;
@@ -22,17 +27,21 @@ export interface MaintenanceReport {
   unpinsCancelled: number;
 }
 
-export async function maintainPins(ports: MaintenancePorts): Promise<MaintenanceReport> {
+export async function maintainPins(
+  ports: MaintenancePorts,
+  settings: MaintenanceSettings,
+  batchLimit = MAINTENANCE_BATCH_LIMIT,
+): Promise<MaintenanceReport> {
   const now = ports.clock.now();
   const report: MaintenanceReport = { rechecksQueued: 0, unpinsRequested: 0, unpinsCancelled: 0 };
 
-  const stale = new Date(now.getTime() - ports.recheckAfterMinutes * 60_000).toISOString();
-  for (const content of await ports.contents.listPending('pinning', stale, ports.batchLimit)) {
+  const stale = new Date(now.getTime() - settings.PIN_RECHECK_MINUTES * 60_000).toISOString();
+  for (const content of await ports.contents.listPending('pinning', stale, batchLimit)) {
     await ports.ingestQueue.send({ kind: 'check-dag', multihash: content.multihash });
     report.rechecksQueued++;
   }
 
-  for (const content of await ports.contents.listUnpinDue(now.toISOString(), ports.batchLimit)) {
+  for (const content of await ports.contents.listUnpinDue(now.toISOString(), batchLimit)) {
     // Someone may have uploaded the content again since its last holder left.
     if (await ports.contents.hasHolders(content.multihash)) {
       await ports.contents.cancelUnpin(content.multihash);

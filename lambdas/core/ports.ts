@@ -161,8 +161,11 @@ export interface UploadStore {
   get(userId: string, cid: string): Promise<UploadRecord | undefined>;
   /** Creates the upload only if the user has none for this CID; false when one exists. */
   create(upload: UploadRecord): Promise<boolean>;
-  /** Creates or revives the upload; keeps the original `created` of an existing one. */
-  upsert(upload: UploadRecord): Promise<UploadRecord>;
+  /**
+   * Makes an existing upload live again (a repeat upload of its root): keeps its `created`,
+   * type, files and token, and its name unless `rename`. Creates it when it is gone.
+   */
+  revive(upload: UploadRecord, options: { rename: boolean }): Promise<UploadRecord>;
   /** Soft-deletes; false when there was no live upload. */
   markDeleted(userId: string, cid: string, now: string): Promise<boolean>;
   /** Renames a live upload; false when there is none. */
@@ -200,7 +203,8 @@ export interface StagedUploadRecord {
   status: 'waiting' | 'stored' | 'failed';
   /** Root CID of the stored upload, once stored. */
   cid?: string;
-  error?: { code: string; message: string };
+  /** Why it failed: a failure's name and message. */
+  failure?: { name: 'InvalidCar' | 'ContentMismatch' | 'UploadAbandoned'; message: string };
   updated?: string;
 }
 
@@ -210,7 +214,7 @@ export interface StagedUploadStore {
   /** Final states are written once; a redelivered event finds them and does nothing. */
   finish(
     id: string,
-    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'error'>,
+    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
   ): Promise<void>;
 }
@@ -230,11 +234,7 @@ export interface UploadPresigner {
   }): Promise<PresignedPut>;
 }
 
-export type PinMessage =
-  | { op: 'pin'; multihash: string; cid: string }
-  | { op: 'unpin'; multihash: string; cid: string };
-
-export type IngestMessage = { kind: 'check-dag'; multihash: string };
+export type { IngestMessage, PinMessage } from '../../contract/messages.ts';
 
 export interface MessageQueue<T> {
   send(message: T): Promise<void>;

@@ -2,13 +2,15 @@
  * Turns request content into a CAR ready to store: a raw file or a directory packed as UnixFS,
  * an uploaded CAR validated block by block, or ERC-1155 metadata built into an NFT DAG.
  */
-import { type ApiFailure, failures } from './errors.ts';
+import { failure, type InvalidCar, type InvalidRequest } from './failures.ts';
 import {
   buildNftStore,
   carCid,
   encodeCar,
   encodeLinkIndex,
   type NftFile,
+  type NftStoreFailure,
+  type PackFailure,
   packDirectory,
   packFile,
   validateCar,
@@ -17,24 +19,24 @@ import type { PackedDag } from './ipfs/unixfs.ts';
 import { err, ok, type Result } from './result.ts';
 import type { IncomingCar } from './uploads.ts';
 
-export async function carFromFile(content: Uint8Array): Promise<Result<IncomingCar, ApiFailure>> {
+export async function carFromFile(content: Uint8Array): Promise<Result<IncomingCar, PackFailure>> {
   const packed = await packFile(content);
-  if (!packed.ok) return err(failures.badRequest(packed.error.message));
+  if (!packed.ok) return packed;
   return ok(await carOf(packed.value));
 }
 
 export async function carFromDirectory(
   files: readonly { name: string; content: Uint8Array }[],
-): Promise<Result<IncomingCar, ApiFailure>> {
-  const packed = await packDirectory(files.map(({ name, content }) => ({ name, content })));
-  if (!packed.ok) return err(failures.badRequest(packed.error.message));
+): Promise<Result<IncomingCar, PackFailure>> {
+  const packed = await packDirectory(files);
+  if (!packed.ok) return packed;
   return ok(await carOf(packed.value));
 }
 
 /** An uploaded CAR (possibly one chunk of a larger DAG): every block verified. */
-export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingCar, ApiFailure>> {
+export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingCar, InvalidCar>> {
   const validated = await validateCar(bytes);
-  if (!validated.ok) return err(failures.invalidCar(validated.error.message));
+  if (!validated.ok) return validated;
   const car = validated.value;
   return ok({
     root: car.root,
@@ -50,15 +52,17 @@ export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingC
 export async function nftFromForm(
   metaJson: string,
   files: readonly NftFile[],
-): Promise<Result<{ car: IncomingCar; data: Record<string, unknown> }, ApiFailure>> {
+): Promise<
+  Result<{ car: IncomingCar; data: Record<string, unknown> }, NftStoreFailure | InvalidRequest>
+> {
   let meta: unknown;
   try {
     meta = JSON.parse(metaJson);
   } catch {
-    return err(failures.badRequest('`meta` is not valid JSON'));
+    return err(failure.invalidRequest('`meta` is not valid JSON'));
   }
   const nft = await buildNftStore(meta, files);
-  if (!nft.ok) return err(failures.badRequest(nft.error.message));
+  if (!nft.ok) return nft;
   const car = await carOf({ root: nft.value.root, blocks: nft.value.blocks });
   return ok({ car, data: nft.value.data });
 }

@@ -5,9 +5,16 @@
  * emulator checks no signature or checksum), validates the CAR and stores it like POST /upload.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { STAGING_LIFETIME_DAYS } from '../../lib/catalog.ts';
+import { STAGING_LIFETIME_DAYS } from '../../system/functions.ts';
 import type { Principal } from './auth.ts';
-import { type ApiFailure, failures } from './errors.ts';
+import {
+  type ContentMismatch,
+  failure,
+  type InvalidCar,
+  type NotFound,
+  type PayloadTooLarge,
+  type UploadAbandoned,
+} from './failures.ts';
 import type { BlobStore, StagedUploadRecord, StagedUploadStore, UploadPresigner } from './ports.ts';
 import { carFromUpload } from './prepare.ts';
 import { err, ok, type Result } from './result.ts';
@@ -23,8 +30,11 @@ export interface StagePorts {
   staged: StagedUploadStore;
   presigner: UploadPresigner;
   clock: { now(): Date };
-  maxStagedBytes: number;
-  urlLifetimeSeconds: number;
+}
+
+export interface StageSettings {
+  MAX_STAGED_UPLOAD_BYTES: number;
+  STAGED_URL_LIFETIME_SECONDS: number;
 }
 
 export interface StageRequest {
@@ -41,23 +51,29 @@ export interface StagedUploadView {
   size: number;
   name?: string;
   cid?: string;
-  error?: { code: string; message: string };
+  failure?: StagedFailure;
 }
+
+/** Why a staged upload failed, as recorded (the edge maps the name to its error code). */
+export type StagedFailure = Pick<StagedRejection | UploadAbandoned, 'name' | 'message'>;
+type StagedRejection = InvalidCar | ContentMismatch;
 
 export async function stageUpload(
   principal: Principal,
   request: StageRequest,
   ports: StagePorts,
+  settings: StageSettings,
 ): Promise<
   Result<
     StagedUploadView & { upload: { url: string; method: 'PUT'; headers: Record<string, string> } },
-    ApiFailure
+    PayloadTooLarge
   >
 > {
-  if (request.size > ports.maxStagedBytes) {
+  const limit = settings.MAX_STAGED_UPLOAD_BYTES;
+  if (request.size > limit) {
     return err(
-      failures.tooLarge(
-        `A staged upload takes at most ${ports.maxStagedBytes} bytes; split the DAG into several CARs that share its root and stage each.`,
+      failure.payloadTooLarge(
+        `A staged upload takes at most ${limit} bytes; split the DAG into several CARs that share its root and stage each.`,
       ),
     );
   }
@@ -73,7 +89,7 @@ export async function stageUpload(
     sha256: request.sha256,
     key: stagedKey(id),
     created: now.toISOString(),
-    expires: new Date(now.getTime() + ports.urlLifetimeSeconds * 1000).toISOString(),
+    expires: new Date(now.getTime() + settings.STAGED_URL_LIFETIME_SECONDS * 1000).toISOString(),
     status: 'waiting',
   };
   // The intent exists before anyone can PUT, so every staged object has an owner to find.
@@ -82,7 +98,7 @@ export async function stageUpload(
     key: record.key,
     size: record.size,
     sha256: record.sha256,
-    expiresInSeconds: ports.urlLifetimeSeconds,
+    expiresInSeconds: settings.STAGED_URL_LIFETIME_SECONDS,
   });
   return ok({
     ...view(record),
@@ -94,11 +110,11 @@ export async function getStagedUpload(
   principal: Principal,
   id: string,
   ports: Pick<StagePorts, 'staged' | 'clock'>,
-): Promise<Result<StagedUploadView, ApiFailure>> {
+): Promise<Result<StagedUploadView, NotFound>> {
   const record = STAGED_ID_PATTERN.test(id) ? await ports.staged.get(id) : undefined;
   // Another user's staged upload is as invisible as a missing one.
   if (!record || record.userId !== principal.userId) {
-    return err(failures.notFound('Staged upload not found'));
+    return err(failure.notFound('Staged upload not found'));
   }
   // A day past its URL's expiry, any object PUT in time has been ingested or has expired from
   // staging with the bucket's lifecycle rule: an intent still waiting then never will finish.
@@ -107,8 +123,8 @@ export async function getStagedUpload(
     return ok({
       ...view(record),
       status: 'failed',
-      error: {
-        code: 'HTTP_ERROR',
+      failure: {
+        name: 'UploadAbandoned',
         message:
           'No CAR was stored for this upload: nothing valid arrived before the URL expired, or ' +
           'ingesting it failed (an operator can inspect the ingest dead-letter queue)',
@@ -129,7 +145,7 @@ export type StagedOutcome =
   | { outcome: 'not-staged'; key: string }
   | { outcome: 'already-finished'; id: string }
   | { outcome: 'missing-object'; id: string }
-  | { outcome: 'rejected'; id: string; error: ApiFailure }
+  | { outcome: 'rejected'; id: string; failure: StagedRejection }
   | { outcome: 'stored'; id: string; status: NftStatus };
 
 /**
@@ -153,24 +169,26 @@ export async function ingestStagedObject(
   const bytes = await ports.staging.get(key);
   if (!bytes) return { outcome: 'missing-object', id };
   const now = () => ports.clock.now().toISOString();
-  const reject = async (error: ApiFailure): Promise<StagedOutcome> => {
+  const reject = async (rejection: StagedRejection): Promise<StagedOutcome> => {
     await ports.staged.finish(
       id,
-      { status: 'failed', error: { code: error.code, message: error.message } },
+      { status: 'failed', failure: { name: rejection.name, message: rejection.message } },
       now(),
     );
     await ports.staging.delete(key);
-    return { outcome: 'rejected', id, error };
+    return { outcome: 'rejected', id, failure: rejection };
   };
 
   if (bytes.length !== record.size) {
     return reject(
-      failures.badRequest(`staged object has ${bytes.length} bytes, ${record.size} were declared`),
+      failure.contentMismatch(
+        `staged object has ${bytes.length} bytes, ${record.size} were declared`,
+      ),
     );
   }
   const digest = createHash('sha256').update(bytes).digest('base64');
   if (digest !== record.sha256) {
-    return reject(failures.badRequest('staged object does not match the declared sha256'));
+    return reject(failure.contentMismatch('staged object does not match the declared sha256'));
   }
   const car = await carFromUpload(bytes);
   if (!car.ok) return reject(car.error);
@@ -199,6 +217,6 @@ function view(record: StagedUploadRecord): StagedUploadView {
     size: record.size,
     ...(record.name ? { name: record.name } : {}),
     ...(record.cid ? { cid: record.cid } : {}),
-    ...(record.error ? { error: record.error } : {}),
+    ...(record.failure ? { failure: record.failure } : {}),
   };
 }

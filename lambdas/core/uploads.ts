@@ -6,7 +6,7 @@
 import type { CID } from 'multiformats/cid';
 import { type ContentId, fromCid } from '../codecs/cid.ts';
 import type { Principal } from './auth.ts';
-import { type ApiFailure, failures } from './errors.ts';
+import { failure, type NotFound } from './failures.ts';
 import type {
   BlobStore,
   CarIndex,
@@ -84,6 +84,8 @@ export const linkIndexKey = (carCid: string) => `${carCid}/${carCid}.links.cbor`
 
 const holderOf = (userId: string, cid: string) => `${userId}#${cid}`;
 
+const NFT_NOT_FOUND = failure.notFound('NFT not found');
+
 export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise<NftStatus> {
   const { car, principal } = input;
   const id = fromCid(car.root);
@@ -128,7 +130,7 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     cid: id.v1,
     sourceCid: id.source,
     multihash: id.multihash,
-    name: input.name ?? `Upload at ${now}`,
+    name: input.name ?? defaultUploadName(now),
     type: input.type,
     files: input.files,
     tokenId: principal.tokenId,
@@ -137,7 +139,7 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     updated: now,
   };
   const [upload] = await Promise.all([
-    writeUpload(record, holder, ports),
+    writeUpload(record, { rename: input.name !== undefined }, holder, ports),
     content.pinStatus === 'pinned'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash }),
@@ -147,19 +149,23 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   return toStatus(upload, content, id.source);
 }
 
+export const defaultUploadName = (created: string) => `Upload at ${created}`;
+
 /**
- * A first upload is one conditional write. A retry or revival keeps the original `created` and
- * takes the hold again afterwards: a delete of the same upload racing this request may have
+ * A first upload is one conditional write. A repeat upload of a root the user already has (or
+ * had) keeps its original `created`, type and files, and its name unless a new one was given;
+ * it takes the hold again afterwards: a delete of the same upload racing this request may have
  * released it in between (a scheduled unpin left behind is dropped by the cron's holder check).
  * A first upload needs no such repeat, since no delete can have seen it before it existed.
  */
 async function writeUpload(
   record: UploadRecord,
+  options: { rename: boolean },
   holder: string,
   ports: Pick<UploadPorts, 'uploads' | 'contents'>,
 ): Promise<UploadRecord> {
   if (await ports.uploads.create(record)) return record;
-  const revived = await ports.uploads.upsert(record);
+  const revived = await ports.uploads.revive(record, options);
   await ports.contents.addHolder(record.multihash, holder);
   return revived;
 }
@@ -168,9 +174,9 @@ export async function getUpload(
   principal: Principal,
   id: ContentId,
   ports: Pick<UploadPorts, 'uploads' | 'contents'>,
-): Promise<Result<NftStatus, ApiFailure>> {
+): Promise<Result<NftStatus, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
-  if (!upload || upload.deleted) return err(failures.notFound());
+  if (!upload || upload.deleted) return err(NFT_NOT_FOUND);
   const content = await ports.contents.get(upload.multihash);
   return ok(toStatus(upload, content, id.source));
 }
@@ -178,9 +184,9 @@ export async function getUpload(
 export async function checkContent(
   id: ContentId,
   ports: Pick<UploadPorts, 'contents'>,
-): Promise<Result<{ cid: string; pin: PinView; deals: [] }, ApiFailure>> {
+): Promise<Result<{ cid: string; pin: PinView; deals: [] }, NotFound>> {
   const content = await ports.contents.get(id.multihash);
-  if (!content) return err(failures.notFound());
+  if (!content) return err(NFT_NOT_FOUND);
   return ok({ cid: id.source, pin: pinView(content), deals: [] });
 }
 
@@ -215,16 +221,14 @@ export async function renameUpload(
   id: ContentId,
   name: string,
   ports: Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>,
-): Promise<Result<NftStatus, ApiFailure>> {
+): Promise<Result<NftStatus, NotFound>> {
   const now = ports.clock.now().toISOString();
   const renamed = await ports.uploads.rename(principal.userId, id.v1, name, now);
-  if (!renamed) return err(failures.notFound());
+  if (!renamed) return err(NFT_NOT_FOUND);
   return getUpload(principal, id, ports);
 }
 
-export interface DeletePorts extends Pick<UploadPorts, 'uploads' | 'contents' | 'clock'> {
-  unpinGraceDays: number;
-}
+export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>;
 
 /**
  * Soft-deletes the caller's upload and releases its hold on the content. The hold is released
@@ -235,14 +239,15 @@ export async function deleteUpload(
   principal: Principal,
   id: ContentId,
   ports: DeletePorts,
-): Promise<Result<void, ApiFailure>> {
+  settings: { UNPIN_GRACE_DAYS: number },
+): Promise<Result<void, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
-  if (!upload) return err(failures.notFound());
+  if (!upload) return err(NFT_NOT_FOUND);
   const now = ports.clock.now();
   const wasLive = upload.deleted
     ? false
     : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
-  const unpinAfter = new Date(now.getTime() + ports.unpinGraceDays * 86_400_000).toISOString();
+  const unpinAfter = new Date(now.getTime() + settings.UNPIN_GRACE_DAYS * 86_400_000).toISOString();
   const holder = holderOf(principal.userId, id.v1);
   await ports.contents.removeHolder(upload.multihash, holder, unpinAfter);
   // A re-upload racing this delete may have revived the upload meanwhile: it keeps its hold.
@@ -251,7 +256,7 @@ export async function deleteUpload(
     await ports.contents.addHolder(upload.multihash, holder);
     await ports.contents.cancelUnpin(upload.multihash);
   }
-  return wasLive ? ok(undefined) : err(failures.notFound());
+  return wasLive ? ok(undefined) : err(NFT_NOT_FOUND);
 }
 
 export function pinView(content: ContentRecord): PinView {

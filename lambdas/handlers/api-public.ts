@@ -1,9 +1,11 @@
 /** GET /check/{cid}, /version, /schema.json: public reads with read-only table access. */
 import { createApiHandler } from '../http/api.ts';
-import { publicRoutes } from '../http/routes/read.ts';
+import { publicRoutes } from '../http/routes/public.ts';
 import { loadConfig } from '../shared/config.ts';
 import { publicDeps } from '../shared/wiring.ts';
 
-const deps = publicDeps(loadConfig());
+const config = loadConfig();
 
-export const handler = createApiHandler(publicRoutes, deps);
+export const handler = createApiHandler(publicRoutes, publicDeps(config), {
+  maxBodyBytes: config.MAX_INLINE_UPLOAD_BYTES,
+});

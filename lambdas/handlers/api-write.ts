@@ -1,9 +1,14 @@
-/** POST /upload, POST /store, PATCH /upload/{cid}, DELETE /{cid}. */
+/** POST /upload, /store, /staged-uploads; PATCH /upload/{cid}; DELETE /{cid}. */
 import { createApiHandler } from '../http/api.ts';
-import { writeRoutes } from '../http/routes/write.ts';
+import { stagedUploadWriteRoutes } from '../http/routes/staged-uploads.ts';
+import { uploadWriteRoutes } from '../http/routes/uploads.ts';
 import { loadConfig } from '../shared/config.ts';
 import { writeDeps } from '../shared/wiring.ts';
 
-const deps = writeDeps(loadConfig());
+const config = loadConfig();
 
-export const handler = createApiHandler(writeRoutes, deps);
+export const handler = createApiHandler(
+  [...stagedUploadWriteRoutes, ...uploadWriteRoutes],
+  writeDeps(config),
+  { maxBodyBytes: config.MAX_INLINE_UPLOAD_BYTES },
+);

@@ -2,8 +2,8 @@
  * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
  * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
  */
-import type { S3Event } from 'aws-lambda';
-import { z } from 'zod';
+import { CheckDagMessage, S3EventMessage } from '../../contract/messages.ts';
+import { z } from '../../contract/schema.ts';
 import { completeDag } from '../core/dag-completion.ts';
 import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';
@@ -27,30 +27,19 @@ const ports = {
   pinQueue: pinQueue(config),
   ingestQueue: ingestQueue(config),
   clock: systemClock,
-  partialDeadlineHours: config.PARTIAL_DAG_DEADLINE_HOURS,
 };
-
-const checkDag = z.object({ kind: z.literal('check-dag'), multihash: z.string().min(1) });
-const s3Event = z.object({
-  Records: z.array(
-    z.object({
-      eventName: z.string(),
-      s3: z.object({ object: z.object({ key: z.string() }) }),
-    }),
-  ),
-});
 
 export const handler = createQueueHandler(async (record) => {
   const body: unknown = JSON.parse(record.body);
-  const check = checkDag.safeParse(body);
+  const check = z.safeParse(CheckDagMessage, body);
   if (check.success) {
-    const outcome = await completeDag(check.data.multihash, ports);
+    const outcome = await completeDag(check.data.multihash, ports, config);
     log.info('dag checked', { multihash: check.data.multihash, outcome });
     return;
   }
-  const event = s3Event.safeParse(body);
+  const event = z.safeParse(S3EventMessage, body);
   if (event.success) {
-    for (const s3Record of (event.data as S3Event).Records) {
+    for (const s3Record of event.data.Records) {
       if (!s3Record.eventName.startsWith('ObjectCreated')) continue;
       // S3 URL-encodes keys in notifications, with '+' for spaces.
       const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));

@@ -10,12 +10,10 @@ const ports = {
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
   clock: systemClock,
-  recheckAfterMinutes: config.PIN_RECHECK_MINUTES,
-  batchLimit: 500,
 };
 
 export const handler = async () => {
-  const report = await maintainPins(ports);
+  const report = await maintainPins(ports, config);
   log.info('pin-status run', { ...report });
   return report;
 };

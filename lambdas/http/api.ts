@@ -1,7 +1,9 @@
 /**
- * Turns a route table into a Lambda handler with middy: request parsing, CORS as nft.storage
- * answered it, and one error boundary. Expected failures become their 4xx envelope; anything
- * else is logged with the request id and answered with a generic 5xx that carries the id.
+ * Turns route handlers into a Lambda handler with middy: the request is checked against the
+ * route's contract (path parameters, query, headers, JSON body) before the route runs, CORS is
+ * answered as nft.storage answered it, and one error boundary maps every failure: a domain
+ * failure to its documented 4xx/503 envelope, anything else to a logged, generic 500 that
+ * carries the request id.
  */
 import middy from '@middy/core';
 import type {
@@ -9,15 +11,32 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { failures } from '../core/errors.ts';
+import {
+  CORS_EXPOSED_HEADERS,
+  CORS_METHODS,
+  NO_ROUTE_MESSAGE,
+  NOT_CORS_MESSAGE,
+} from '../../contract/api.ts';
+import type { RouteContract, RouteInput } from '../../contract/route.ts';
+import { z } from '../../contract/schema.ts';
+import { type Failure, FailureError, failure } from '../core/failures.ts';
 import { log } from '../shared/log.ts';
-import { ApiError, type ApiResponse, failed, json, text } from './response.ts';
-import { type ApiRequest, compileRoutes, matchRoute, type Route } from './router.ts';
+import { bodyBytes } from './body.ts';
+import { internalError, nftStorageError } from './nft-storage-errors.ts';
+import { type ApiResponse, json, text } from './response.ts';
+import { type ApiRequest, compileRoutes, matchRoute, type RouteHandler } from './router.ts';
 
-const CORS_METHODS = 'GET,POST,DELETE,PATCH,OPTIONS';
+export interface ApiOptions {
+  /** Largest request body read (JSON bodies are validated, others parsed by their route). */
+  maxBodyBytes: number;
+}
 
-export function createApiHandler<D>(routes: Route<D>[], deps: D) {
-  const compiled = compileRoutes(routes);
+export function createApiHandler<D>(
+  handlers: readonly RouteHandler<D>[],
+  deps: D,
+  options: ApiOptions,
+) {
+  const compiled = compileRoutes(handlers);
 
   const dispatch = async (
     event: APIGatewayProxyEventV2,
@@ -27,7 +46,7 @@ export function createApiHandler<D>(routes: Route<D>[], deps: D) {
     const headers = lowerCaseHeaders(event.headers);
     if (method === 'OPTIONS') return preflight(headers);
     const found = matchRoute(compiled, method, event.rawPath);
-    if (!found) return text(404, 'not found');
+    if (!found) return text(404, NO_ROUTE_MESSAGE);
     const request: ApiRequest = {
       event,
       method,
@@ -36,7 +55,10 @@ export function createApiHandler<D>(routes: Route<D>[], deps: D) {
       headers,
       requestId: requestIdOf(event, context),
     };
-    return found.route.run(request, deps);
+    const { handler } = found.route;
+    const input = validateInput(handler.contract, request, options);
+    const result = await handler.run(input, { deps, request });
+    return json(result.status, result.body, result.headers);
   };
 
   return (
@@ -57,53 +79,71 @@ export function createApiHandler<D>(routes: Route<D>[], deps: D) {
   );
 }
 
+/** Checks params, query, headers and a JSON body against the contract, in that order. */
+export function validateInput<C extends RouteContract>(
+  contract: C,
+  request: ApiRequest,
+  options: ApiOptions,
+): RouteInput<C> {
+  const problems: string[] = [];
+  const parse = (schema: z.ZodMiniType | undefined, value: unknown, where: string) => {
+    if (!schema) return {};
+    const parsed = z.safeParse(schema, value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map(String).join('.');
+      problems.push(`${path || where}: ${issue.message}`);
+    }
+    return undefined;
+  };
+  const params = parse(contract.params, request.params, 'path');
+  const query = parse(contract.query, request.query, 'query');
+  const headers = parse(contract.headers, request.headers, 'headers');
+  let body: unknown;
+  if (contract.body?.json) {
+    const bytes = bodyBytes(request, options.maxBodyBytes);
+    body = parse(contract.body.json, parseJson(bytes), 'body');
+  }
+  if (problems.length > 0) {
+    throw new FailureError(failure.invalidRequest(`invalid params: ${problems.join('; ')}`));
+  }
+  return { params, query, headers, body } as RouteInput<C>;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function errorResponse(
   error: unknown,
   requestId: string,
   event: APIGatewayProxyEventV2,
 ): ApiResponse {
-  if (error instanceof ApiError) return failed(error.failure);
   const where = `${event.requestContext.http.method} ${event.rawPath}`;
-  if (isDependencyDown(error)) {
-    log.error('dependency unavailable', { requestId, where, error });
-    return failed(
-      failures.unavailable(`A storage service is unavailable; retry later (request ${requestId})`, {
-        'retry-after': '5',
-      }),
-    );
+  let response: ReturnType<typeof internalError>;
+  if (error instanceof FailureError) {
+    const known: Failure = error.failure;
+    if (known.name === 'StorageUnavailable') {
+      log.error('storage unavailable', { requestId, where, error: known.cause });
+    }
+    response = nftStorageError(known, requestId);
+  } else {
+    log.error('unexpected failure', { requestId, where, error });
+    response = internalError(requestId);
   }
-  log.error('unexpected failure', { requestId, where, error });
-  return json(500, {
-    ok: false,
-    error: { code: 'ERROR_INTERNAL', message: `Internal server error (request ${requestId})` },
-  });
-}
-
-/** Throttling, timeouts, 5xx from AWS and refused connections: the dependency, not us. */
-export function isDependencyDown(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown })
-    .$metadata;
-  const code = (error as { code?: string }).code;
-  return (
-    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) ||
-    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|ServiceUnavailable|TimeoutError|SlowDown/.test(
-      error.name,
-    ) ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(
-      code ?? '',
-    ) ||
-    (error.cause instanceof Error && isDependencyDown(error.cause))
-  );
+  return json(response.status, response.body, response.headers);
 }
 
 function preflight(headers: Record<string, string | undefined>): ApiResponse {
   const origin = headers.origin;
   const requestMethod = headers['access-control-request-method'];
   const requestHeaders = headers['access-control-request-headers'];
-  if (!origin || !requestMethod || !requestHeaders) {
-    return text(405, 'Non CORS options request not allowed');
-  }
+  if (!origin || !requestMethod || !requestHeaders) return text(405, NOT_CORS_MESSAGE);
   return {
     statusCode: 204,
     headers: {
@@ -135,7 +175,7 @@ function withCors(response: ApiResponse, origin: string | undefined): ApiRespons
     headers: {
       ...response.headers,
       'access-control-allow-origin': origin ?? '*',
-      'access-control-expose-headers': 'Link, Retry-After, X-Next-Cursor',
+      'access-control-expose-headers': CORS_EXPOSED_HEADERS,
       ...(origin ? { vary: 'Origin' } : {}),
     },
   };

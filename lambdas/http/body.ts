@@ -1,7 +1,7 @@
 /** Request bodies: base64 decoding, the inline size limit and multipart/form-data parts. */
 import busboy from 'busboy';
-import { failures } from '../core/errors.ts';
-import { ApiError } from './response.ts';
+import { payloadTooLargeMessage } from '../../contract/errors.ts';
+import { FailureError, failure } from '../core/failures.ts';
 import type { ApiRequest } from './router.ts';
 
 export function bodyBytes(request: ApiRequest, maxBytes: number): Uint8Array {
@@ -9,14 +9,7 @@ export function bodyBytes(request: ApiRequest, maxBytes: number): Uint8Array {
   if (!body) return new Uint8Array();
   const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   if (bytes.length > maxBytes) {
-    throw new ApiError(
-      failures.tooLarge(
-        `Request body is ${bytes.length} bytes; this endpoint takes at most ${maxBytes} bytes inline. ` +
-          `Split larger content into CAR chunks of at most ${maxBytes} bytes and POST each to /upload ` +
-          '(the nft.storage client does this with maxChunkSize), or stage the CAR in S3: ' +
-          'POST /staged-uploads {"size","sha256"} returns a URL to PUT it to.',
-      ),
-    );
+    throw new FailureError(failure.payloadTooLarge(payloadTooLargeMessage(maxBytes, bytes.length)));
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
@@ -38,7 +31,7 @@ export function parseMultipart(contentType: string, body: Uint8Array): Promise<F
   return new Promise((resolve, reject) => {
     const files: FilePart[] = [];
     const fields = new Map<string, string>();
-    const badRequest = (message: string) => new ApiError(failures.badRequest(message));
+    const badRequest = (message: string) => new FailureError(failure.invalidRequest(message));
     let parser: busboy.Busboy;
     try {
       parser = busboy({

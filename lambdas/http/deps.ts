@@ -1,10 +1,11 @@
 /**
- * What each API function's routes need, and the shared request steps (auth + rate limit,
- * CID parameters). Built once per container by the handler (the composition root).
+ * What each API function's routes need — its ports and its settings, kept apart — and the
+ * shared request steps (authentication with rate limit, CID parameters). Built once per
+ * container by the handler (the composition root).
  */
 import { type ContentId, parseContentId } from '../codecs/cid.ts';
-import { admit, authorize, type Principal, type RateLimit, verifyToken } from '../core/auth.ts';
-import { failures } from '../core/errors.ts';
+import { admit, authorize, type Principal, verifyToken } from '../core/auth.ts';
+import { expectOk, FailureError, failure } from '../core/failures.ts';
 import type {
   Clock,
   ContentStore,
@@ -16,35 +17,57 @@ import type {
   UserStore,
 } from '../core/ports.ts';
 import type { UploadPorts } from '../core/uploads.ts';
-import { ApiError, expectOk } from './response.ts';
-import type { ApiRequest } from './router.ts';
+import type { Config } from '../shared/config.ts';
+import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
-  contents: ContentStore;
-  version: { version: string; commit: string };
+  ports: { contents: ContentStore };
+  settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT'>;
 }
 
-export interface ReadDeps extends PublicDeps {
+export interface ReadPorts {
+  contents: ContentStore;
   uploads: UploadStore;
   tokens: TokenStore;
   users: UserStore;
   counters: CounterStore;
-  clock: Clock;
-  rateLimit: RateLimit;
   staged: StagedUploadStore;
+  clock: Clock;
 }
 
-export interface WriteDeps extends ReadDeps, UploadPorts {
-  unpinGraceDays: number;
-  maxInlineUploadBytes: number;
-  presigner: UploadPresigner;
-  maxStagedBytes: number;
-  urlLifetimeSeconds: number;
+export type ReadSettings = PublicDeps['settings'] &
+  Pick<Config, 'RATE_LIMIT_REQUESTS' | 'RATE_LIMIT_WINDOW_SECONDS'>;
+
+export interface ReadDeps {
+  ports: ReadPorts;
+  settings: ReadSettings;
 }
+
+export interface WriteDeps {
+  ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
+  settings: ReadSettings &
+    Pick<
+      Config,
+      | 'MAX_INLINE_UPLOAD_BYTES'
+      | 'UNPIN_GRACE_DAYS'
+      | 'MAX_STAGED_UPLOAD_BYTES'
+      | 'STAGED_URL_LIFETIME_SECONDS'
+    >;
+}
+
+const rateLimitOf = (settings: ReadSettings) => ({
+  requests: settings.RATE_LIMIT_REQUESTS,
+  windowSeconds: settings.RATE_LIMIT_WINDOW_SECONDS,
+});
 
 /** Authenticates the bearer token, then counts the request against the token's rate limit. */
-export async function authorizeRequest(request: ApiRequest, deps: ReadDeps): Promise<Principal> {
-  return expectOk(await authorize(request.headers.authorization, deps.rateLimit, deps));
+export async function authorizeRequest({
+  deps,
+  request,
+}: RouteContext<ReadDeps>): Promise<Principal> {
+  return expectOk(
+    await authorize(request.headers.authorization, rateLimitOf(deps.settings), deps.ports),
+  );
 }
 
 /**
@@ -53,21 +76,23 @@ export async function authorizeRequest(request: ApiRequest, deps: ReadDeps): Pro
  * instead of following it. Anonymous requests cost nothing, and auth failures answer first.
  */
 export async function authorizeAlongside<T>(
-  request: ApiRequest,
-  deps: ReadDeps,
+  { deps, request }: RouteContext<ReadDeps>,
   work: () => Promise<T>,
 ): Promise<[Principal, T]> {
-  const token = expectOk(await verifyToken(request.headers.authorization, deps.tokens));
-  const [admitted, done] = await Promise.allSettled([admit(token, deps.rateLimit, deps), work()]);
+  const token = expectOk(await verifyToken(request.headers.authorization, deps.ports.tokens));
+  const [admitted, done] = await Promise.allSettled([
+    admit(token, rateLimitOf(deps.settings), deps.ports),
+    work(),
+  ]);
   if (admitted.status === 'rejected') throw admitted.reason;
   const principal = expectOk(admitted.value);
   if (done.status === 'rejected') throw done.reason;
   return [principal, done.value];
 }
 
-export function cidParam(request: ApiRequest): ContentId {
-  const raw = request.params.cid ?? '';
+/** A CID path parameter, or the 400 `ERROR_INVALID_CID` failure. */
+export function contentIdOf(raw: string): ContentId {
   const id = parseContentId(raw);
-  if (!id) throw new ApiError(failures.invalidCid(raw));
+  if (!id) throw new FailureError(failure.invalidCid(raw));
   return id;
 }

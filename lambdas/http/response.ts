@@ -1,6 +1,5 @@
-/** Response builders for the nft.storage wire format. */
+/** Response builders for the API's wire format (JSON, and plain text where nft.storage used it). */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiFailure } from '../core/errors.ts';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
@@ -21,34 +20,9 @@ export function json(
   };
 }
 
-/** `{ok:true,value}` — the success envelope of most routes. */
-export const okValue = (value: unknown, headers?: Record<string, string>) =>
-  json(200, { ok: true, value }, headers);
-
-/** `{ok:false,error:{code,message}}` with the failure's status. */
-export const failed = (failure: ApiFailure) =>
-  json(
-    failure.status,
-    { ok: false, error: { code: failure.code, message: failure.message } },
-    failure.headers,
-  );
-
 export function text(statusCode: number, body: string): ApiResponse {
   return { statusCode, headers: { 'content-type': 'text/plain;charset=UTF-8' }, body };
 }
 
-/** Thrown inside routes to answer with an expected failure; the error middleware maps it. */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  readonly failure: ApiFailure;
-  constructor(failure: ApiFailure) {
-    super(failure.message);
-    this.failure = failure;
-  }
-}
-
-/** Unwraps a core result, throwing its failure for the edge to answer. */
-export function expectOk<T>(result: { ok: true; value: T } | { ok: false; error: ApiFailure }): T {
-  if (!result.ok) throw new ApiError(result.error);
-  return result.value;
-}
+/** `{ok:true,value}`: the success envelope of most routes. */
+export const okBody = <T>(value: T) => ({ ok: true as const, value });

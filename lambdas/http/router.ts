@@ -1,10 +1,11 @@
 /**
  * The API's own routing, as nft.storage routed: case-insensitive static segments, one optional
  * trailing slash, and a legacy `/api` prefix on every route that allows it. The gateway sends
- * whole method families here (`GET /{proxy+}`), so this table, not the gateway, decides routes.
+ * whole method families here (`GET /{proxy+}`), so the routes' contracts, not the gateway,
+ * decide which route answers.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { ApiResponse } from './response.ts';
+import type { RouteContract, RouteInput, RouteResult } from '../../contract/route.ts';
 
 export interface ApiRequest {
   event: APIGatewayProxyEventV2;
@@ -17,24 +18,47 @@ export interface ApiRequest {
   requestId: string;
 }
 
-export interface Route<D> {
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
-  /** e.g. `/check/{cid}`; `{name}` matches one segment. */
-  path: string;
-  /** Also answer under `/api` (nft.storage's legacy prefix). */
-  legacyAlias: boolean;
-  run(request: ApiRequest, deps: D): Promise<ApiResponse>;
+/** What a route implementation is given besides its validated input. */
+export interface RouteContext<D> {
+  deps: D;
+  request: ApiRequest;
 }
 
-interface CompiledRoute<D> extends Route<D> {
+/** A route contract and the code that answers it (typed by `implementer`). */
+export interface RouteHandler<D> {
+  contract: RouteContract;
+  run(
+    input: RouteInput<RouteContract>,
+    context: RouteContext<D>,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+}
+
+/**
+ * `implementer<Deps>()` gives the function that binds implementations to their contracts for
+ * one kind of deps; input and result types of each implementation come from its contract.
+ */
+export const implementer =
+  <D>() =>
+  <const C extends RouteContract>(
+    contract: C,
+    run: (
+      input: NoInfer<RouteInput<C>>,
+      context: RouteContext<D>,
+    ) => Promise<NoInfer<RouteResult<C>>>,
+  ): RouteHandler<D> =>
+    ({ contract, run }) as unknown as RouteHandler<D>;
+
+export interface CompiledRoute<D> {
+  handler: RouteHandler<D>;
   pattern: RegExp;
   paramNames: string[];
 }
 
-export function compileRoutes<D>(routes: Route<D>[]): CompiledRoute<D>[] {
-  return routes.map((route) => {
+export function compileRoutes<D>(handlers: readonly RouteHandler<D>[]): CompiledRoute<D>[] {
+  return handlers.map((handler) => {
+    const { contract } = handler;
     const paramNames: string[] = [];
-    const body = route.path
+    const body = contract.path
       .split('/')
       .filter(Boolean)
       .map((segment) => {
@@ -46,8 +70,8 @@ export function compileRoutes<D>(routes: Route<D>[]): CompiledRoute<D>[] {
         return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
       })
       .join('');
-    const prefix = route.legacyAlias ? '(?:/api)?' : '';
-    return { ...route, paramNames, pattern: new RegExp(`^${prefix}${body}/?$`, 'i') };
+    const prefix = contract.legacyAlias ? '(?:/api)?' : '';
+    return { handler, paramNames, pattern: new RegExp(`^${prefix}${body}/?$`, 'i') };
   });
 }
 
@@ -58,7 +82,7 @@ export function matchRoute<D>(
 ): { route: CompiledRoute<D>; params: Record<string, string> } | undefined {
   const normalised = path === '' ? '/' : path;
   for (const route of routes) {
-    if (route.method !== method) continue;
+    if (route.handler.contract.method !== method) continue;
     const match = route.pattern.exec(normalised);
     if (!match) continue;
     const params: Record<string, string> = {};

@@ -1,48 +1,95 @@
 /**
- * AWS SDK v3 clients, created once per container and shared by every adapter. Endpoints come
- * from config, so the same handler code talks to AWS, the embedded emulators or LocalStack.
+ * AWS SDK v3 clients, created once per container on first use and shared by every adapter;
+ * a function bundles only the clients it uses. Endpoints come from config, so the same handler
+ * code talks to AWS, the embedded emulators or LocalStack. Every client reports an unavailable
+ * dependency as the domain's StorageUnavailable (adapters/aws-errors.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { reportUnavailable } from '../adapters/aws-errors.ts';
 import type { Config } from './config.ts';
+
+type ClientConfig = Pick<
+  Config,
+  'AWS_REGION' | 'PINSTACK_DYNAMODB_ENDPOINT' | 'PINSTACK_S3_ENDPOINT' | 'PINSTACK_SQS_ENDPOINT'
+>;
+
+const s3Options = (config: ClientConfig) => ({
+  region: config.AWS_REGION,
+  endpoint: config.PINSTACK_S3_ENDPOINT,
+  // Emulators serve buckets by path, not by virtual host.
+  forcePathStyle: Boolean(config.PINSTACK_S3_ENDPOINT),
+});
+
+export const createDynamo = (config: ClientConfig) =>
+  DynamoDBDocumentClient.from(
+    reportUnavailable(
+      new DynamoDBClient({
+        region: config.AWS_REGION,
+        endpoint: config.PINSTACK_DYNAMODB_ENDPOINT,
+      }),
+      'DynamoDB',
+    ),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+
+export const createS3 = (config: ClientConfig) =>
+  reportUnavailable(new S3Client(s3Options(config)), 'S3');
+
+/**
+ * For reading staged uploads: ingest checks every byte against the SHA-256 the client declared
+ * and records a mismatch as the upload's failure, so the SDK's own response-checksum check must
+ * not throw first (it would turn a bad upload into endless retries).
+ */
+export const createS3Staging = (config: ClientConfig) =>
+  reportUnavailable(
+    new S3Client({ ...s3Options(config), responseChecksumValidation: 'WHEN_REQUIRED' }),
+    'S3',
+  );
+
+export const createSqs = (config: ClientConfig) =>
+  reportUnavailable(
+    new SQSClient({ region: config.AWS_REGION, endpoint: config.PINSTACK_SQS_ENDPOINT }),
+    'SQS',
+  );
+
+/** A per-container memo: the first call builds the client, later calls reuse it. */
+function shared<T>(create: (config: ClientConfig) => T): (config: ClientConfig) => T {
+  let client: T | undefined;
+  return (config) => {
+    client ??= create(config);
+    return client;
+  };
+}
+
+// Marked pure so a function's bundle drops the clients it never asks for.
+export const dynamoFor = /* @__PURE__ */ shared(createDynamo);
+export const s3For = /* @__PURE__ */ shared(createS3);
+export const s3StagingFor = /* @__PURE__ */ shared(createS3Staging);
+export const sqsFor = /* @__PURE__ */ shared(createSqs);
 
 export interface AwsClients {
   dynamo: DynamoDBDocumentClient;
   s3: S3Client;
-  /**
-   * For reading staged uploads: ingest checks every byte against the SHA-256 the client
-   * declared and records a mismatch as the upload's failure, so the SDK's own response-checksum
-   * check must not throw first (it would turn a bad upload into endless retries).
-   */
   s3Staging: S3Client;
   sqs: SQSClient;
+  destroy(): void;
 }
 
-export function createClients(config: Config): AwsClients {
-  const region = config.AWS_REGION;
-  const dynamo = new DynamoDBClient({ region, endpoint: config.PINSTACK_DYNAMODB_ENDPOINT });
-  // Emulators serve buckets by path, not by virtual host.
-  const s3Options = {
-    region,
-    endpoint: config.PINSTACK_S3_ENDPOINT,
-    forcePathStyle: Boolean(config.PINSTACK_S3_ENDPOINT),
+/** A fresh set of every client, for tools and tests that talk to several stacks. */
+export function createClients(config: ClientConfig): AwsClients {
+  const clients = {
+    dynamo: createDynamo(config),
+    s3: createS3(config),
+    s3Staging: createS3Staging(config),
+    sqs: createSqs(config),
   };
   return {
-    dynamo: DynamoDBDocumentClient.from(dynamo, {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-    s3: new S3Client(s3Options),
-    s3Staging: new S3Client({ ...s3Options, responseChecksumValidation: 'WHEN_REQUIRED' }),
-    sqs: new SQSClient({ region, endpoint: config.PINSTACK_SQS_ENDPOINT }),
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
   };
-}
-
-let shared: AwsClients | undefined;
-
-/** The container's clients, built on first use and reused by every invocation. */
-export function clientsFor(config: Config): AwsClients {
-  shared ??= createClients(config);
-  return shared;
 }

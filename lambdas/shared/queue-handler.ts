@@ -1,9 +1,15 @@
 /**
- * The edge of every queue consumer: each record is processed on its own, and the ones that
- * throw are reported as batch item failures, so SQS redelivers only those (and moves them to
- * the DLQ after the queue's max receives). Processing must be idempotent.
+ * The edge of every queue consumer: each record is processed on its own, and the outcome of a
+ * record that throws is decided by what it threw:
+ * - a transient domain failure (StorageUnavailable, RateLimited), or an unexpected error, is
+ *   reported as a batch item failure, so SQS redelivers only that record (and moves it to the
+ *   DLQ after the queue's max receives, where a human or a DLQ consumer looks at it);
+ * - any other domain failure is terminal — a retry cannot change it — so it is logged and the
+ *   record acknowledged.
+ * Processing must be idempotent: a redelivered record changes nothing that is already done.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { FailureError, isTransient } from '../core/failures.ts';
 import { log } from './log.ts';
 
 export function createQueueHandler(process: (record: SQSRecord) => Promise<void>) {
@@ -13,11 +19,15 @@ export function createQueueHandler(process: (record: SQSRecord) => Promise<void>
       try {
         await process(record);
       } catch (error) {
-        log.error('message failed', {
+        const where = {
           messageId: record.messageId,
           receiveCount: record.attributes?.ApproximateReceiveCount,
-          error,
-        });
+        };
+        if (error instanceof FailureError && !isTransient(error.failure)) {
+          log.error('message failed for good', { ...where, failure: error.failure });
+          continue;
+        }
+        log.error('message failed', { ...where, error });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }

@@ -16,17 +16,20 @@ import { s3UploadPresigner } from '../adapters/s3/presigner.ts';
 import { sqsQueue } from '../adapters/sqs/queue.ts';
 import type { Clock, IngestMessage, PinMessage } from '../core/ports.ts';
 import type { PublicDeps, ReadDeps, WriteDeps } from '../http/deps.ts';
-import { type AwsClients, clientsFor } from './clients.ts';
+import { type AwsClients, dynamoFor, s3For, s3StagingFor, sqsFor } from './clients.ts';
 import { type Config, resource } from './config.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
 
-const table = (config: Config, clients: AwsClients): TableContext => ({
-  client: clients.dynamo,
+/** Clients to use instead of the container's shared ones (tools and tests). */
+export type ClientOverrides = Partial<Omit<AwsClients, 'destroy'>>;
+
+const table = (config: Config, clients: ClientOverrides): TableContext => ({
+  client: clients.dynamo ?? dynamoFor(config),
   tableName: resource(config, 'table'),
 });
 
-export function identityPorts(config: Config, clients = clientsFor(config)) {
+export function identityPorts(config: Config, clients: ClientOverrides = {}) {
   const ctx = table(config, clients);
   return {
     users: dynamoUserStore(ctx),
@@ -35,7 +38,7 @@ export function identityPorts(config: Config, clients = clientsFor(config)) {
   };
 }
 
-export function contentPorts(config: Config, clients = clientsFor(config)) {
+export function contentPorts(config: Config, clients: ClientOverrides = {}) {
   const ctx = table(config, clients);
   return {
     contents: dynamoContentStore(ctx),
@@ -45,54 +48,52 @@ export function contentPorts(config: Config, clients = clientsFor(config)) {
   };
 }
 
-export const carpark = (config: Config, clients = clientsFor(config)) =>
-  s3BlobStore({ client: clients.s3, bucket: resource(config, 'carpark') });
+export const carpark = (config: Config, clients: ClientOverrides = {}) =>
+  s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
 
-export const staging = (config: Config, clients = clientsFor(config)) =>
-  s3BlobStore({ client: clients.s3Staging, bucket: resource(config, 'staging') });
+export const staging = (config: Config, clients: ClientOverrides = {}) =>
+  s3BlobStore({
+    client: clients.s3Staging ?? s3StagingFor(config),
+    bucket: resource(config, 'staging'),
+  });
 
-export const stagingPresigner = (config: Config, clients = clientsFor(config)) =>
-  s3UploadPresigner({ client: clients.s3, bucket: resource(config, 'staging') });
+export const stagingPresigner = (config: Config, clients: ClientOverrides = {}) =>
+  s3UploadPresigner({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'staging') });
 
-export const pinQueue = (config: Config, clients = clientsFor(config)) =>
-  sqsQueue<PinMessage>({ client: clients.sqs, queueUrl: resource(config, 'pinQueue') });
+export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
+  sqsQueue<PinMessage>({
+    client: clients.sqs ?? sqsFor(config),
+    queueUrl: resource(config, 'pinQueue'),
+  });
 
-export const ingestQueue = (config: Config, clients = clientsFor(config)) =>
-  sqsQueue<IngestMessage>({ client: clients.sqs, queueUrl: resource(config, 'ingestQueue') });
-
-const versionOf = (config: Config) => ({
-  version: config.PINSTACK_VERSION,
-  commit: config.PINSTACK_COMMIT,
-});
+export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
+  sqsQueue<IngestMessage>({
+    client: clients.sqs ?? sqsFor(config),
+    queueUrl: resource(config, 'ingestQueue'),
+  });
 
 export function publicDeps(config: Config): PublicDeps {
-  return { contents: contentPorts(config).contents, version: versionOf(config) };
+  return { ports: { contents: contentPorts(config).contents }, settings: config };
 }
 
-/** ReadDeps, plus the rest of the content ports, so writeDeps builds each adapter once. */
-export function readDeps(config: Config) {
-  return {
-    ...identityPorts(config),
-    ...contentPorts(config),
-    version: versionOf(config),
-    clock: systemClock,
-    rateLimit: {
-      requests: config.RATE_LIMIT_REQUESTS,
-      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
-    },
-  } satisfies ReadDeps;
+/** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */
+export function readPorts(config: Config) {
+  return { ...identityPorts(config), ...contentPorts(config), clock: systemClock };
+}
+
+export function readDeps(config: Config): ReadDeps {
+  return { ports: readPorts(config), settings: config };
 }
 
 export function writeDeps(config: Config): WriteDeps {
   return {
-    ...readDeps(config),
-    carpark: carpark(config),
-    pinQueue: pinQueue(config),
-    ingestQueue: ingestQueue(config),
-    unpinGraceDays: config.UNPIN_GRACE_DAYS,
-    maxInlineUploadBytes: config.MAX_INLINE_UPLOAD_BYTES,
-    presigner: stagingPresigner(config),
-    maxStagedBytes: config.MAX_STAGED_UPLOAD_BYTES,
-    urlLifetimeSeconds: config.STAGED_URL_LIFETIME_SECONDS,
+    ports: {
+      ...readPorts(config),
+      carpark: carpark(config),
+      pinQueue: pinQueue(config),
+      ingestQueue: ingestQueue(config),
+      presigner: stagingPresigner(config),
+    },
+    settings: config,
   };
 }

@@ -15,7 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpMethod as CatalogMethod } from '../catalog.ts';
+import type { HttpMethod as CatalogMethod } from '../../system/functions.ts';
 
 export interface PinstackApiProps {
   logRetention: RetentionDays;

@@ -22,7 +22,7 @@ import {
   type QueueName,
   RESOURCE_ENV,
   type TableAccess,
-} from '../catalog.ts';
+} from '../../system/functions.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
 
 /** Rate-limit counters are the only items a 'read+counters' function may update. */

@@ -8,7 +8,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import { QUEUE_POLICY } from '../catalog.ts';
+import { QUEUE_POLICY } from '../../system/functions.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export interface QueueConsumerProps {

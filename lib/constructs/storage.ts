@@ -20,9 +20,9 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { BucketName } from '../catalog.ts';
-import { STAGING_LIFETIME_DAYS } from '../catalog.ts';
-import { type KeyAttribute, pinTable, type TableDefinition } from '../tables.ts';
+import type { BucketName } from '../../system/functions.ts';
+import { STAGING_LIFETIME_DAYS } from '../../system/functions.ts';
+import { type KeyAttribute, pinTable, type TableDefinition } from '../../system/table.ts';
 
 /** Staged uploads are ingested within minutes; anything a day old was abandoned. */
 export const STAGING_EXPIRY = Duration.days(STAGING_LIFETIME_DAYS);

@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_POLICY } from '../catalog.ts';
+import { QUEUE_POLICY } from '../../system/functions.ts';
 
 export interface WorkQueueProps {
   /** Must cover the consumer's timeout (AWS: >= 6x); QueueConsumer checks it. */

@@ -51,13 +51,13 @@ export function stagedUploadStoreContract(name: string, makeStore: Make<StagedUp
     it('a final state is written once: a redelivered event changes nothing', async () => {
       const store = await makeStore();
       await store.create(staged());
-      const error = { code: 'ERROR_INVALID_CAR', message: 'Invalid CAR file received: empty' };
-      await store.finish(ID, { status: 'failed', error }, '2024-01-01T00:10:00.000Z');
+      const failure = { name: 'InvalidCar' as const, message: 'Invalid CAR file received: empty' };
+      await store.finish(ID, { status: 'failed', failure }, '2024-01-01T00:10:00.000Z');
       await store.finish(ID, { status: 'stored', cid: 'bafyroot' }, '2024-01-01T00:20:00.000Z');
       const record = await store.get(ID);
       expect(record).toMatchObject({
         status: 'failed',
-        error,
+        failure,
         updated: '2024-01-01T00:10:00.000Z',
       });
       expect(record?.cid).toBeUndefined();

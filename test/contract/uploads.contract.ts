@@ -64,35 +64,66 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
         expect(await uploads.get('alice', await cidFor('none'))).toBeUndefined();
       });
 
-      it('upsert creates the upload and returns what it stored', async () => {
+      it('revive creates the upload when it is gone and returns what it stored', async () => {
         const uploads = await makeStore();
         const record = await upload('a', { files: [{ name: 'a.png', type: 'image/png' }] });
-        const stored = await uploads.upsert(record);
+        const stored = await uploads.revive(record, { rename: false });
         expect(stored).toEqual(record);
         expect(await uploads.get('alice', record.cid)).toEqual(record);
         expect(await uploads.get('bob', record.cid)).toBeUndefined();
       });
 
-      it('upsert of an existing upload keeps its creation time and takes the new fields', async () => {
+      it('revive of an existing upload keeps its creation time, name, type and files', async () => {
         const uploads = await makeStore();
-        const first = await upload('a');
-        await uploads.upsert(first);
-        const stored = await uploads.upsert({
-          ...first,
-          name: 'renamed by retry',
-          created: at(60),
-          updated: at(60),
-        });
-        expect(stored).toMatchObject({ created: T0, updated: at(60), name: 'renamed by retry' });
+        const first = await upload('a', { type: 'image/png', files: [] });
+        await uploads.create(first);
+        const stored = await uploads.revive(
+          {
+            ...first,
+            name: 'Upload at later',
+            type: 'text/plain',
+            files: [{ name: 'x', type: '' }],
+            created: at(60),
+            updated: at(60),
+          },
+          { rename: false },
+        );
+        expect(stored).toEqual({ ...first, updated: at(60) });
         expect(await uploads.get('alice', first.cid)).toEqual(stored);
       });
 
-      it('upsert revives a deleted upload with its original creation time', async () => {
+      it('revive with rename takes the new name and nothing else', async () => {
+        const uploads = await makeStore();
+        const first = await upload('a', { type: 'image/png' });
+        await uploads.create(first);
+        const stored = await uploads.revive(
+          {
+            ...first,
+            name: 'renamed by x-name',
+            type: 'text/plain',
+            created: at(60),
+            updated: at(60),
+          },
+          { rename: true },
+        );
+        expect(stored).toMatchObject({
+          created: T0,
+          updated: at(60),
+          name: 'renamed by x-name',
+          type: 'image/png',
+        });
+        expect(await uploads.get('alice', first.cid)).toEqual(stored);
+      });
+
+      it('revive makes a deleted upload live with its original creation time', async () => {
         const uploads = await makeStore();
         const first = await upload('a');
-        await uploads.upsert(first);
+        await uploads.create(first);
         expect(await uploads.markDeleted('alice', first.cid, at(10))).toBe(true);
-        const revived = await uploads.upsert({ ...first, created: at(20), updated: at(20) });
+        const revived = await uploads.revive(
+          { ...first, created: at(20), updated: at(20) },
+          { rename: false },
+        );
         expect(revived.deleted).toBeUndefined();
         expect(revived.created).toBe(T0);
         const stored = await uploads.get('alice', first.cid);
@@ -118,7 +149,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
       it('markDeleted soft-deletes a live upload once; unknown or deleted answer false', async () => {
         const uploads = await makeStore();
         const first = await upload('a');
-        await uploads.upsert(first);
+        await uploads.create(first);
         expect(await uploads.markDeleted('alice', first.cid, at(10))).toBe(true);
         expect(await uploads.get('alice', first.cid)).toMatchObject({
           deleted: at(10),
@@ -135,7 +166,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
       it('rename changes only live uploads and creates nothing', async () => {
         const uploads = await makeStore();
         const first = await upload('a');
-        await uploads.upsert(first);
+        await uploads.create(first);
         expect(await uploads.rename('alice', first.cid, 'new name', at(5))).toBe(true);
         expect(await uploads.get('alice', first.cid)).toMatchObject({
           name: 'new name',
@@ -160,8 +191,8 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
           await upload('b', { created: at(3) }),
           await upload('c', { created: at(2) }),
         ];
-        for (const record of records) await uploads.upsert(record);
-        await uploads.upsert(await upload('bob-1', { userId: 'bob', created: at(4) }));
+        for (const record of records) await uploads.create(record);
+        await uploads.create(await upload('bob-1', { userId: 'bob', created: at(4) }));
         const page = await uploads.list({ userId: 'alice', limit: 10 });
         expect(page.uploads.map((u) => u.name)).toEqual(['upload b', 'upload c', 'upload a']);
         expect(page.next).toBeUndefined();
@@ -173,8 +204,8 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
         const records = await Promise.all(
           Array.from({ length: 25 }, (_, i) => upload(`same-${i}`, { created: at(100) })),
         );
-        await Promise.all(records.map((r) => uploads.upsert(r)));
-        await uploads.upsert(await upload('older', { created: at(50) }));
+        await Promise.all(records.map((r) => uploads.create(r)));
+        await uploads.create(await upload('older', { created: at(50) }));
         const { pages, all } = await listAll(uploads, {
           userId: 'alice',
           limit: 10,
@@ -189,7 +220,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
 
       it('gives no next when a page ends the list exactly', async () => {
         const uploads = await makeStore();
-        for (let i = 0; i < 4; i++) await uploads.upsert(await upload(`u${i}`, { created: at(i) }));
+        for (let i = 0; i < 4; i++) await uploads.create(await upload(`u${i}`, { created: at(i) }));
         const first = await uploads.list({ userId: 'alice', limit: 2, before: at(10) });
         expect(first.next).toBeDefined();
         const second = await uploads.list({
@@ -205,9 +236,9 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
       it('before is an inclusive bound on created', async () => {
         const uploads = await makeStore();
         for (let i = 1; i <= 4; i++) {
-          await uploads.upsert(await upload(`u${i}`, { created: at(i) }));
+          await uploads.create(await upload(`u${i}`, { created: at(i) }));
         }
-        await uploads.upsert(await upload('u2-twin', { created: at(2) }));
+        await uploads.create(await upload('u2-twin', { created: at(2) }));
         const page = await uploads.list({ userId: 'alice', limit: 10, before: at(2) });
         expect(page.uploads.map((u) => u.created)).toEqual([at(2), at(2), at(1)]);
         expect(page.next).toBeUndefined();
@@ -220,7 +251,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
         const records = await Promise.all(
           Array.from({ length: 6 }, (_, i) => upload(`u${i}`, { created: at(i) })),
         );
-        for (const record of records) await uploads.upsert(record);
+        for (const record of records) await uploads.create(record);
         for (const record of records.filter((_, i) => i % 2 === 1)) {
           await uploads.markDeleted('alice', record.cid, at(10));
         }
@@ -235,7 +266,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
             upload(`n${i}`, { created: at(i % 7), name: i % 3 === 0 ? `cat ${i}` : `dog ${i}` }),
           ),
         );
-        await Promise.all(records.map((r) => uploads.upsert(r)));
+        await Promise.all(records.map((r) => uploads.create(r)));
         const { all } = await listAll(uploads, {
           userId: 'alice',
           limit: 4,
@@ -253,7 +284,7 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
             upload(`s${i}`, { created: at(i), name: i % 40 === 0 ? `rare ${i}` : `common ${i}` }),
           ),
         );
-        await Promise.all(records.map((r) => uploads.upsert(r)));
+        await Promise.all(records.map((r) => uploads.create(r)));
         const { all } = await listAll(uploads, {
           userId: 'alice',
           limit: 2,
@@ -274,11 +305,11 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
         const uploads = await makeStore();
         const laptop = 'tokenaaaaaaaaaaa';
         const phone = 'tokenbbbbbbbbbbb';
-        await uploads.upsert(await upload('a', { tokenId: laptop, created: at(1) }));
-        await uploads.upsert(await upload('b', { tokenId: phone, created: at(2) }));
-        await uploads.upsert(await upload('c', { tokenId: laptop, created: at(3) }));
+        await uploads.create(await upload('a', { tokenId: laptop, created: at(1) }));
+        await uploads.create(await upload('b', { tokenId: phone, created: at(2) }));
+        await uploads.create(await upload('c', { tokenId: laptop, created: at(3) }));
         const deleted = await upload('d', { tokenId: laptop, created: at(4) });
-        await uploads.upsert(deleted);
+        await uploads.create(deleted);
         await uploads.markDeleted('alice', deleted.cid, at(5));
         const byLaptop = await uploads.list({
           userId: 'alice',
@@ -305,9 +336,9 @@ export function uploadStoreContract(name: string, makeStore: Make<UploadStore>) 
 
       it('combines token and name filters', async () => {
         const uploads = await makeStore();
-        await uploads.upsert(await upload('a', { tokenId: 'tokenaaaaaaaaaaa', name: 'cat a' }));
-        await uploads.upsert(await upload('b', { tokenId: 'tokenbbbbbbbbbbb', name: 'cat b' }));
-        await uploads.upsert(await upload('c', { tokenId: 'tokenaaaaaaaaaaa', name: 'dog c' }));
+        await uploads.create(await upload('a', { tokenId: 'tokenaaaaaaaaaaa', name: 'cat a' }));
+        await uploads.create(await upload('b', { tokenId: 'tokenbbbbbbbbbbb', name: 'cat b' }));
+        await uploads.create(await upload('c', { tokenId: 'tokenaaaaaaaaaaa', name: 'dog c' }));
         const page = await uploads.list({
           userId: 'alice',
           limit: 10,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { functions, type Trigger } from '../../lib/catalog.ts';
 import { OUTPUT_KEYS } from '../../lib/pinstack-stack.ts';
+import { functions, type Trigger } from '../../system/functions.ts';
 import { buildStack, logicalId, refId } from './helpers.ts';
 
 const { stack, template } = buildStack();

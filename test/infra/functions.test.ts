@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { functions } from '../../lib/catalog.ts';
+import { functions } from '../../system/functions.ts';
 import { buildStack, logicalId } from './helpers.ts';
 
 const { stack, template } = buildStack();
@@ -52,11 +52,11 @@ describe('functions', () => {
 
   it('takes runtime settings from context', () => {
     const { stack: s, template: t } = buildStack({
-      rateLimitRequests: '5',
-      rateLimitWindowSeconds: 60,
-      maxInlineUploadBytes: '1000000',
-      unpinGraceDays: '0',
-      commit: 'abc123',
+      RATE_LIMIT_REQUESTS: '5',
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      MAX_INLINE_UPLOAD_BYTES: '1000000',
+      UNPIN_GRACE_DAYS: '0',
+      PINSTACK_COMMIT: 'abc123',
     });
     const fn = t.findResources('AWS::Lambda::Function')[logicalId(s.functions['api-write'].fn)];
     expect(fn?.Properties.Environment.Variables).toMatchObject({
@@ -79,8 +79,8 @@ describe('functions', () => {
     template.resourceCountIs('Custom::LogRetention', 0);
   });
 
-  it('applies logRetentionDays from context', () => {
-    const { stack: s, template: t } = buildStack({ logRetentionDays: '90' });
+  it('applies LOG_RETENTION_DAYS from context', () => {
+    const { stack: s, template: t } = buildStack({ LOG_RETENTION_DAYS: '90' });
     const group = t.findResources('AWS::Logs::LogGroup')[logicalId(s.functions.scraper.logGroup)];
     expect(group?.Properties.RetentionInDays).toBe(90);
   });

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type FunctionSpec, functions, handlerEntry, RESOURCE_ENV } from '../../lib/catalog.ts';
+import {
+  type FunctionSpec,
+  functions,
+  handlerEntry,
+  RESOURCE_ENV,
+} from '../../system/functions.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -7,8 +7,8 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createApp } from '../../lib/app.ts';
-import type { FunctionName } from '../../lib/catalog.ts';
 import type { PinstackStack } from '../../lib/pinstack-stack.ts';
+import type { FunctionName } from '../../system/functions.ts';
 
 export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { COUNTER_KEY_PATTERN } from '../../lib/constructs/pinstack-function.ts';
 import {
   type Bindings,
   type BucketAccess,
   type FunctionName,
   functions,
   RESOURCE_ENV,
-} from '../../lib/catalog.ts';
-import { COUNTER_KEY_PATTERN } from '../../lib/constructs/pinstack-function.ts';
+} from '../../system/functions.ts';
 import {
   actionsOf,
   buildStack,

@@ -6,14 +6,14 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
+import { PinstackFunction } from '../../lib/constructs/pinstack-function.ts';
 import {
   type BucketAccess,
   type FunctionSpec,
   functions,
   type QueueAccess,
   type TableAccess,
-} from '../../lib/catalog.ts';
-import { PinstackFunction } from '../../lib/constructs/pinstack-function.ts';
+} from '../../system/functions.ts';
 import { actionsOf, logicalId, SKIP_BUNDLING, type Statement } from './helpers.ts';
 
 // Any catalog function will do: only its (existing) handler entry and settings are used.

@@ -2,15 +2,15 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { QueueConsumer } from '../../lib/constructs/queue-consumer.ts';
+import { WorkQueue } from '../../lib/constructs/work-queue.ts';
 import {
   bucketNotifications,
   functions,
   QUEUE_POLICY,
   type Trigger,
   visibilityTimeoutSeconds,
-} from '../../lib/catalog.ts';
-import { QueueConsumer } from '../../lib/constructs/queue-consumer.ts';
-import { WorkQueue } from '../../lib/constructs/work-queue.ts';
+} from '../../system/functions.ts';
 import { buildStack, logicalId, refId } from './helpers.ts';
 
 const { stack, template } = buildStack();

@@ -2,8 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { functions, queueConsumers, type Trigger } from '../../lib/catalog.ts';
 import { ScheduledInvocation } from '../../lib/constructs/scheduled-invocation.ts';
+import { functions, queueConsumers, type Trigger } from '../../system/functions.ts';
 import { buildStack, logicalId } from './helpers.ts';
 
 const { stack, template } = buildStack();
@@ -125,10 +125,10 @@ describe('alarms', () => {
     expect(alarm?.Properties).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 0 });
   });
 
-  it('has no actions by default and notifies alarmTopicArn when given', () => {
+  it('has no actions by default and notifies ALARM_TOPIC_ARN when given', () => {
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
     const topic = 'arn:aws:sns:eu-west-1:123456789012:pinstack-alarms';
-    const withTopic = buildStack({ alarmTopicArn: topic }).template;
+    const withTopic = buildStack({ ALARM_TOPIC_ARN: topic }).template;
     const notifying = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
     expect(notifying).toHaveLength(alarms.length);
     for (const alarm of notifying) {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { createTableInput, pinTable } from '../../lib/tables.ts';
+import { createTableInput, pinTable } from '../../system/table.ts';
 import { buildStack, logicalId } from './helpers.ts';
 
 const { stack, template } = buildStack();
@@ -74,7 +74,7 @@ describe('buckets', () => {
 
   it('retains buckets by default and destroys them only when context asks', () => {
     for (const bucket of Object.values(buckets)) expect(bucket.DeletionPolicy).toBe('Retain');
-    const destroy = buildStack({ removalPolicy: 'destroy' }).template;
+    const destroy = buildStack({ REMOVAL_POLICY: 'destroy' }).template;
     for (const bucket of Object.values(destroy.findResources('AWS::S3::Bucket'))) {
       expect(bucket.DeletionPolicy).toBe('Delete');
     }
@@ -112,7 +112,10 @@ describe('table', () => {
   });
 
   it('drops deletion protection and retention only when context says so', () => {
-    const relaxed = buildStack({ deletionProtection: 'false', removalPolicy: 'destroy' }).template;
+    const relaxed = buildStack({
+      DELETION_PROTECTION: 'false',
+      REMOVAL_POLICY: 'destroy',
+    }).template;
     const [t] = Object.values(relaxed.findResources('AWS::DynamoDB::Table'));
     expect(t?.Properties.DeletionProtectionEnabled).toBe(false);
     expect(t?.DeletionPolicy).toBe('Delete');

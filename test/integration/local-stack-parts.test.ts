@@ -4,7 +4,6 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { functions } from '../../lib/catalog.ts';
 import { failedIds } from '../../local/event-source.ts';
 import {
   isTextContentType,
@@ -15,6 +14,7 @@ import {
 } from '../../local/gateway.ts';
 import { Activity, FunctionRuntime, silentLogger } from '../../local/lambda.ts';
 import { encodeEventKey, objectCreatedEvent, parseS3Request } from '../../local/notifications.ts';
+import { functions } from '../../system/functions.ts';
 
 const catalogRoutes = routesFor(
   functions.map(

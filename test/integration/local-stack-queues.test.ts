@@ -26,9 +26,9 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FunctionSpec } from '../../lib/catalog.ts';
 import type { LambdaHandler, Logger } from '../../local/lambda.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { FunctionSpec } from '../../system/functions.ts';
 
 const consumer = (name: string, queue: 'ingestQueue' | 'pinQueue'): FunctionSpec => ({
   name,

@@ -13,11 +13,11 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobError, runJob } from '../../cli/run.ts';
-import type { FunctionSpec } from '../../lib/catalog.ts';
 import { startEmulators } from '../../local/emulators.ts';
 import type { LambdaHandler, Logger } from '../../local/lambda.ts';
 import { moduleHandlerLoader } from '../../local/lambda.ts';
 import { type LocalStack, readLocalStack, startLocalStack } from '../../local/stack.ts';
+import type { FunctionSpec } from '../../system/functions.ts';
 
 const spec = (name: string, overrides: Partial<FunctionSpec>): FunctionSpec => ({
   name,

@@ -21,8 +21,8 @@ import { type QueueContext, sqsQueue } from '../../lambdas/adapters/sqs/queue.ts
 import type { IngestMessage, PinMessage } from '../../lambdas/core/ports.ts';
 import { type AwsClients, createClients } from '../../lambdas/shared/clients.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
-import { createTableInput } from '../../lib/tables.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { createTableInput } from '../../system/table.ts';
 
 export interface EmulatorEnv {
   emulators: Emulators;

@@ -287,9 +287,15 @@ export class FakeUploadStore implements UploadStore {
     return true;
   }
 
-  async upsert(upload: UploadRecord): Promise<UploadRecord> {
+  async revive(upload: UploadRecord, options: { rename: boolean }): Promise<UploadRecord> {
     const existing = this.uploads.get(uploadKey(upload.userId, upload.cid));
-    const record: UploadRecord = { ...upload, created: existing?.created ?? upload.created };
+    const record: UploadRecord = existing
+      ? {
+          ...existing,
+          name: options.rename ? upload.name : existing.name,
+          updated: upload.updated,
+        }
+      : { ...upload };
     delete record.deleted;
     this.uploads.set(uploadKey(upload.userId, upload.cid), copy(record));
     return copy(record);
@@ -374,7 +380,7 @@ export class FakeStagedUploadStore implements StagedUploadStore {
 
   async finish(
     id: string,
-    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'error'>,
+    outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
   ): Promise<void> {
     const record = this.staged.get(id);

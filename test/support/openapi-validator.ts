@@ -10,16 +10,53 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  type HeaderObject,
-  HTTP_METHODS,
-  type HttpMethodName,
-  type JsonSchema,
-  type OperationObject,
-  openApiDocument,
-  type Reference,
-  type ResponseObject,
-} from '../../lambdas/http/openapi.ts';
+import { apiDocument } from '../../contract/api.ts';
+
+export type JsonSchema = { [keyword: string]: unknown };
+export type Reference = { $ref: string };
+export interface HeaderObject {
+  description: string;
+  required?: boolean;
+  schema: JsonSchema;
+}
+export interface ResponseObject {
+  description: string;
+  headers?: Record<string, HeaderObject | Reference>;
+  content?: Record<string, { schema: JsonSchema }>;
+}
+export interface ParameterObject {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  description?: string;
+  required?: boolean;
+  schema: JsonSchema;
+}
+export interface OperationObject {
+  operationId: string;
+  summary: string;
+  security?: Record<string, string[]>[];
+  parameters?: (ParameterObject | Reference)[];
+  requestBody?: {
+    description: string;
+    required: boolean;
+    content: Record<string, { schema: JsonSchema }>;
+  };
+  responses: Record<string, ResponseObject | Reference>;
+}
+export type PathItemObject = { servers?: { url: string; description: string }[] } & Partial<
+  Record<HttpMethodName, OperationObject>
+>;
+
+export const HTTP_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'] as const;
+export type HttpMethodName = (typeof HTTP_METHODS)[number];
+
+export const openApiDocument = apiDocument() as unknown as {
+  openapi: string;
+  info: { title: string; version: string; description: string };
+  security: Record<string, string[]>[];
+  paths: Record<string, PathItemObject>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> };
+};
 
 export interface ResponseUnderTest {
   /** Any case: 'GET', 'get'. */
@@ -266,4 +303,69 @@ function lowerCaseKeys(headers: Record<string, string | number | boolean | undef
 function preview(body: unknown): string {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return text.length > 120 ? `${text.slice(0, 120)}...` : text;
+}
+
+export interface RequestUnderTest {
+  method: string;
+  /** A concrete request path, with or without its query string. */
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string | undefined>;
+  /** A JSON body, parsed (other bodies are not checked). */
+  json?: unknown;
+}
+
+/** Parameters arrive as text: the document's number and boolean schemas are matched by value. */
+const parameterAjv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: true });
+addFormats(parameterAjv);
+
+/** Checks one request against the document; `[]` when the document accepts it. */
+export function validateRequest(request: RequestUnderTest): string[] {
+  const [pathOnly = '/', search = ''] = request.path.split('?');
+  const where = `${request.method.toUpperCase()} ${pathOnly}`;
+  const match = findOperation(request.method, pathOnly);
+  if (!match) return [`${where}: no such operation in the OpenAPI document`];
+  const query = { ...Object.fromEntries(new URLSearchParams(search)), ...request.query };
+  const headers = lowerCaseKeys(request.headers ?? {});
+  const pathValues = pathParameters(match.template, pathOnly);
+  const errors: string[] = [];
+  for (const parameterOrRef of match.operation.parameters ?? []) {
+    const parameter = resolve<ParameterObject>(parameterOrRef);
+    const source =
+      parameter.in === 'path' ? pathValues : parameter.in === 'query' ? query : headers;
+    const key = parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name;
+    const value = source[key];
+    if (value === undefined) {
+      if (parameter.required) errors.push(`${where}: missing ${parameter.in} parameter ${key}`);
+      continue;
+    }
+    const holder = { value };
+    const validate = parameterAjv.compile({
+      type: 'object',
+      properties: { value: parameter.schema },
+    });
+    if (!validate(holder)) {
+      for (const error of validate.errors ?? []) {
+        errors.push(`${where}: ${parameter.in} ${key}${describe(error).replace(/^\/value/, '')}`);
+      }
+    }
+  }
+  const body = match.operation.requestBody;
+  if (body && request.json !== undefined) {
+    const schema = body.content['application/json']?.schema;
+    if (!schema) errors.push(`${where}: JSON body not documented`);
+    else errors.push(...runSchema(schema, request.json, `${where}: body`));
+  }
+  return errors;
+}
+
+function pathParameters(template: string, path: string): Record<string, string> {
+  const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const trimmed = (path.length > 1 ? path.replace(/\/$/, '') : path).replace(/^\/api(?=\/|$)/i, '');
+  const escaped = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${escaped.replace(/\{\w+\}/g, '([^/]+)')}$`, 'i');
+  const values = pattern.exec(trimmed || '/') ?? pattern.exec(path.replace(/\/$/, ''));
+  return Object.fromEntries(
+    names.map((name, i) => [name, decodeURIComponent(values?.[i + 1] ?? '')]),
+  );
 }

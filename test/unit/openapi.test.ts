@@ -1,23 +1,28 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { failures } from '../../lambdas/core/errors.ts';
+import { apiRoutes } from '../../contract/api.ts';
+import { ERROR_CODES } from '../../contract/schema.ts';
+import { type Failure, failure } from '../../lambdas/core/failures.ts';
 import { MAX_BLOCK_BYTES } from '../../lambdas/core/ipfs/car.ts';
 import type { PublicDeps } from '../../lambdas/http/deps.ts';
+import { nftStorageError } from '../../lambdas/http/nft-storage-errors.ts';
+import type { RouteContext } from '../../lambdas/http/router.ts';
+import { publicRoutes } from '../../lambdas/http/routes/public.ts';
 import {
+  stagedUploadReadRoutes,
+  stagedUploadWriteRoutes,
+} from '../../lambdas/http/routes/staged-uploads.ts';
+import { uploadReadRoutes, uploadWriteRoutes } from '../../lambdas/http/routes/uploads.ts';
+import { loadConfig } from '../../lambdas/shared/config.ts';
+import {
+  documentedResponses,
+  findOperation,
   HTTP_METHODS,
   openApiDocument,
   type ParameterObject,
   type Reference,
   type ResponseObject,
-} from '../../lambdas/http/openapi.ts';
-import type { ApiRequest } from '../../lambdas/http/router.ts';
-import { publicRoutes, readRoutes } from '../../lambdas/http/routes/read.ts';
-import { writeRoutes } from '../../lambdas/http/routes/write.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
-import {
-  documentedResponses,
-  findOperation,
   resolvePointer,
   validateHandlerResponse,
   validateResponse,
@@ -156,7 +161,14 @@ describe('OpenAPI document', () => {
   });
 
   it('documents exactly the routes the handlers serve, with their /api aliases', () => {
-    const routes = [...publicRoutes, ...readRoutes, ...writeRoutes];
+    const routes = [
+      ...publicRoutes,
+      ...uploadReadRoutes,
+      ...uploadWriteRoutes,
+      ...stagedUploadReadRoutes,
+      ...stagedUploadWriteRoutes,
+    ].map((handler) => handler.contract);
+    expect(new Set(routes)).toEqual(new Set(apiRoutes));
     const documented = operations
       .filter(({ method }) => method !== 'options')
       .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
@@ -175,42 +187,56 @@ describe('OpenAPI document', () => {
     }
   });
 
-  it('lists every error code the core can answer with, under its status', () => {
-    const codes = doc.components.schemas.ErrorCode?.enum;
-    const cases = [
-      { failure: failures.expectedBearer(), method: 'GET', path: '/' },
-      { failure: failures.malformedToken(), method: 'GET', path: '/{cid}' },
-      { failure: failures.tokenNotFound(), method: 'DELETE', path: '/{cid}' },
-      { failure: failures.userNotFound(), method: 'POST', path: '/store' },
-      { failure: failures.rateLimited(7), method: 'PATCH', path: '/upload/{cid}' },
-      { failure: failures.invalidCid('nope'), method: 'GET', path: '/check/{cid}' },
-      { failure: failures.invalidCar('missing roots'), method: 'POST', path: '/upload' },
-      { failure: failures.badRequest('invalid params: limit'), method: 'GET', path: '/' },
-      { failure: failures.notFound(), method: 'GET', path: '/check/{cid}' },
+  it('lists every error code the edge can answer with, under its status', () => {
+    const codes = (doc.components.schemas as Record<string, { enum?: string[] }>).ErrorCode?.enum;
+    expect(codes).toEqual([...ERROR_CODES]);
+    const cases: { failure: Failure; method: string; path: string }[] = [
+      { failure: failure.missingToken(), method: 'GET', path: '/' },
+      { failure: failure.malformedToken(), method: 'GET', path: '/{cid}' },
+      { failure: failure.unknownToken(), method: 'DELETE', path: '/{cid}' },
+      { failure: failure.unknownUser(), method: 'POST', path: '/store' },
+      { failure: failure.rateLimited(7), method: 'PATCH', path: '/upload/{cid}' },
+      { failure: failure.invalidCid('nope'), method: 'GET', path: '/check/{cid}' },
       {
-        failure: failures.notFound('Staged upload not found'),
+        failure: failure.invalidCar('missing-roots', 'missing roots'),
+        method: 'POST',
+        path: '/upload',
+      },
+      { failure: failure.emptyContent('empty payload'), method: 'POST', path: '/upload' },
+      { failure: failure.invalidPath('duplicate path "a"'), method: 'POST', path: '/upload' },
+      {
+        failure: failure.invalidMeta('meta must be a JSON object'),
+        method: 'POST',
+        path: '/store',
+      },
+      { failure: failure.invalidRequest('invalid params: limit'), method: 'GET', path: '/' },
+      { failure: failure.notFound('NFT not found'), method: 'GET', path: '/check/{cid}' },
+      {
+        failure: failure.notFound('Staged upload not found'),
         method: 'GET',
         path: '/staged-uploads/{id}',
       },
-      { failure: failures.tooLarge('too big'), method: 'POST', path: '/store' },
-      { failure: failures.unavailable('down', { 'retry-after': '5' }), method: 'GET', path: '/' },
+      { failure: failure.payloadTooLarge('too big'), method: 'POST', path: '/store' },
+      { failure: failure.storageUnavailable(new Error('down')), method: 'GET', path: '/' },
     ];
-    for (const { failure, method, path } of cases) {
-      expect(codes).toContain(failure.code);
+    for (const { failure: f, method, path } of cases) {
+      const answer = nftStorageError(f, 'req-1');
+      expect(codes).toContain(answer.body.error.code);
       const errors = validateResponse({
         method,
         path,
-        status: failure.status,
-        headers: failure.headers,
-        body: { ok: false, error: { code: failure.code, message: failure.message } },
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
       });
-      expect(errors, failure.code).toEqual([]);
+      expect(errors, f.name).toEqual([]);
     }
     expect(codes).toContain('ERROR_INTERNAL');
   });
 
   it('quotes the real limits in its descriptions', () => {
     const defaults = loadConfig({});
+    expect(defaults.MAX_INLINE_UPLOAD_BYTES).toBe(4 * 1024 * 1024);
     const text = JSON.stringify(doc);
     expect(text).toContain(`${MAX_BLOCK_BYTES} bytes`);
     expect(text).toContain(`${defaults.MAX_INLINE_UPLOAD_BYTES} bytes`);
@@ -381,12 +407,16 @@ describe('validateResponse', () => {
   });
 
   it('accepts the document as GET /schema.json serves it', async () => {
-    const route = publicRoutes.find((r) => r.path === '/schema.json');
-    const result = await route?.run({} as ApiRequest, {} as PublicDeps);
+    const route = publicRoutes.find((r) => r.contract.path === '/schema.json');
+    const result = await route?.run(
+      { params: {}, query: {}, headers: {}, body: undefined },
+      {} as RouteContext<PublicDeps>,
+    );
     expect(result).toBeDefined();
     if (!result) return;
-    expect(validateHandlerResponse({ method: 'GET', path: '/schema.json' }, result)).toEqual([]);
-    expect(JSON.parse(String(result.body))).toEqual(doc);
+    const served = { statusCode: result.status, headers: {}, body: JSON.stringify(result.body) };
+    expect(validateHandlerResponse({ method: 'GET', path: '/schema.json' }, served)).toEqual([]);
+    expect(JSON.parse(served.body)).toEqual(doc);
   });
 
   it('lists every documented response for coverage checks', () => {

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../../lib/tables.ts';
+import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
 import type {
   CarIndex,

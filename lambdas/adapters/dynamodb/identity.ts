@@ -1,6 +1,6 @@
 /** Users, API tokens and rate-limit counters in the single table. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../../lib/tables.ts';
+import { INDEX } from '../../../system/table.ts';
 import { keys } from '../../codecs/keys.ts';
 import type {
   CounterStore,

@@ -38,7 +38,7 @@ export function dynamoStagedUploadStore(ctx: TableContext): StagedUploadStore {
                 set: {
                   status: outcome.status,
                   cid: outcome.cid,
-                  error: outcome.error,
+                  failure: outcome.failure,
                   updated: now,
                 },
               },

@@ -1,6 +1,6 @@
 /** A user's uploads in the single table, listed newest first through sparse indexes. */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../../lib/tables.ts';
+import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
 import type { ListUploadsQuery, UploadRecord, UploadStore } from '../../core/ports.ts';
 import { buildUpdate, conditionally, type TableContext, withoutKeys } from './table.ts';
@@ -47,10 +47,14 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
       return conditionally(() => write(fresh, 'attribute_not_exists(pk)'));
     },
 
-    async upsert(upload) {
-      const { deleted: _deleted, ...fresh } = upload;
+    async revive(upload, { rename }) {
       const existing = await get(upload.userId, upload.cid);
-      const record: UploadRecord = { ...fresh, created: existing?.created ?? upload.created };
+      const { deleted: _deleted, ...base } = existing ?? upload;
+      const record: UploadRecord = {
+        ...base,
+        name: rename || !existing ? upload.name : existing.name,
+        updated: upload.updated,
+      };
       await write(record);
       return record;
     },

@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../../core/ports.ts';
+import { storageError } from '../aws-errors.ts';
 
 export interface BucketContext {
   client: S3Client;
@@ -43,7 +44,8 @@ export function s3BlobStore(ctx: BucketContext): BlobStore {
         return await object.Body.transformToByteArray();
       } catch (error) {
         if (isMissing(error)) return undefined;
-        throw error;
+        // A body cut off mid-stream fails outside the SDK's call, so it is classified here.
+        throw storageError(error, 'S3');
       }
     },
     async delete(key) {

@@ -6,13 +6,6 @@ export interface Block {
   bytes: Uint8Array;
 }
 
-/** An expected failure of this module; `cid` names the offending block when there is one. */
-export interface IpfsFailure<Name extends string = string> {
-  name: Name;
-  message: string;
-  cid?: CID;
-}
-
 /**
  * A string key for the multihash of a CID. Bytes are fully determined by their multihash, so
  * CIDv0/CIDv1 and codec variants of one block share this key. Latin-1 maps each byte to one

@@ -13,32 +13,15 @@ import {
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { failure, type InvalidCar, type InvalidCarReason } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
-import { type Block, type IpfsFailure, multihashKey } from './block.ts';
+import { type Block, multihashKey } from './block.ts';
 import { type DagStructure, type GetBlock, walkDag } from './dag.ts';
 
 /** Multicodec of a whole CAR file, as used in CAR CIDs (`bagbaiera…`). */
 export const CAR_CODEC = 0x0202;
 /** nft.storage's per-block limit, also what IPFS clients accept over bitswap. */
 export const MAX_BLOCK_BYTES = 2 * 1024 * 1024;
-
-export type InvalidCarReason =
-  | 'unparseable'
-  | 'missing-roots'
-  | 'too-many-roots'
-  | 'empty'
-  | 'block-too-big'
-  | 'hash-mismatch'
-  | 'unsupported-multihash'
-  | 'missing-root-block';
-
-/**
- * `reason` lets the edge pick the status: nft.storage answered 400 ERROR_INVALID_CAR for
- * `hash-mismatch` / `unsupported-multihash` and a 500 for the rest.
- */
-export interface InvalidCar extends IpfsFailure<'InvalidCar'> {
-  reason: InvalidCarReason;
-}
 
 export interface ValidCar {
   /** The root exactly as written in the CAR header (a CIDv0 stays v0). */
@@ -197,28 +180,30 @@ function verificationFailure(block: Block, cause: unknown): InvalidCar {
   const { cid } = block;
   if (cause instanceof UnsupportedHashError) {
     const code = cid.multihash.code.toString(16);
-    return failure('unsupported-multihash', `unsupported multihash 0x${code} in ${cid}`, cid);
+    return failure.invalidCar(
+      'unsupported-multihash',
+      `unsupported multihash 0x${code} in ${cid}`,
+      cid,
+    );
   }
   if (cause instanceof HashMismatchError) return hashMismatch(cid);
-  return failure('hash-mismatch', `failed hash verification: ${cid}: ${describe(cause)}`, cid);
+  return failure.invalidCar(
+    'hash-mismatch',
+    `failed hash verification: ${cid}: ${describe(cause)}`,
+    cid,
+  );
 }
 
 function hashMismatch(cid: CID): InvalidCar {
-  return failure(
+  return failure.invalidCar(
     'hash-mismatch',
     `failed hash verification: ${cid}: CID hash does not match bytes`,
     cid,
   );
 }
 
-function failure(reason: InvalidCarReason, message: string, cid?: CID): InvalidCar {
-  return cid
-    ? { name: 'InvalidCar', reason, message, cid }
-    : { name: 'InvalidCar', reason, message };
-}
-
 function invalid(reason: InvalidCarReason, message: string, cid?: CID) {
-  return err(failure(reason, message, cid));
+  return err(failure.invalidCar(reason, message, cid));
 }
 
 function describe(cause: unknown): string {

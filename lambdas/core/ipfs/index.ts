@@ -1,9 +1,7 @@
 /** Pure IPFS core: UnixFS packing, CAR encoding and validation, DAG walks, the /store DAG. */
-export type { Block, IpfsFailure } from './block.ts';
+export type { Block } from './block.ts';
 export { multihashKey } from './block.ts';
 export type {
-  InvalidCar,
-  InvalidCarReason,
   ValidateCarOptions,
   ValidCar,
   VerifiedBlocks,

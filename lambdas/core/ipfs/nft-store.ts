@@ -9,8 +9,9 @@
 import * as dagCbor from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { type EmptyContent, failure, type InvalidMeta, type InvalidPath } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
-import { type Block, type IpfsFailure, multihashKey } from './block.ts';
+import { type Block, multihashKey } from './block.ts';
 import { checkPaths, packDirectory, packFile } from './unixfs.ts';
 
 export interface NftFile {
@@ -30,7 +31,7 @@ export interface NftDag {
   data: Record<string, unknown>;
 }
 
-export type NftStoreFailure = IpfsFailure<'InvalidMeta' | 'InvalidPath'>;
+export type NftStoreFailure = InvalidMeta | InvalidPath | EmptyContent;
 
 /** Blob parts without a file name are stored under this name, as the nft.storage client did. */
 const DEFAULT_FILE_NAME = 'blob';
@@ -44,13 +45,13 @@ export async function buildNftStore(
   files: readonly NftFile[],
 ): Promise<Result<NftDag, NftStoreFailure>> {
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-    return err({ name: 'InvalidMeta', message: 'meta must be a JSON object' });
+    return err(failure.invalidMeta('meta must be a JSON object'));
   }
   let json: string;
   try {
     json = JSON.stringify(meta);
   } catch (cause) {
-    return err({ name: 'InvalidMeta', message: `meta is not JSON: ${describe(cause)}` });
+    return err(failure.invalidMeta(`meta is not JSON: ${describe(cause)}`));
   }
   // Two independent copies: `data` gets URLs (metadata.json), `dag` gets links (the root).
   const data = JSON.parse(json) as Record<string, unknown>;
@@ -64,12 +65,12 @@ export async function buildNftStore(
 
   for (const file of files) {
     if (fields.has(file.field)) {
-      return err({ name: 'InvalidPath', message: `field "${file.field}" is given twice` });
+      return err(failure.invalidPath(`field "${file.field}" is given twice`));
     }
     fields.add(file.field);
     const name = file.name === '' ? DEFAULT_FILE_NAME : file.name;
     const nameProblem = checkPaths([name]);
-    if (nameProblem) return err({ name: 'InvalidPath', message: nameProblem });
+    if (nameProblem) return err(failure.invalidPath(nameProblem));
 
     const path = file.field.split('.');
     const dataTarget = resolveParent(data, path, file.field);
@@ -78,7 +79,7 @@ export async function buildNftStore(
     if (!dagTarget.ok) return dagTarget;
 
     const packed = await packDirectory([{ name, content: file.content }]);
-    if (!packed.ok) return err({ name: 'InvalidPath', message: packed.error.message });
+    if (!packed.ok) return err(packed.error);
     add(packed.value.blocks);
     assign(dataTarget.value, `ipfs://${packed.value.root}/${name}`);
     assign(dagTarget.value, packed.value.root);
@@ -92,7 +93,7 @@ export async function buildNftStore(
   try {
     rootBytes = dagCbor.encode({ ...dag, 'metadata.json': metadataJson.value.root, type: 'nft' });
   } catch (cause) {
-    return err({ name: 'InvalidMeta', message: `meta cannot be encoded: ${describe(cause)}` });
+    return err(failure.invalidMeta(`meta cannot be encoded: ${describe(cause)}`));
   }
   const root = CID.create(1, dagCbor.code, await sha256.digest(rootBytes));
   blocks.delete(multihashKey(root));
@@ -114,7 +115,7 @@ function resolveParent(
   field: string,
 ): Result<Slot, NftStoreFailure> {
   const fail = (why: string) =>
-    err<NftStoreFailure>({ name: 'InvalidPath', message: `invalid field path "${field}": ${why}` });
+    err<NftStoreFailure>(failure.invalidPath(`invalid field path "${field}": ${why}`));
   let container: JsonContainer = root;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i] as string;

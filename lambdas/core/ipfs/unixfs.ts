@@ -9,8 +9,9 @@ import { importer } from 'ipfs-unixfs-importer';
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import type { CID } from 'multiformats/cid';
+import { type EmptyContent, failure, type InvalidPath } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
-import { type Block, type IpfsFailure, multihashKey } from './block.ts';
+import { type Block, multihashKey } from './block.ts';
 import { pushLinks } from './dag.ts';
 
 export const CHUNK_BYTES = 262_144;
@@ -30,7 +31,7 @@ export interface DirectoryEntry {
   content: Uint8Array;
 }
 
-export type PackFailure = IpfsFailure<'EmptyContent' | 'InvalidPath'>;
+export type PackFailure = EmptyContent | InvalidPath;
 
 function importerOptions(wrapWithDirectory: boolean): ImporterOptions {
   return {
@@ -50,7 +51,7 @@ function importerOptions(wrapWithDirectory: boolean): ImporterOptions {
 /** One file, not wrapped: small content becomes a single raw block (`bafkrei…`). */
 export async function packFile(content: Uint8Array): Promise<Result<PackedDag, PackFailure>> {
   if (content.byteLength === 0) {
-    return err({ name: 'EmptyContent', message: 'empty payload: content has 0 bytes' });
+    return err(failure.emptyContent('empty payload: content has 0 bytes'));
   }
   return ok(await pack([{ content }], false));
 }
@@ -60,10 +61,10 @@ export async function packDirectory(
   files: readonly DirectoryEntry[],
 ): Promise<Result<PackedDag, PackFailure>> {
   if (files.length === 0) {
-    return err({ name: 'EmptyContent', message: 'no files to pack into a directory' });
+    return err(failure.emptyContent('no files to pack into a directory'));
   }
   const problem = checkPaths(files.map((file) => file.name));
-  if (problem) return err({ name: 'InvalidPath', message: problem });
+  if (problem) return err(failure.invalidPath(problem));
   return ok(
     await pack(
       files.map((file) => ({ path: file.name, content: file.content })),

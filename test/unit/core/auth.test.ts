@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { authenticate, checkRateLimit } from '../../../lambdas/core/auth.ts';
 import { createToken, revokeToken } from '../../../lambdas/core/tokens.ts';
+import { nftStorageError } from '../../../lambdas/http/nft-storage-errors.ts';
 import { FakeClock, FakeCounterStore, FakeTokenStore, FakeUserStore } from '../../support/fakes.ts';
+
+/** The core's failure as the nft.storage edge answers it. */
+const answered = (failure: Parameters<typeof nftStorageError>[0]) => {
+  const { status, headers, body } = nftStorageError(failure, 'req-1');
+  return { status, headers, code: body.error.code, message: body.error.message };
+};
 
 async function setup() {
   const ports = {
@@ -14,7 +21,9 @@ async function setup() {
 }
 
 const codeOf = (result: Awaited<ReturnType<typeof authenticate>>) =>
-  result.ok ? undefined : { status: result.error.status, code: result.error.code };
+  result.ok
+    ? undefined
+    : { status: answered(result.error).status, code: answered(result.error).code };
 
 describe('authenticate', () => {
   it('accepts a valid bearer token and names the principal', async () => {
@@ -106,7 +115,8 @@ describe('checkRateLimit', () => {
     const limited = await checkRateLimit('tok', limit, ports);
     expect(limited.ok).toBe(false);
     if (limited.ok) return;
-    expect(limited.error).toMatchObject({
+    expect(limited.error).toMatchObject({ name: 'RateLimited', retryAfterSeconds: 8 });
+    expect(answered(limited.error)).toMatchObject({
       status: 429,
       code: 'ERROR_RATE_LIMITED',
       message: 'You are being rate limited',
@@ -119,7 +129,9 @@ describe('checkRateLimit', () => {
     for (let i = 0; i < 3; i++) await checkRateLimit('tok', limit, ports);
     clock.set('2024-01-01T00:00:09.900Z');
     const limited = await checkRateLimit('tok', limit, ports);
-    expect(limited.ok ? undefined : limited.error.headers).toEqual({ 'retry-after': '1' });
+    expect(limited.ok ? undefined : answered(limited.error).headers).toEqual({
+      'retry-after': '1',
+    });
   });
 
   it('a new window starts from zero', async () => {

@@ -49,8 +49,8 @@ function setup(clock = new FakeClock('2024-05-01T00:00:00.000Z')) {
   const ports = fakePorts(clock);
   return {
     ports,
-    completion: { ...ports, partialDeadlineHours: 24 },
-    maintenance: { ...ports, recheckAfterMinutes: 10, batchLimit: 100 },
+    completion: ports,
+    maintenance: ports,
   };
 }
 
@@ -65,14 +65,18 @@ describe('completeDag', () => {
       ports,
     );
     expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
-    expect(await completeDag(multihash, completion)).toBe('still-partial');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'still-partial',
+    );
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
 
     await storeUpload(
       { principal: alice, car: dag.second, type: 'application/car', files: [] },
       ports,
     );
-    expect(await completeDag(multihash, completion)).toBe('completed');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'completed',
+    );
     const content = await ports.contents.get(multihash);
     expect(content).toMatchObject({
       pinStatus: 'pinned',
@@ -80,7 +84,9 @@ describe('completeDag', () => {
       size: dag.first.dagSize,
     });
     // Redelivered: nothing changes.
-    expect(await completeDag(multihash, completion)).toBe('already-pinned');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'already-pinned',
+    );
     expect(await ports.contents.get(multihash)).toEqual(content);
   });
 
@@ -94,7 +100,9 @@ describe('completeDag', () => {
       ports,
     );
     clock.advance(25 * 3_600_000);
-    expect(await completeDag(multihash, completion)).toBe('failed');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'failed',
+    );
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('failed');
 
     await storeUpload(
@@ -102,7 +110,9 @@ describe('completeDag', () => {
       ports,
     );
     expect((await ports.contents.get(multihash))?.pinStatus).toBe('pinning');
-    expect(await completeDag(multihash, completion)).toBe('completed');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'completed',
+    );
   });
 
   it('walks the chunks from their link indexes, without reading their bytes', async () => {
@@ -126,13 +136,17 @@ describe('completeDag', () => {
       expect(index?.length ?? 0).toBeLessThan(car.size / 100);
       await ports.carpark.delete(car.key);
     }
-    expect(await completeDag(multihash, completion)).toBe('completed');
+    expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'completed',
+    );
     expect((await ports.contents.get(multihash))?.size).toBe(dag.first.dagSize);
   });
 
   it('ignores unknown content and treats a recorded CAR missing from the carpark as a fault to retry', async () => {
     const { ports, completion } = setup();
-    expect(await completeDag('bunknown', completion)).toBe('unknown-content');
+    expect(await completeDag('bunknown', completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'unknown-content',
+    );
     const dag = await chunkedDag();
     const { multihash } = fromCid(dag.root);
     await storeUpload(
@@ -141,7 +155,9 @@ describe('completeDag', () => {
     );
     const [car] = await ports.contents.listCars(multihash);
     await ports.carpark.delete(car?.key ?? '');
-    await expect(completeDag(multihash, completion)).rejects.toThrow(/missing from the carpark/);
+    await expect(
+      completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 }),
+    ).rejects.toThrow(/missing from the carpark/);
   });
 });
 
@@ -159,9 +175,13 @@ describe('maintainPins (the pin-status cron)', () => {
     expect(ports.ingestQueue.sent).toEqual([]);
 
     // Too recent to re-check yet.
-    expect((await maintainPins(maintenance)).rechecksQueued).toBe(0);
+    expect((await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).rechecksQueued).toBe(
+      0,
+    );
     clock.advance(11 * 60_000);
-    expect((await maintainPins(maintenance)).rechecksQueued).toBe(1);
+    expect((await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).rechecksQueued).toBe(
+      1,
+    );
     expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
   });
 
@@ -182,20 +202,26 @@ describe('maintainPins (the pin-status cron)', () => {
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
     await storeUpload({ principal: bob, car, type: '', files: [] }, ports);
 
-    await deleteUpload(alice, id, { ...ports, unpinGraceDays: 7 });
+    await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 7 });
     clock.advance(8 * 86_400_000);
-    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0); // bob still holds it
+    expect(
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+    ).toBe(0); // bob still holds it
 
-    await deleteUpload(bob, id, { ...ports, unpinGraceDays: 7 });
+    await deleteUpload(bob, id, ports, { UNPIN_GRACE_DAYS: 7 });
     clock.advance(6 * 86_400_000);
-    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0); // grace period not over
+    expect(
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+    ).toBe(0); // grace period not over
     clock.advance(2 * 86_400_000);
-    const report = await maintainPins(maintenance);
+    const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(report.unpinsRequested).toBe(1);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([
       { op: 'unpin', multihash: id.multihash, cid: id.v1 },
     ]);
-    expect((await maintainPins(maintenance)).unpinsRequested).toBe(0);
+    expect(
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+    ).toBe(0);
     // /check keeps answering: nothing is removed, only handed to the pin queue.
     expect(await ports.contents.get(id.multihash)).toBeDefined();
   });
@@ -216,11 +242,11 @@ describe('maintainPins (the pin-status cron)', () => {
     };
     const id = fromCid(root);
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
-    await deleteUpload(alice, id, { ...ports, unpinGraceDays: 1 });
+    await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 1 });
     // Re-added as a holder without the upload clearing the schedule (a race the cron resolves).
     await ports.contents.addHolder(id.multihash, 'bob#x');
     clock.advance(2 * 86_400_000);
-    const report = await maintainPins(maintenance);
+    const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(report).toMatchObject({ unpinsRequested: 0, unpinsCancelled: 1 });
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();

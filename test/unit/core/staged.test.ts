@@ -11,6 +11,7 @@ import {
   STAGED_PREFIX,
   stageUpload,
 } from '../../../lambdas/core/staged.ts';
+import { NFT_STORAGE_ERRORS } from '../../../lambdas/http/nft-storage-errors.ts';
 import { FakeClock, failNext, fakePorts } from '../../support/fakes.ts';
 import { seededBytes } from '../../support/ipfs-fixtures.ts';
 
@@ -27,10 +28,11 @@ async function carOf(length: number, seed: number) {
   };
 }
 
+const STAGE_SETTINGS = { MAX_STAGED_UPLOAD_BYTES: 10_000_000, STAGED_URL_LIFETIME_SECONDS: 3600 };
+
 function setup() {
   const ports = fakePorts(new FakeClock('2024-06-01T00:00:00.000Z'));
-  const stage = { ...ports, maxStagedBytes: 10_000_000, urlLifetimeSeconds: 3600 };
-  return { ports, stage };
+  return { ports, stage: ports };
 }
 
 async function staged(ports: ReturnType<typeof setup>, bytes: Uint8Array, declared = bytes) {
@@ -38,6 +40,7 @@ async function staged(ports: ReturnType<typeof setup>, bytes: Uint8Array, declar
     alice,
     { size: declared.length, sha256: sha256(declared), name: 'big' },
     ports.stage,
+    STAGE_SETTINGS,
   );
   if (!result.ok) throw new Error(result.error.message);
   const key = `${STAGED_PREFIX}${result.value.id}.car`;
@@ -67,10 +70,10 @@ describe('stageUpload', () => {
       alice,
       { size: 10_000_001, sha256: sha256(new Uint8Array(1)) },
       env.stage,
+      STAGE_SETTINGS,
     );
     expect(result.ok).toBe(false);
-    if (!result.ok)
-      expect(result.error).toMatchObject({ status: 413, code: 'ERROR_PAYLOAD_TOO_LARGE' });
+    if (!result.ok) expect(result.error).toMatchObject({ name: 'PayloadTooLarge' });
     expect(env.ports.presigner.signed).toEqual([]);
   });
 });
@@ -119,6 +122,7 @@ describe('ingestStagedObject', () => {
       alice,
       { size: car.bytes.length, sha256: sha256(car.bytes) },
       env.stage,
+      STAGE_SETTINGS,
     );
     if (!result.ok) throw new Error('stage failed');
     const key = `cars/${result.value.id}.car`;
@@ -126,7 +130,7 @@ describe('ingestStagedObject', () => {
     expect(await ingestStagedObject(key, env.ports)).toMatchObject({ outcome: 'rejected' });
     const record = await env.ports.staged.get(result.value.id);
     expect(record?.status).toBe('failed');
-    expect(record?.error?.message).toMatch(message);
+    expect(record?.failure?.message).toMatch(message);
     expect(await env.ports.staging.has(key)).toBe(false);
     expect(await env.ports.contents.get('anything')).toBeUndefined();
   });
@@ -136,7 +140,7 @@ describe('ingestStagedObject', () => {
     const notACar = new TextEncoder().encode('definitely not a CAR');
     const { id, key } = await staged(env, notACar);
     expect(await ingestStagedObject(key, env.ports)).toMatchObject({ outcome: 'rejected' });
-    expect((await env.ports.staged.get(id))?.error?.code).toBe('ERROR_INVALID_CAR');
+    expect((await env.ports.staged.get(id))?.failure?.name).toBe('InvalidCar');
   });
 
   it('removes objects nobody staged', async () => {
@@ -179,7 +183,8 @@ describe('getStagedUpload', () => {
     const late = await getStagedUpload(alice, id, env.ports);
     expect(late.ok && late.value).toMatchObject({
       status: 'failed',
-      error: { code: 'HTTP_ERROR' },
+      failure: { name: 'UploadAbandoned' },
     });
+    expect(NFT_STORAGE_ERRORS.UploadAbandoned.code).toBe('HTTP_ERROR');
   });
 });

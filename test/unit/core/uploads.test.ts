@@ -34,7 +34,7 @@ const carKey = (car: IncomingCar) => `${car.carCid}/${car.carCid}.car`;
 function setup() {
   const ports = fakePorts();
   ports.clock.set(T0);
-  return { ports, deletePorts: { ...ports, unpinGraceDays: GRACE_DAYS } };
+  return { ports, deletePorts: ports };
 }
 
 const store = (
@@ -196,7 +196,9 @@ describe('storeUpload', () => {
     const id = idOf(car);
     await store(ports, alice, car);
     ports.clock.advance(1_000);
-    expect((await deleteUpload(alice, id, deletePorts)).ok).toBe(true);
+    expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
+      true,
+    );
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeDefined();
 
     ports.clock.advance(1_000);
@@ -216,7 +218,7 @@ describe('storeUpload', () => {
     const car = await rawCar('nearly gone');
     const id = idOf(car);
     await store(ports, alice, car);
-    await deleteUpload(alice, id, deletePorts);
+    await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     await ports.contents.markUnpinRequested(id.multihash, T0);
     ports.pinQueue.sent.length = 0;
 
@@ -260,7 +262,7 @@ describe('storeUpload after a crash', () => {
 
   it.each([
     ['contents.cancelUnpin', (p: FakePorts) => failNext(p.contents, 'cancelUnpin')],
-    ['uploads.upsert', (p: FakePorts) => failNext(p.uploads, 'upsert')],
+    ['uploads.revive', (p: FakePorts) => failNext(p.uploads, 'revive')],
   ] as const)(
     'a crash at %s while re-uploading deleted content still cancels the unpin',
     async (_step, breakIt) => {
@@ -268,7 +270,7 @@ describe('storeUpload after a crash', () => {
       const car = await rawCar('fragile');
       const id = idOf(car);
       await store(ports, alice, car);
-      await deleteUpload(alice, id, deletePorts);
+      await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
       breakIt(ports);
       await expect(store(ports, alice, car)).rejects.toThrow(InjectedFailure);
       await store(ports, alice, car);
@@ -284,10 +286,7 @@ describe('getUpload, listUploads, renameUpload, checkContent', () => {
     const car = await rawCar('private');
     await store(ports, alice, car);
     const theirs = await getUpload(bob, idOf(car), ports);
-    expect(theirs).toEqual({
-      ok: false,
-      error: { status: 404, code: 'HTTP_ERROR', message: 'NFT not found' },
-    });
+    expect(theirs).toEqual({ ok: false, error: { name: 'NotFound', message: 'NFT not found' } });
     const unknown = await getUpload(alice, idOf(await rawCar('never stored')), ports);
     expect(unknown.ok).toBe(false);
   });
@@ -325,7 +324,7 @@ describe('getUpload, listUploads, renameUpload, checkContent', () => {
     const renamed = await renameUpload(alice, id, 'new name', ports);
     expect(renamed.ok && renamed.value.name).toBe('new name');
     expect((await renameUpload(bob, id, 'hijack', ports)).ok).toBe(false);
-    await deleteUpload(alice, id, deletePorts);
+    await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     expect((await renameUpload(alice, id, 'too late', ports)).ok).toBe(false);
   });
 
@@ -342,7 +341,7 @@ describe('getUpload, listUploads, renameUpload, checkContent', () => {
       },
     });
     const unknown = await checkContent(idOf(await rawCar('nope')), ports);
-    expect(unknown.ok || unknown.error.status).toBe(404);
+    expect(unknown.ok || unknown.error.name).toBe('NotFound');
   });
 });
 
@@ -352,11 +351,21 @@ describe('deleteUpload', () => {
     const car = await rawCar('delete me');
     const id = idOf(car);
     await store(ports, alice, car);
-    expect(await deleteUpload(alice, id, deletePorts)).toEqual({ ok: true, value: undefined });
+    expect(await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).toEqual({
+      ok: true,
+      value: undefined,
+    });
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBe(T0);
-    expect((await deleteUpload(alice, id, deletePorts)).ok).toBe(false);
-    const unknown = await deleteUpload(alice, idOf(await rawCar('unknown')), deletePorts);
-    expect(unknown.ok || unknown.error).toMatchObject({ status: 404, code: 'HTTP_ERROR' });
+    expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
+      false,
+    );
+    const unknown = await deleteUpload(alice, idOf(await rawCar('unknown')), deletePorts, {
+      UNPIN_GRACE_DAYS: GRACE_DAYS,
+    });
+    expect(unknown.ok || unknown.error).toMatchObject({
+      name: 'NotFound',
+      message: 'NFT not found',
+    });
     expect((await getUpload(alice, id, ports)).ok).toBe(false);
     const listed = await listUploads(
       alice,
@@ -371,7 +380,9 @@ describe('deleteUpload', () => {
     const car = await rawCar('mine');
     const id = idOf(car);
     await store(ports, alice, car);
-    expect((await deleteUpload(bob, id, deletePorts)).ok).toBe(false);
+    expect((await deleteUpload(bob, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
+      false,
+    );
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
     expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
@@ -381,7 +392,7 @@ describe('deleteUpload', () => {
     const { ports, deletePorts } = setup();
     const car = await rawCar('still here');
     await store(ports, alice, car);
-    await deleteUpload(alice, idOf(car), deletePorts);
+    await deleteUpload(alice, idOf(car), deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     const checked = await checkContent(idOf(car), ports);
     expect(checked.ok && checked.value.pin.status).toBe('pinned');
   });
@@ -394,10 +405,10 @@ describe('deleteUpload', () => {
     await store(ports, bob, car);
     ports.clock.advance(60_000);
 
-    await deleteUpload(alice, id, deletePorts);
+    await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
 
-    await deleteUpload(bob, id, deletePorts);
+    await deleteUpload(bob, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     const due = new Date(Date.parse(T0) + 60_000 + GRACE_DAYS * DAY_MS).toISOString();
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBe(due);
     expect(
@@ -414,11 +425,15 @@ describe('deleteUpload', () => {
     const id = idOf(car);
     await store(ports, alice, car);
     failNext(ports.contents, 'removeHolder');
-    await expect(deleteUpload(alice, id, deletePorts)).rejects.toThrow(InjectedFailure);
+    await expect(
+      deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS }),
+    ).rejects.toThrow(InjectedFailure);
     expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
 
     // The retry finds the upload already hidden (404) but still releases the hold.
-    expect((await deleteUpload(alice, id, deletePorts)).ok).toBe(false);
+    expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
+      false,
+    );
     expect(await ports.contents.hasHolders(id.multihash)).toBe(false);
     expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeDefined();
   });
@@ -430,7 +445,7 @@ describe('deleteUpload', () => {
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
     expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
     ports.clock.advance((GRACE_DAYS + 1) * DAY_MS);
-    await maintainPins({ ...ports, recheckAfterMinutes: 10, batchLimit: 100 });
+    await maintainPins(ports, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
   };
 
@@ -441,7 +456,7 @@ describe('deleteUpload', () => {
     await store(ports, alice, car);
 
     const gate = pauseBefore(ports.contents, 'removeHolder');
-    const deleting = deleteUpload(alice, id, deletePorts);
+    const deleting = deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     await gate.reached;
     await store(ports, alice, car);
     gate.release();
@@ -455,10 +470,12 @@ describe('deleteUpload', () => {
     const id = idOf(car);
     await store(ports, alice, car);
 
-    const gate = pauseBefore(ports.uploads, 'upsert');
+    const gate = pauseBefore(ports.uploads, 'revive');
     const storing = store(ports, alice, car);
     await gate.reached;
-    expect((await deleteUpload(alice, id, deletePorts)).ok).toBe(true);
+    expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
+      true,
+    );
     gate.release();
     await storing;
     await expectHeldAndLive(ports, id);

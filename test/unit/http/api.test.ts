@@ -4,10 +4,12 @@ import type {
   Context,
 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { failures } from '../../../lambdas/core/errors.ts';
+import { route } from '../../../contract/route.ts';
+import { z } from '../../../contract/schema.ts';
+import { storageError } from '../../../lambdas/adapters/aws-errors.ts';
+import { FailureError, failure } from '../../../lambdas/core/failures.ts';
 import { createApiHandler } from '../../../lambdas/http/api.ts';
-import { ApiError, json } from '../../../lambdas/http/response.ts';
-import type { Route } from '../../../lambdas/http/router.ts';
+import { implementer } from '../../../lambdas/http/router.ts';
 
 function event(
   method: string,
@@ -45,56 +47,62 @@ function event(
 const context = { awsRequestId: 'aws-req' } as Context;
 
 const seen: string[] = [];
-const routes: Route<{ tag: string }>[] = [
-  {
+const implement = implementer<{ tag: string }>();
+const anyBody = { 200: { description: 'ok', json: z.unknown() } };
+const get = (path: string, legacyAlias = false) =>
+  route({
+    operationId: path,
     method: 'GET',
-    path: '/check/{cid}',
-    legacyAlias: true,
-    run: async (request, deps) => {
-      seen.push(request.params.cid ?? '');
-      return json(200, { ok: true, value: deps.tag });
+    path,
+    summary: path,
+    tag: 'test',
+    auth: 'none',
+    legacyAlias,
+    responses: anyBody,
+  });
+const dependencyDown = (make: () => Error) => async (): Promise<never> => {
+  // What the adapters throw for such an SDK error.
+  throw storageError(make(), 'DynamoDB');
+};
+
+const routes = [
+  implement(
+    route({
+      ...get('/check/{cid}', true),
+      params: z.object({ cid: z.string() }),
+      query: z.object({ n: z.optional(z.coerce.number().check(z.int(), z.maximum(5))) }),
+    }),
+    async ({ params }, { deps }) => {
+      seen.push(params.cid);
+      return { status: 200, body: { ok: true, value: deps.tag } };
     },
-  },
-  { method: 'GET', path: '/store', legacyAlias: false, run: async () => json(200, { ok: true }) },
-  {
-    method: 'GET',
-    path: '/boom',
-    legacyAlias: false,
-    run: async () => {
-      throw new Error('secret internal detail');
-    },
-  },
-  {
-    method: 'GET',
-    path: '/down',
-    legacyAlias: false,
-    run: async () => {
+  ),
+  implement(get('/store'), async () => ({ status: 200, body: { ok: true } })),
+  implement(get('/boom'), async () => {
+    throw new Error('secret internal detail');
+  }),
+  implement(
+    get('/down'),
+    dependencyDown(() => {
       const error = new Error('connect ECONNREFUSED 127.0.0.1:4566') as Error & { code: string };
       error.code = 'ECONNREFUSED';
-      throw error;
-    },
-  },
-  {
-    method: 'GET',
-    path: '/throttled',
-    legacyAlias: false,
-    run: async () => {
+      return error;
+    }),
+  ),
+  implement(
+    get('/throttled'),
+    dependencyDown(() => {
       const error = new Error('Rate exceeded');
       error.name = 'ProvisionedThroughputExceededException';
-      throw error;
-    },
-  },
-  {
-    method: 'GET',
-    path: '/expected',
-    legacyAlias: false,
-    run: async () => {
-      throw new ApiError(failures.rateLimited(7));
-    },
-  },
+      return error;
+    }),
+  ),
+  implement(get('/expected'), async () => {
+    throw new FailureError(failure.rateLimited(7));
+  }),
 ];
 
-const handler = createApiHandler(routes, { tag: 'deps' });
+const handler = createApiHandler(routes, { tag: 'deps' }, { maxBodyBytes: 1024 });
 const call = async (e: APIGatewayProxyEventV2) =>
   (await handler(e, context)) as APIGatewayProxyStructuredResultV2 & {
     statusCode: number;
@@ -156,6 +164,19 @@ describe('API edge', () => {
       expect(body.error.message).toContain('req-123');
       expect(response.headers['retry-after']).toBe('5');
     }
+  });
+
+  it('rejects parameters the contract does not accept with 400 invalid params, before the route runs', async () => {
+    const before = seen.length;
+    const bad = event('GET', '/check/abc');
+    bad.queryStringParameters = { n: '9' };
+    const response = await call(bad);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      ok: false,
+      error: { code: 'HTTP_ERROR', message: expect.stringMatching(/^invalid params: n: /) },
+    });
+    expect(seen.length).toBe(before);
   });
 
   it('maps expected failures to their status, code and headers', async () => {

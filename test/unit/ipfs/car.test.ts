@@ -8,12 +8,12 @@ import * as Digest from 'multiformats/hashes/digest';
 import { identity } from 'multiformats/hashes/identity';
 import { sha256, sha512 } from 'multiformats/hashes/sha2';
 import { describe, expect, it } from 'vitest';
+import type { InvalidCar } from '../../../lambdas/core/failures.ts';
 import type { Block } from '../../../lambdas/core/ipfs/block.ts';
 import {
   CAR_CODEC,
   carCid,
   encodeCar,
-  type InvalidCar,
   type ValidCar,
   validateCar,
   verifyCarBlocks,

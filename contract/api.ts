@@ -1,0 +1,143 @@
+/**
+ * The API origin's routes, and its OpenAPI document (served at `GET /schema.json`), built from
+ * their contracts. The limits quoted in the text come from the settings' declarations.
+ */
+import { settings } from '../system/settings.ts';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
+import { publicRoutes } from './public.ts';
+import { ErrorEnvelope } from './schema.ts';
+import { stagedUploadRoutes } from './staged-uploads.ts';
+import { uploadRoutes } from './uploads.ts';
+
+export const CORS_METHODS = 'GET,POST,DELETE,PATCH,OPTIONS';
+export const CORS_EXPOSED_HEADERS = 'Link, Retry-After, X-Next-Cursor';
+export const NOT_CORS_MESSAGE = 'Non CORS options request not allowed';
+/** Plain-text body of a path no route matches (as nft.storage answered). */
+export const NO_ROUTE_MESSAGE = 'not found';
+
+export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
+
+const d = <N extends keyof typeof settings>(name: N) => settings[name].default;
+
+const INFO_DESCRIPTION = `
+A self-hosted, nft.storage-compatible NFT storage API. Clients written for nft.storage (the JS
+client 7.x, curl scripts) work unchanged against it: same routes, bearer tokens, status objects
+and error envelopes.
+
+## Routing
+- Every route also answers with one trailing slash (\`/upload\` = \`/upload/\`); the nft.storage
+  client always calls the slash form. Static path segments match case-insensitively.
+- Legacy \`/api\` prefix: every route except \`POST /store\` also answers under \`/api\`
+  (\`GET /api/{cid}\`, \`POST /api/upload\`, ...); the paths that do list it as a second server.
+- Fixed paths win over \`/{cid}\`: \`GET /foo\` is a CID lookup answered with 400
+  \`ERROR_INVALID_CID\`. A path no route matches gets status 404 with the plain-text body
+  \`${NO_ROUTE_MESSAGE}\` (not JSON).
+
+## Envelopes
+Success is \`{"ok":true,"value":...}\`, except \`DELETE /{cid}\` (202 \`{"ok":true}\`) and
+\`GET /version\` (a bare object). Every error is \`{"ok":false,"error":{"code","message"}}\` with
+the HTTP status of the error; JSON responses are \`application/json;charset=UTF-8\`.
+Unexpected failures answer 500 \`ERROR_INTERNAL\` and a storage dependency that is down or
+throttling answers 503 \`ERROR_SERVICE_UNAVAILABLE\` with \`Retry-After\`; both messages carry the
+request id to quote in a bug report. Differences from nft.storage: every CAR validation failure is
+400 \`ERROR_INVALID_CAR\` (nft.storage answered some with 500), and \`PATCH /upload/{cid}\`
+failures use the error envelope with their real status.
+
+## Authentication
+\`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`, \`GET /version\`
+and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token id is the 16
+characters \`[a-z2-7]\` after \`pst_\`.
+
+## Limits
+- Rate limit: ${d('RATE_LIMIT_REQUESTS')} requests per ${d('RATE_LIMIT_WINDOW_SECONDS')} seconds per API key by default (\`RATE_LIMIT_REQUESTS\`,
+  \`RATE_LIMIT_WINDOW_SECONDS\`); over it, 429 \`ERROR_RATE_LIMITED\` with \`Retry-After\` in
+  seconds.
+- Inline request body: at most ${d('MAX_INLINE_UPLOAD_BYTES')} bytes by default (\`MAX_INLINE_UPLOAD_BYTES\`,
+  at most 4400000 because API Gateway and Lambda cap the event at 6 MB); larger bodies get 413
+  \`ERROR_PAYLOAD_TOO_LARGE\`. Larger content is uploaded as several CAR chunks of one root
+  (the nft.storage client's \`maxChunkSize\`), each one \`POST /upload\`, or staged straight to
+  S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR by default,
+  \`MAX_STAGED_UPLOAD_BYTES\`).
+- CAR blocks: at most 2 MiB (2097152 bytes) each.
+- Upload names (\`x-name\`, rename): at most 1024 characters.
+
+## CORS
+\`OPTIONS\` on any path with \`Origin\`, \`Access-Control-Request-Method\` and
+\`Access-Control-Request-Headers\` is a preflight answered 204; any other \`OPTIONS\` gets 405.
+Other responses carry \`Access-Control-Allow-Origin\` (the request's \`Origin\`, or \`*\`) and
+expose \`${CORS_EXPOSED_HEADERS}\`.
+`.trim();
+
+const requiredHeader = (name: string, schema: Record<string, unknown>) => ({
+  name,
+  in: 'header',
+  required: true,
+  description: 'Required for a preflight',
+  schema,
+});
+
+/** OPTIONS is answered the same way on every path. */
+const preflight = (pathId: string) => ({
+  operationId: `preflight${pathId}`,
+  summary: 'CORS preflight',
+  tags: ['Service'],
+  security: [],
+  parameters: [
+    requiredHeader('Origin', { type: 'string' }),
+    requiredHeader('Access-Control-Request-Method', { type: 'string' }),
+    requiredHeader('Access-Control-Request-Headers', { type: 'string' }),
+  ],
+  responses: {
+    '204': {
+      description: 'CORS preflight accepted (empty body)',
+      headers: {
+        'Access-Control-Allow-Origin': {
+          description: "The request's Origin",
+          required: true,
+          schema: { type: 'string', minLength: 1 },
+        },
+        'Access-Control-Allow-Methods': {
+          description: 'Methods the API answers',
+          required: true,
+          schema: { const: CORS_METHODS },
+        },
+        'Access-Control-Allow-Headers': {
+          description: 'The requested headers, echoed',
+          required: true,
+          schema: { type: 'string' },
+        },
+        'Access-Control-Max-Age': {
+          description: 'Seconds a preflight may be cached',
+          required: true,
+          schema: { const: '86400' },
+        },
+      },
+    },
+    '405': {
+      description: 'OPTIONS without the preflight headers',
+      content: { 'text/plain': { schema: { const: NOT_CORS_MESSAGE } } },
+    },
+  },
+});
+
+let document: OpenApiDocument | undefined;
+
+/** The document, built on first use (GET /schema.json, tests). */
+export function apiDocument(): OpenApiDocument {
+  document ??= buildOpenApiDocument({
+    info: {
+      title: 'pinstack',
+      version: '1.0.0',
+      summary: 'nft.storage-compatible NFT storage on your own AWS account',
+      description: INFO_DESCRIPTION,
+    },
+    tags: [
+      { name: 'NFT storage', description: 'Upload, list, inspect, rename and delete content' },
+      { name: 'Service', description: 'Version, this document and CORS' },
+    ],
+    routes: apiRoutes,
+    components: [ErrorEnvelope],
+    everyPath: { options: preflight },
+  });
+  return document;
+}

@@ -1,0 +1,28 @@
+/**
+ * The queue messages: what producers send and consumers accept. Consumers validate every
+ * message against these before acting on it.
+ */
+import { z } from './schema.ts';
+
+const Multihash = z.string().check(z.minLength(1), z.maxLength(200));
+
+export const PinMessage = z.object({
+  op: z.enum(['pin', 'unpin']),
+  multihash: Multihash,
+  cid: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+export type PinMessage = z.infer<typeof PinMessage>;
+
+/** A request to walk a chunked DAG's CARs and mark it complete when it is. */
+export const CheckDagMessage = z.object({ kind: z.literal('check-dag'), multihash: Multihash });
+export type IngestMessage = z.infer<typeof CheckDagMessage>;
+
+/** The part of an S3 event notification the ingest consumer reads. */
+export const S3EventMessage = z.object({
+  Records: z.array(
+    z.object({
+      eventName: z.string(),
+      s3: z.object({ object: z.object({ key: z.string() }) }),
+    }),
+  ),
+});

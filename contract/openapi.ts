@@ -1,0 +1,226 @@
+/**
+ * Builds the OpenAPI 3.1 document from route contracts: paths and operations from the routes,
+ * parameter and body schemas from their zod schemas (input form: what a client may send),
+ * response schemas from theirs (output form: closed objects, so a field the server adds without
+ * documenting it fails the response-validation tests), named schemas as components.
+ */
+import type { JsonSchema, RouteContract } from './route.ts';
+import { z } from './schema.ts';
+
+export type OpenApiInfo = {
+  title: string;
+  version: string;
+  summary: string;
+  description: string;
+};
+
+export type OpenApiDocument = {
+  openapi: '3.1.0';
+  jsonSchemaDialect: string;
+  info: OpenApiInfo;
+  servers: { url: string; description: string }[];
+  security: Record<string, string[]>[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, unknown>>;
+  components: {
+    securitySchemes: Record<string, unknown>;
+    schemas: Record<string, JsonSchema>;
+  };
+};
+
+export interface DocumentSpec {
+  info: OpenApiInfo;
+  tags: { name: string; description: string }[];
+  routes: readonly RouteContract[];
+  /** Named schemas to list as components even where no route references them. */
+  components?: readonly z.ZodMiniType[];
+  /** Methods answered on every path besides the routes' own (e.g. CORS preflights). */
+  everyPath?: Record<string, (pathId: string) => Record<string, unknown>>;
+}
+
+const JSON_TYPE = 'application/json';
+const COMPONENT = '#/components/schemas/';
+
+export function buildOpenApiDocument(spec: DocumentSpec): OpenApiDocument {
+  const components: Record<string, JsonSchema> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of spec.routes) {
+    paths[route.path] ??= {};
+    const item = paths[route.path] as Record<string, unknown>;
+    if (route.legacyAlias) {
+      item.servers = [
+        { url: '/', description: 'This API' },
+        { url: '/api', description: 'Legacy nft.storage prefix (alias)' },
+      ];
+    }
+    item[route.method.toLowerCase()] = operation(route, components);
+  }
+  for (const schema of spec.components ?? []) responseSchema(schema, components);
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, build] of Object.entries(spec.everyPath ?? {})) {
+      item[method] = build(pathId(path));
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    info: spec.info,
+    servers: [{ url: '/', description: 'This API' }],
+    security: [{ bearerAuth: [] }],
+    tags: spec.tags,
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'pst_<token id>_<secret>',
+          description: 'An API key created with the pinstack CLI',
+        },
+      },
+      schemas: Object.fromEntries(
+        Object.entries(components).sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    },
+  };
+}
+
+function operation(route: RouteContract, components: Record<string, JsonSchema>) {
+  const parameters = [
+    ...parametersOf(route.params, 'path'),
+    ...parametersOf(route.query, 'query'),
+    ...parametersOf(route.headers, 'header'),
+  ];
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    const content: Record<string, { schema: JsonSchema }> = {};
+    if (response.json) content[JSON_TYPE] = { schema: responseSchema(response.json, components) };
+    for (const [type, schema] of Object.entries(response.media ?? {})) content[type] = { schema };
+    responses[status] = {
+      description: response.description,
+      ...(response.headers
+        ? {
+            headers: Object.fromEntries(
+              Object.entries(response.headers).map(([name, header]) => [
+                name,
+                {
+                  description: header.description,
+                  ...(header.required ? { required: true } : {}),
+                  schema: requestSchema(header.schema),
+                },
+              ]),
+            ),
+          }
+        : {}),
+      ...(Object.keys(content).length > 0 ? { content } : {}),
+    };
+  }
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    ...(route.auth === 'none' ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body ? { requestBody: requestBody(route.body) } : {}),
+    responses,
+  };
+}
+
+function requestBody(body: NonNullable<RouteContract['body']>) {
+  const content: Record<string, unknown> = {};
+  if (body.json) content[JSON_TYPE] = { schema: requestSchema(body.json) };
+  for (const [type, media] of Object.entries(body.media ?? {})) content[type] = media;
+  return { description: body.description, required: body.required, content };
+}
+
+function parametersOf(schema: z.ZodMiniObject | undefined, location: 'path' | 'query' | 'header') {
+  if (!schema) return [];
+  const json = requestSchema(schema) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property as { description?: string } & JsonSchema;
+    return {
+      name,
+      in: location,
+      ...(description ? { description } : {}),
+      ...(location === 'path' || json.required?.includes(name) ? { required: true } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/** A response schema: named schemas are hoisted into components and referenced. */
+function responseSchema(schema: z.ZodMiniType, components: Record<string, JsonSchema>): JsonSchema {
+  const {
+    $defs = {},
+    $schema: _,
+    ...root
+  } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'output',
+  }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  for (const [id, definition] of Object.entries($defs)) {
+    const rewritten = rewriteRefs(definition) as JsonSchema;
+    const existing = components[id];
+    if (existing && JSON.stringify(existing) !== JSON.stringify(rewritten)) {
+      throw new Error(`Two different schemas are named ${id}`);
+    }
+    components[id] = rewritten;
+  }
+  return rewriteRefs(root) as JsonSchema;
+}
+
+/**
+ * A request schema (parameters, request bodies, header values): what a client may send. It is
+ * self-contained, since the input form of a named schema can differ from its output form.
+ */
+function requestSchema(schema: z.ZodMiniType): JsonSchema {
+  const {
+    $defs = {},
+    $schema: _,
+    ...root
+  } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  return inlineDefs(root, $defs) as JsonSchema;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) =>
+      key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/')
+        ? [key, `${COMPONENT}${inner.slice('#/$defs/'.length)}`]
+        : [key, rewriteRefs(inner)],
+    ),
+  );
+}
+
+function inlineDefs(value: unknown, defs: Record<string, JsonSchema>): unknown {
+  if (Array.isArray(value)) return value.map((item) => inlineDefs(item, defs));
+  if (value === null || typeof value !== 'object') return value;
+  const { $ref, ...rest } = value as { $ref?: unknown };
+  const inlined = Object.fromEntries(
+    Object.entries(rest).map(([key, inner]) => [key, inlineDefs(inner, defs)]),
+  );
+  if (typeof $ref === 'string' && $ref.startsWith('#/$defs/')) {
+    const target = defs[$ref.slice('#/$defs/'.length)];
+    if (!target) throw new Error(`Unresolvable ${$ref}`);
+    return { ...(inlineDefs(target, defs) as JsonSchema), ...inlined };
+  }
+  return $ref === undefined ? inlined : { $ref, ...inlined };
+}
+
+/** `/upload/{cid}` -> `UploadCid`: a readable suffix for per-path operation ids. */
+function pathId(path: string): string {
+  const words = path
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]?.toUpperCase() + word.slice(1));
+  return words.join('') || 'Root';
+}

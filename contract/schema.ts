@@ -1,0 +1,95 @@
+/**
+ * The building blocks every wire contract shares: zod (mini, so a function bundles only the
+ * schemas it uses) configured once, named schemas that become OpenAPI components, and the
+ * nft.storage envelopes.
+ */
+import * as z from 'zod/mini';
+
+// Readable validation messages ("Too big: expected string to have <=1024 characters").
+z.config(z.locales.en());
+
+export { z };
+
+/**
+ * Gives a schema its OpenAPI component name and description. Named schemas are referenced as
+ * `#/components/schemas/<id>` wherever they appear in the document.
+ */
+export function named<S extends z.ZodMiniType>(id: string, description: string, schema: S): S {
+  return schema.check(z.meta({ id, description })) as S;
+}
+
+/**
+ * A description only. On a named schema it describes this use of it (the document shows a
+ * `$ref` with its own description), so the component's id is not inherited.
+ */
+export function described<S extends z.ZodMiniType>(description: string, schema: S): S {
+  return schema.check(z.meta({ description, id: undefined })) as S;
+}
+
+export const Cid = named(
+  'Cid',
+  'A CID string (CIDv0 `Qm...` or CIDv1, e.g. base32 `bafy...`)',
+  z.string().check(z.minLength(1)),
+);
+
+export const DateTime = named('DateTime', 'ISO 8601 with offset', z.iso.datetime({ offset: true }));
+
+/** Every error code the nft.storage-shaped routes answer with. */
+export const ERROR_CODES = [
+  'HTTP_ERROR',
+  'ERROR_INVALID_CID',
+  'ERROR_INVALID_CAR',
+  'EXPECTED_BEARER_STRING',
+  'ERROR_MALFORMED_TOKEN',
+  'ERROR_TOKEN_NOT_FOUND',
+  'ERROR_USER_NOT_FOUND',
+  'ERROR_PAYLOAD_TOO_LARGE',
+  'ERROR_RATE_LIMITED',
+  'ERROR_INTERNAL',
+  'ERROR_SERVICE_UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorCodeSchema = named(
+  'ErrorCode',
+  'Every error code this API answers with',
+  z.enum(ERROR_CODES),
+);
+
+/** `{ok:true,value}`: the success envelope of most routes. */
+export const okEnvelope = <S extends z.ZodMiniType>(id: string, description: string, value: S) =>
+  named(id, description, z.object({ ok: z.literal(true), value }));
+
+/** `{ok:false,error:{code,message}}` narrowed to the codes (and message) one response carries. */
+export function errorEnvelope<const C extends readonly [ErrorCode, ...ErrorCode[]]>(
+  id: string,
+  description: string,
+  codes: C,
+  message: z.ZodMiniType<string> = z.string().check(z.minLength(1)),
+) {
+  const code =
+    codes.length === 1
+      ? z.literal(codes[0])
+      : codes.length === ERROR_CODES.length
+        ? ErrorCodeSchema
+        : z.enum(codes);
+  return named(
+    id,
+    description,
+    z.object({ ok: z.literal(false), error: z.object({ code, message }) }),
+  );
+}
+
+export type ErrorBody = { ok: false; error: { code: ErrorCode; message: string } };
+
+/** The upload-name limit: `x-name`, rename bodies and staged-upload names. */
+export const MAX_NAME_LENGTH = 1024;
+
+export const UploadName = z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
+
+/** The generic error envelope: any error code (each response's *Error schema narrows it). */
+export const ErrorEnvelope = errorEnvelope(
+  'Error',
+  'The error envelope; the *Error schemas narrow `code` per status',
+  ERROR_CODES,
+);

@@ -1,0 +1,26 @@
+/** GET /version, /schema.json and /check/{cid}: public, read-only. */
+import { apiDocument } from '../../../contract/api.ts';
+import { checkContent, getSchema, getVersion } from '../../../contract/public.ts';
+import { expectOk } from '../../core/failures.ts';
+import { checkContent as check } from '../../core/uploads.ts';
+import { contentIdOf, type PublicDeps } from '../deps.ts';
+import { okBody } from '../response.ts';
+import { implementer } from '../router.ts';
+
+const implement = implementer<PublicDeps>();
+
+export const publicRoutes = [
+  implement(getVersion, async (_input, { deps }) => ({
+    status: 200,
+    body: {
+      version: deps.settings.PINSTACK_VERSION,
+      commit: deps.settings.PINSTACK_COMMIT,
+      mode: 'rw' as const,
+    },
+  })),
+  implement(getSchema, async () => ({ status: 200, body: apiDocument() })),
+  implement(checkContent, async ({ params }, { deps }) => ({
+    status: 200,
+    body: okBody(expectOk(await check(contentIdOf(params.cid), deps.ports))),
+  })),
+];

@@ -1,0 +1,194 @@
+/**
+ * The upload routes: reads (GET /, GET /{cid}) run in api-read; writes (POST /upload,
+ * POST /store, PATCH /upload/{cid}, DELETE /{cid}) in api-write.
+ */
+
+import { MAX_NAME_LENGTH } from '../../../contract/schema.ts';
+import {
+  deleteUpload,
+  getUpload,
+  listUploads,
+  renameUpload,
+  store,
+  upload,
+} from '../../../contract/uploads.ts';
+import { decodeCursor, encodeCursor } from '../../codecs/cursor.ts';
+import { expectOk, FailureError, failure } from '../../core/failures.ts';
+import { carFromDirectory, carFromFile, carFromUpload, nftFromForm } from '../../core/prepare.ts';
+import {
+  getUpload as find,
+  listUploads as list,
+  deleteUpload as remove,
+  renameUpload as rename,
+  storeUpload,
+} from '../../core/uploads.ts';
+import { bodyBytes, type FormData, parseMultipart } from '../body.ts';
+import {
+  authorizeAlongside,
+  authorizeRequest,
+  contentIdOf,
+  type ReadDeps,
+  type WriteDeps,
+} from '../deps.ts';
+import { okBody } from '../response.ts';
+import { type ApiRequest, implementer } from '../router.ts';
+
+const read = implementer<ReadDeps>();
+const write = implementer<WriteDeps>();
+
+export const uploadReadRoutes = [
+  read(listUploads, async ({ query }, context) => {
+    const principal = await authorizeRequest(context);
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) {
+      throw new FailureError(
+        failure.invalidRequest('invalid params: cursor: not a cursor from a previous page'),
+      );
+    }
+    const { limit, before, name, token } = query;
+    const page = await list(
+      principal,
+      { limit, before, cursor, namePrefix: name, tokenId: token },
+      context.deps.ports,
+    );
+    const headers: Record<string, string> = {};
+    if (page.next) {
+      const next = encodeCursor(page.next);
+      const params = new URLSearchParams({ limit: String(limit), cursor: next });
+      if (name) params.set('name', name);
+      if (token) params.set('token', token);
+      headers['x-next-cursor'] = next;
+      headers.link = `</?${params}>; rel="next"`;
+    }
+    return { status: 200, body: okBody(page.statuses), headers };
+  }),
+  read(getUpload, async ({ params }, context) => {
+    const principal = await authorizeRequest(context);
+    const value = expectOk(await find(principal, contentIdOf(params.cid), context.deps.ports));
+    return { status: 200, body: okBody(value) };
+  }),
+];
+
+export const uploadWriteRoutes = [
+  write(upload, async ({ headers }, context) => {
+    const { request, deps } = context;
+    const [principal, prepared] = await authorizeAlongside(context, () =>
+      prepareUpload(request, deps.settings.MAX_INLINE_UPLOAD_BYTES),
+    );
+    const value = await storeUpload(
+      { principal, ...prepared, name: uploadName(headers['x-name']) },
+      deps.ports,
+    );
+    return { status: 200, body: okBody(value) };
+  }),
+
+  write(store, async ({ headers }, context) => {
+    const { request, deps } = context;
+    const principal = await authorizeRequest(context);
+    const contentType = request.headers['content-type'] ?? '';
+    if (!isMultipart(contentType)) {
+      throw new FailureError(
+        failure.invalidRequest('content-type should be `multipart/form-data`'),
+      );
+    }
+    const form = await parseMultipart(
+      contentType,
+      bodyBytes(request, deps.settings.MAX_INLINE_UPLOAD_BYTES),
+    );
+    const meta = form.fields.get('meta');
+    if (meta === undefined) {
+      throw new FailureError(failure.invalidRequest('missing `meta` in multipart'));
+    }
+    const stray = [...form.fields.keys()].find((field) => field !== 'meta');
+    if (stray) throw new FailureError(failure.invalidRequest(`expected File part: "${stray}"`));
+    const nft = expectOk(await nftFromForm(meta, form.files));
+    await storeUpload(
+      {
+        principal,
+        car: nft.car,
+        name: uploadName(headers['x-name']),
+        type: 'nft',
+        files: form.files.map((f) => ({ name: f.name, type: f.type })),
+      },
+      deps.ports,
+    );
+    const ipnft = nft.car.root.toString();
+    return {
+      status: 200,
+      body: okBody({ ipnft, url: `ipfs://${ipnft}/metadata.json`, data: nft.data }),
+    };
+  }),
+
+  write(renameUpload, async ({ params, body }, context) => {
+    const principal = await authorizeRequest(context);
+    const id = contentIdOf(params.cid);
+    const value = expectOk(await rename(principal, id, body.name, context.deps.ports));
+    return { status: 200, body: okBody(value) };
+  }),
+
+  write(deleteUpload, async ({ params }, context) => {
+    const principal = await authorizeRequest(context);
+    const { ports, settings } = context.deps;
+    expectOk(await remove(principal, contentIdOf(params.cid), ports, settings));
+    return { status: 202, body: { ok: true as const } };
+  }),
+];
+
+/** The CAR and upload details of a POST /upload body, in any of its three modes. */
+async function prepareUpload(request: ApiRequest, maxBytes: number) {
+  const contentType = request.headers['content-type'] ?? '';
+  const body = bodyBytes(request, maxBytes);
+  if (isMultipart(contentType)) {
+    const files = fileParts(await parseMultipart(contentType, body));
+    return {
+      car: expectOk(await carFromDirectory(files)),
+      type: 'directory',
+      files: files.map((f) => ({ name: f.name, type: f.type })),
+    };
+  }
+  if (body.length === 0) throw new FailureError(failure.invalidRequest('empty payload'));
+  const isCar = contentType.includes('application/car');
+  return {
+    car: expectOk(isCar ? await carFromUpload(body) : await carFromFile(body)),
+    type: isCar ? 'application/car' : mimeType(contentType),
+    files: [],
+  };
+}
+
+const isMultipart = (contentType: string) => contentType.includes('multipart/form-data');
+
+/** `x-name` is URI-encoded; without it the upload keeps (or gets) its default name. */
+function uploadName(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(header);
+  } catch {
+    throw new FailureError(
+      failure.invalidRequest('x-name header must be URI-encoded (encodeURIComponent)'),
+    );
+  }
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new FailureError(
+      failure.invalidRequest(`x-name is longer than ${MAX_NAME_LENGTH} characters`),
+    );
+  }
+  return name;
+}
+
+function fileParts(form: FormData) {
+  if (form.fields.has('file')) {
+    throw new FailureError(
+      failure.invalidRequest('multipart part "file" must be a file with a filename'),
+    );
+  }
+  const files = form.files.filter((part) => part.field === 'file');
+  if (files.length === 0) {
+    throw new FailureError(failure.invalidRequest('multipart body has no "file" parts'));
+  }
+  return files;
+}
+
+function mimeType(contentType: string): string {
+  return contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+}

@@ -1,0 +1,258 @@
+/**
+ * Every setting pinstack has, declared once: its one name, its one default, how its text form
+ * is parsed and what it means. Everything else derives from this list — the functions' typed
+ * config, the CDK stack's context and environment, the local stack's environment, and the
+ * README's settings tables (a test compares them).
+ *
+ * A setting is read from the environment (functions, local stack, CLI) or, when deploying,
+ * from CDK context (`-c NAME=value`) or the deploying shell's environment. Secrets are never
+ * settings: a setting may name a secret (a Secrets Manager or SSM parameter), never hold one.
+ */
+import * as z from 'zod/mini';
+
+/**
+ * Who reads a setting:
+ * - `function`: every Lambda function (the stack passes it; the local stack passes its own env);
+ * - `runtime`: every Lambda function, but provided by where it runs, never by the settings a
+ *   deployment chooses (Lambda's region, the local stack's emulator endpoints, the version);
+ * - `binding`: a resource name the stack sets on the functions bound to that resource;
+ * - `deploy`: the CDK app only;
+ * - `local`: the local stack and the CLI only.
+ */
+export type SettingScope = 'function' | 'runtime' | 'binding' | 'deploy' | 'local';
+
+export interface Setting<
+  T,
+  S extends SettingScope = SettingScope,
+  D extends T | undefined = T | undefined,
+> {
+  scope: S;
+  /** Parses the setting's text form (environment variables and CDK context are text). */
+  schema: z.ZodMiniType<T>;
+  /** The default, or undefined when unset means something (documented in `description`). */
+  default: D;
+  /** How the README shows the default when it is not a plain value. */
+  shownDefault?: string;
+  description: string;
+}
+
+const setting = <T, S extends SettingScope, D extends T | undefined>(
+  spec: Setting<T, S, D>,
+): Setting<T, S, D> => spec;
+
+const integer = <S extends SettingScope>(
+  scope: S,
+  fallback: number,
+  description: string,
+  bounds: { min?: number; max?: number; maxWhy?: string } = {},
+) =>
+  setting({
+    scope,
+    default: fallback,
+    description,
+    schema: z.pipe(
+      z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
+      z.pipe(
+        z.transform(Number),
+        z
+          .number()
+          .check(
+            z.minimum(bounds.min ?? 1, `must be at least ${bounds.min ?? 1}`),
+            z.maximum(
+              bounds.max ?? Number.MAX_SAFE_INTEGER,
+              `must be at most ${bounds.max}${bounds.maxWhy ? `: ${bounds.maxWhy}` : ''}`,
+            ),
+          ),
+      ),
+    ),
+  });
+
+const text = <S extends SettingScope, D extends string | undefined>(
+  scope: S,
+  fallback: D,
+  description: string,
+) => setting({ scope, default: fallback, description, schema: z.string().check(z.minLength(1)) });
+
+const url = <S extends SettingScope>(scope: S, description: string) =>
+  setting({ scope, default: undefined, description, schema: z.url() });
+
+const oneOf = <S extends SettingScope, const V extends readonly [string, ...string[]]>(
+  scope: S,
+  values: V,
+  fallback: V[number],
+  description: string,
+) => setting({ scope, default: fallback, description, schema: z.enum(values) });
+
+const flag = <S extends SettingScope>(scope: S, fallback: boolean, description: string) =>
+  setting({
+    scope,
+    default: fallback,
+    description,
+    schema: z.pipe(
+      z.enum(['true', 'false']),
+      z.transform((v) => v === 'true'),
+    ),
+  });
+
+/** API Gateway hands Lambda at most ~6 MB of event, and binary bodies arrive base64 (+33 %). */
+export const INLINE_BODY_CEILING_BYTES = 4_400_000;
+
+export const settings = {
+  // Resources: set by the stack (and the local stack) on the functions bound to them.
+  TABLE_NAME: text('binding', undefined, 'the DynamoDB table'),
+  STAGING_BUCKET: text('binding', undefined, 'S3 bucket uploads are staged in before ingest'),
+  CARPARK_BUCKET: text('binding', undefined, 'S3 bucket of stored CARs, content-addressed'),
+  INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
+  PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
+
+  // What every function reads: where it runs, then what a deployment chooses.
+  AWS_REGION: setting({
+    scope: 'runtime',
+    default: 'us-east-1',
+    shownDefault: 'set by Lambda; `us-east-1` locally',
+    description: 'region of the services',
+    schema: z.string().check(z.minLength(1)),
+  }),
+  PINSTACK_DYNAMODB_ENDPOINT: url(
+    'runtime',
+    'DynamoDB endpoint override (the local emulator, DynamoDB Local, LocalStack); unset on AWS',
+  ),
+  PINSTACK_S3_ENDPOINT: url(
+    'runtime',
+    'S3 endpoint override (path-style addressing when set); unset on AWS',
+  ),
+  PINSTACK_SQS_ENDPOINT: url('runtime', 'SQS endpoint override; unset on AWS'),
+  RATE_LIMIT_REQUESTS: integer('function', 30, 'requests per rate-limit window per API key'),
+  RATE_LIMIT_WINDOW_SECONDS: integer('function', 10, 'the rate-limit window'),
+  MAX_INLINE_UPLOAD_BYTES: integer(
+    'function',
+    4 * 1024 * 1024,
+    'largest request body the API takes inline',
+    {
+      max: INLINE_BODY_CEILING_BYTES,
+      maxWhy: 'base64 bodies over it exceed the 6 MB Lambda payload',
+    },
+  ),
+  MAX_STAGED_UPLOAD_BYTES: integer(
+    'function',
+    512 * 1024 * 1024,
+    'largest CAR a staged upload takes',
+  ),
+  STAGED_URL_LIFETIME_SECONDS: integer(
+    'function',
+    3600,
+    'how long a presigned staged-upload URL stays valid',
+  ),
+  UNPIN_GRACE_DAYS: integer(
+    'function',
+    7,
+    'days content no live upload holds stays pinned before it is unpinned',
+    { min: 0 },
+  ),
+  PARTIAL_DAG_DEADLINE_HOURS: integer(
+    'function',
+    24,
+    'hours a chunked DAG may stay incomplete before its pin is `failed`',
+  ),
+  PIN_RECHECK_MINUTES: integer(
+    'function',
+    10,
+    'age after which the pin-status cron re-queues a `pinning` check',
+  ),
+  LOG_LEVEL: oneOf(
+    'function',
+    ['debug', 'info', 'warn', 'error', 'silent'],
+    'info',
+    'log threshold of the functions',
+  ),
+  PINSTACK_VERSION: setting({
+    scope: 'runtime',
+    default: 'dev',
+    shownDefault: '`dev` (the stack sets the package version)',
+    description: 'version reported by `GET /version`',
+    schema: z.string().check(z.minLength(1)),
+  }),
+  PINSTACK_COMMIT: text('function', 'unknown', 'build id reported by `GET /version`'),
+
+  // The CDK app.
+  STACK_NAME: text('deploy', 'Pinstack', 'CloudFormation stack name'),
+  DELETION_PROTECTION: flag('deploy', true, 'DynamoDB deletion protection'),
+  REMOVAL_POLICY: oneOf(
+    'deploy',
+    ['retain', 'destroy'],
+    'retain',
+    '`retain` keeps table, buckets and logs when the stack is deleted; `destroy` removes them',
+  ),
+  LOG_RETENTION_DAYS: integer(
+    'deploy',
+    30,
+    'CloudWatch Logs retention of every function and the API access log (a value CloudWatch offers)',
+  ),
+  ALARM_TOPIC_ARN: setting({
+    scope: 'deploy',
+    default: undefined,
+    description: 'an existing SNS topic the alarms notify; unset means alarms without actions',
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN')),
+  }),
+
+  // The local stack and the CLI.
+  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1)', { max: 65535 }),
+  PINSTACK_DATA_DIR: text(
+    'local',
+    '.pinstack',
+    'where the local stack keeps state across restarts, and `stack.json`, which the CLI reads',
+  ),
+} as const;
+
+export type SettingName = keyof typeof settings;
+type ValueOf<N extends SettingName> =
+  (typeof settings)[N] extends Setting<infer T, SettingScope, infer _D> ? T : never;
+type NamesIn<S extends SettingScope> = {
+  [N in SettingName]: (typeof settings)[N]['scope'] extends S ? N : never;
+}[SettingName];
+
+/** Settings whose declaration has a default are always present once read. */
+export type SettingValues<S extends SettingScope> = {
+  [N in NamesIn<S>]: (typeof settings)[N]['default'] extends undefined
+    ? ValueOf<N> | undefined
+    : ValueOf<N>;
+};
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export const settingNames = (scope: SettingScope): SettingName[] =>
+  (Object.keys(settings) as SettingName[]).filter((name) => settings[name].scope === scope);
+
+/**
+ * Reads the settings of the given scopes from a text source (an environment, CDK context).
+ * An empty value counts as unset. Every problem is reported at once, by name.
+ */
+export function readSettings<S extends SettingScope>(
+  scopes: readonly S[],
+  source: (name: SettingName) => string | undefined,
+): SettingValues<S> {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const spec = settings[name] as Setting<unknown>;
+    if (!scopes.includes(spec.scope as S)) continue;
+    const raw = source(name);
+    if (raw === undefined || raw === '') {
+      values[name] = spec.default;
+      continue;
+    }
+    const parsed = z.safeParse(spec.schema, raw);
+    if (parsed.success) values[name] = parsed.data;
+    else
+      problems.push(
+        `${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message}`,
+      );
+  }
+  if (problems.length > 0) throw new SettingsError(`Invalid settings: ${problems.join('; ')}`);
+  return values as SettingValues<S>;
+}
+
+/** The text form of a value, as an environment variable carries it. */
+export const settingText = (value: unknown): string => String(value);
