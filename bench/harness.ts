@@ -58,15 +58,6 @@ function summarise(samples: number[]): Measurement {
   };
 }
 
-/** Warm up, then time `iterations` runs (awaiting async tasks) and report the median. */
-export async function measure(task: Task, options: MeasureOptions = {}): Promise<Measurement> {
-  const { warmup = 5, iterations = 30 } = options;
-  for (let i = 0; i < warmup; i++) await task();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) samples.push(await timeOnce(task));
-  return summarise(samples);
-}
-
 /**
  * Measures a task and its baseline alternately, one run each per step, so both see the same
  * machine load (other processes, GC, CPU frequency) instead of one getting a quiet moment.

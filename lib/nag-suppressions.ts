@@ -7,10 +7,21 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import type { BucketAccess, Trigger } from '../system/functions.ts';
 import { pinTable } from '../system/table.ts';
-import type { PinstackStack } from './pinstack-stack.ts';
+import type { PinstackApi } from './constructs/http-api.ts';
+import type { PinstackFunction } from './constructs/pinstack-function.ts';
+import type { Storage } from './constructs/storage.ts';
+
+/** The parts of the stack its acknowledgments are about. */
+export interface NaggedStack extends Stack {
+  api: PinstackApi;
+  scheduleDeadLetterQueue: Queue;
+  storage: Storage;
+  functions: Record<string, PinstackFunction>;
+}
 
 /** How cdk-nag writes a Fn::GetAtt Arn in a finding: `<LogicalId.Arn>`. */
 function arnRef(resource: CfnResource): string {
@@ -40,7 +51,7 @@ const S3_GRANTS = {
   },
 } as const satisfies Record<BucketAccess, { grant: string; wildcards: readonly string[] }>;
 
-export function applyNagSuppressions(stack: PinstackStack): void {
+export function applyNagSuppressions(stack: NaggedStack): void {
   acknowledge(
     stack.api.api,
     'Routes are authorized in the functions: nft.storage API tokens (Bearer) are checked ' +

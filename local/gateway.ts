@@ -300,6 +300,11 @@ export interface GatewayOptions {
   port: number;
   host?: string;
   log: Logger;
+  /**
+   * The answer to a body too large to reach a function (its size, when known). Default: API
+   * Gateway's own 413; the local stack answers as the CDN in front of the deployed API does.
+   */
+  tooLarge?: (bodyBytes: number | undefined) => HttpResponse;
 }
 
 export interface Gateway {
@@ -317,7 +322,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     res.on('finish', () => {
       options.log.info(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
     });
-    handle(routes, req, res).catch((error: unknown) => {
+    handle(routes, req, res, options.tooLarge ?? (() => TOO_LARGE)).catch((error: unknown) => {
       options.log.error(`gateway failed on ${req.method} ${path}`, error);
       if (!res.headersSent) send(res, INTERNAL_ERROR, randomUUID());
       else res.destroy();
@@ -345,13 +350,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  routes: Route[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  tooLarge: NonNullable<GatewayOptions['tooLarge']>,
+): Promise<void> {
   const requestId = randomUUID();
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) return reject(req, res, TOO_LARGE, requestId);
+  if (declared > MAX_REQUEST_BYTES) return reject(req, res, tooLarge(declared), requestId);
 
   const body = await readBody(req, MAX_REQUEST_BYTES);
-  if (!body) return reject(req, res, TOO_LARGE, requestId);
+  if (!body) return reject(req, res, tooLarge(undefined), requestId);
 
   const url = req.url ?? '/';
   const method = req.method ?? 'GET';
@@ -371,7 +381,7 @@ async function handle(routes: Route[], req: IncomingMessage, res: ServerResponse
     match,
   );
   if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
-    return send(res, TOO_LARGE, requestId);
+    return send(res, tooLarge(body.length), requestId);
   }
   const outcome = await match.route.runtime.invoke(event);
   send(res, outcome.ok ? toHttpResponse(outcome.value) : INTERNAL_ERROR, requestId);

@@ -9,17 +9,20 @@ import { z } from 'zod';
 
 export const STACK_FILE = 'stack.json';
 
-const stackEnvSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  STAGING_BUCKET: z.string().min(1),
-  CARPARK_BUCKET: z.string().min(1),
-  INGEST_QUEUE_URL: z.url(),
-  PIN_QUEUE_URL: z.url(),
-  PINSTACK_DYNAMODB_ENDPOINT: z.url(),
-  PINSTACK_S3_ENDPOINT: z.url(),
-  PINSTACK_SQS_ENDPOINT: z.url(),
-  AWS_REGION: z.string().min(1),
-});
+/** Resources, endpoints and region, plus any function setting the stack was started with. */
+const stackEnvSchema = z
+  .object({
+    TABLE_NAME: z.string().min(1),
+    STAGING_BUCKET: z.string().min(1),
+    CARPARK_BUCKET: z.string().min(1),
+    INGEST_QUEUE_URL: z.url(),
+    PIN_QUEUE_URL: z.url(),
+    PINSTACK_DYNAMODB_ENDPOINT: z.url(),
+    PINSTACK_S3_ENDPOINT: z.url(),
+    PINSTACK_SQS_ENDPOINT: z.url(),
+    AWS_REGION: z.string().min(1),
+  })
+  .catchall(z.string());
 
 const stackFileSchema = z.object({
   pid: z.number().int().positive(),

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { payloadTooLargeMessage } from '../contract/errors.ts';
 import {
   bucketNotifications,
   functions as catalogFunctions,
@@ -14,9 +15,10 @@ import {
   QUEUE_POLICY,
   type QueueName,
 } from '../system/functions.ts';
+import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
-import { type Gateway, startGateway } from './gateway.ts';
+import { type Gateway, type HttpResponse, startGateway } from './gateway.ts';
 import {
   Activity,
   FunctionRuntime,
@@ -45,7 +47,7 @@ import {
   writeStackFile,
 } from './stack-file.ts';
 
-export type { LocalStackEnv, LocalStackFile } from './stack-file.ts';
+export type { LocalStackEnv } from './stack-file.ts';
 export { readLocalStack } from './stack-file.ts';
 
 export interface LocalStackOptions {
@@ -117,6 +119,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // The functions' settings come from this process's environment: checked here, at start,
+    // and handed to every handler (and, through stack.json, to `pinstack run`).
+    const functionSettings = readSettings(['function'], (name) => env[name]);
+    const settingsEnv: Record<string, string> = {};
+    for (const name of settingNames('function')) {
+      const value = env[name];
+      if (value) settingsEnv[name] = value;
+    }
     const region = env.AWS_REGION || 'us-east-1';
     // Credentials first: SDK clients resolve them from the environment.
     if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
@@ -205,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const stackEnv: LocalStackEnv = {
+      ...settingsEnv,
       TABLE_NAME: names.table,
       STAGING_BUCKET: names.staging,
       CARPARK_BUCKET: names.carpark,
@@ -258,7 +269,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const port = options.port ?? (env.PORT ? Number(env.PORT) : 8787);
-    const gateway: Gateway = await startGateway({ runtimes, port, log });
+    const gateway: Gateway = await startGateway({
+      runtimes,
+      port,
+      log,
+      tooLarge: (bodyBytes) => payloadTooLarge(functionSettings.MAX_INLINE_UPLOAD_BYTES, bodyBytes),
+    });
     cleanup.push(() => gateway.stop());
 
     await writeStackFile(dataDir, {
@@ -366,4 +382,24 @@ async function configureExternalNotifications(
       );
     }
   }
+}
+
+/**
+ * The nft.storage 413 for a body too large to reach a function, as the CDN in front of the
+ * deployed API answers it: a request body over the inline limit gets the same envelope and
+ * message whatever its size.
+ */
+function payloadTooLarge(limitBytes: number, bodyBytes: number | undefined): HttpResponse {
+  const body = {
+    ok: false,
+    error: {
+      code: 'ERROR_PAYLOAD_TOO_LARGE',
+      message: payloadTooLargeMessage(limitBytes, bodyBytes),
+    },
+  };
+  return {
+    statusCode: 413,
+    headers: [['content-type', 'application/json;charset=UTF-8']],
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }

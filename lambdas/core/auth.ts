@@ -37,17 +37,6 @@ const principalOf = (token: TokenRecord): Principal => ({
   tokenName: token.name,
 });
 
-export async function authenticate(
-  authorization: string | undefined,
-  ports: AuthPorts,
-): Promise<Result<Principal, AuthFailure>> {
-  const token = await verifyToken(authorization, ports.tokens);
-  if (!token.ok) return token;
-  const user = await ports.users.get(token.value.userId);
-  if (!user) return err(failure.unknownUser());
-  return ok(principalOf(token.value));
-}
-
 /**
  * Admits a verified token's request: its user exists and the token is within its rate limit.
  * The two lookups are independent, so they share one round trip.

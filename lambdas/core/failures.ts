@@ -152,9 +152,6 @@ export class FailureError<F extends Failure = Failure> extends Error {
   }
 }
 
-export const isFailureError = (error: unknown): error is FailureError =>
-  error instanceof FailureError;
-
 /** Transient failures: a later retry of the same work may succeed. */
 export const isTransient = (failure: Failure): boolean =>
   failure.name === 'StorageUnavailable' || failure.name === 'RateLimited';

@@ -4,6 +4,7 @@
  * (or the pin-status cron) completes after a crash between any two steps.
  */
 import type { CID } from 'multiformats/cid';
+import type { CheckView, NftStatus, PinView } from '../../contract/status.ts';
 import { type ContentId, fromCid } from '../codecs/cid.ts';
 import type { Principal } from './auth.ts';
 import { failure, type NotFound } from './failures.ts';
@@ -57,25 +58,7 @@ export interface NewUpload {
   files: UploadFile[];
 }
 
-/** The nft.storage status ("NFT") object. */
-export interface NftStatus {
-  cid: string;
-  created: string;
-  type: string;
-  scope: string;
-  files: UploadFile[];
-  size: number;
-  name: string;
-  pin: PinView;
-  deals: [];
-}
-
-export interface PinView {
-  cid: string;
-  created: string;
-  size: number;
-  status: ContentRecord['pinStatus'];
-}
+export type { NftStatus, PinView } from '../../contract/status.ts';
 
 /** Where a CAR lives in the carpark: under its own CID, so a retry rewrites the same key. */
 export const carparkKey = (carCid: string) => `${carCid}/${carCid}.car`;
@@ -184,7 +167,7 @@ export async function getUpload(
 export async function checkContent(
   id: ContentId,
   ports: Pick<UploadPorts, 'contents'>,
-): Promise<Result<{ cid: string; pin: PinView; deals: [] }, NotFound>> {
+): Promise<Result<CheckView, NotFound>> {
   const content = await ports.contents.get(id.multihash);
   if (!content) return err(NFT_NOT_FOUND);
   return ok({ cid: id.source, pin: pinView(content), deals: [] });

@@ -2,6 +2,8 @@
  * The nft.storage-compatible API end to end: real handlers behind the local gateway, on the
  * embedded emulators, every response checked against the OpenAPI document.
  */
+
+import { request as httpRequest } from 'node:http';
 import * as dagPb from '@ipld/dag-pb';
 import { MemoryBlockstore } from 'blockstore-core/memory';
 import { importer } from 'ipfs-unixfs-importer';
@@ -236,6 +238,38 @@ describe('POST /upload', () => {
     expect((await api.get('/', { token: bob })).body.value).toEqual([]);
   });
 
+  it.each([
+    ['just over the limit', INLINE_LIMIT + 1],
+    ['over the base64 event limit', 5_000_000],
+    ["over API Gateway's body limit", 11 * 1024 * 1024],
+  ])(
+    'answers a body %s with the nft.storage 413 envelope naming the limit',
+    async (_label, size) => {
+      const response = await fetch(`${stack.apiUrl}/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(size, 7),
+      }).catch(() => undefined);
+      // A body the front refuses before reading may cut the connection before fetch reads the
+      // answer; the raw request below sees it whatever the client does.
+      const answer = response
+        ? { status: response.status, body: await response.json() }
+        : await (async () => {
+            const raw = await rawPost(stack.apiUrl, '/upload', size);
+            return { status: raw.status, body: JSON.parse(raw.body) };
+          })();
+      expect(answer.status).toBe(413);
+      expect(answer.body).toEqual({
+        ok: false,
+        error: {
+          code: 'ERROR_PAYLOAD_TOO_LARGE',
+          message: expect.stringContaining(`at most ${INLINE_LIMIT} bytes inline`),
+        },
+      });
+      expect(answer.body.error.message).toMatch(/staged-uploads/);
+    },
+  );
+
   it('stores a valid CAR under its root and is idempotent on retry', async () => {
     const packed = await packFile(seededBytes(5000, 3));
     if (!packed.ok) throw new Error('pack failed');
@@ -379,6 +413,34 @@ describe('sharing, authorization and deletion', () => {
     expect((await api.get(`/${cid}`, { token: alice })).status).toBe(200);
   });
 
+  it('keeps the name and type of an upload the caller uploads again, unless x-name is sent', async () => {
+    const content = 'uploaded twice';
+    const first = await api.post('/upload', {
+      token: alice,
+      body: content,
+      headers: { 'content-type': 'text/plain', 'x-name': encodeURIComponent('my notes') },
+    });
+    expect(first.status).toBe(200);
+    const cid = first.body.value.cid;
+    const again = await api.post('/upload', {
+      token: alice,
+      body: content,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(again.body.value).toMatchObject({ cid, name: 'my notes', type: 'text/plain' });
+    expect((await api.get(`/${cid}`, { token: alice })).body.value).toMatchObject({
+      name: 'my notes',
+      type: 'text/plain',
+      created: first.body.value.created,
+    });
+    const renamed = await api.post('/upload', {
+      token: alice,
+      body: content,
+      headers: { 'content-type': 'image/png', 'x-name': 'renamed' },
+    });
+    expect(renamed.body.value).toMatchObject({ cid, name: 'renamed', type: 'text/plain' });
+  });
+
   it('resolves the CIDv0 and CIDv1 forms of a root to one upload, echoing the form asked for', async () => {
     const form = new FormData();
     form.append('file', new Blob([seededBytes(100, 61)]), 'x.bin');
@@ -499,3 +561,23 @@ describe('listing, renaming, /store', () => {
     expect(notMultipart.status).toBe(400);
   });
 });
+
+/** A POST that declares `size` bytes and sends only the start: what the front answers first. */
+function rawPost(apiUrl: string, path: string, size: number) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const url = new URL(path, apiUrl);
+    const request = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST' },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    request.setHeader('content-length', String(size));
+    request.on('error', reject);
+    request.write(Buffer.alloc(1024));
+  });
+}

@@ -3,7 +3,7 @@
  * one process, the admin CLI in others, plain HTTP against the printed URL.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,6 +96,22 @@ describe('admin CLI against the local stack', () => {
     const unknown = await cliFailure(['token', 'revoke', 'aaaaaaaaaaaaaaaa']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No token/);
+  });
+
+  it('prints its version, its commands, and the help of every command', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);
+    const overview = (await cli(['help'])).stdout;
+    for (const command of ['token create', 'token list', 'token revoke', 'run']) {
+      expect(overview).toContain(command);
+      const help = (await cli([...command.split(' '), '--help'])).stdout;
+      expect(help, command).toMatch(new RegExp(`^pinstack ${command}`));
+      expect((await cli(['help', ...command.split(' ')])).stdout).toBe(help);
+    }
+    expect((await cli(['--help'])).stdout).toBe(overview);
+    const bad = await cliFailure(['help', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command "nope"/);
   });
 
   it('runs a scheduled job once, and names the valid jobs for an unknown one', async () => {

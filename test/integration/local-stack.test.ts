@@ -250,7 +250,10 @@ describe('local gateway', () => {
       body: Buffer.alloc(4_800_000, 1),
     });
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
+    expect(await response.json()).toMatchObject({
+      ok: false,
+      error: { code: 'ERROR_PAYLOAD_TOO_LARGE', message: expect.stringMatching(/4800000 bytes/) },
+    });
     expect(echoInvocations).toBe(before);
 
     // Just under the limit still goes through.
@@ -272,7 +275,10 @@ describe('local gateway', () => {
       endBody: false,
     });
     expect(response.status).toBe(413);
-    expect(JSON.parse(response.body.toString())).toEqual({ message: 'Request Entity Too Large' });
+    expect(JSON.parse(response.body.toString())).toMatchObject({
+      ok: false,
+      error: { code: 'ERROR_PAYLOAD_TOO_LARGE', message: expect.stringMatching(/11534336 bytes/) },
+    });
 
     const asked = await rawRequest(stack.apiUrl, {
       method: 'POST',

@@ -8,17 +8,8 @@ import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamo
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll } from 'vitest';
-import { dynamoCarIndex, dynamoContentStore } from '../../lambdas/adapters/dynamodb/content.ts';
-import {
-  dynamoCounterStore,
-  dynamoTokenStore,
-  dynamoUserStore,
-} from '../../lambdas/adapters/dynamodb/identity.ts';
 import type { TableContext } from '../../lambdas/adapters/dynamodb/table.ts';
-import { dynamoUploadStore } from '../../lambdas/adapters/dynamodb/uploads.ts';
-import { s3BlobStore } from '../../lambdas/adapters/s3/blob-store.ts';
-import { type QueueContext, sqsQueue } from '../../lambdas/adapters/sqs/queue.ts';
-import type { IngestMessage, PinMessage } from '../../lambdas/core/ports.ts';
+import type { QueueContext } from '../../lambdas/adapters/sqs/queue.ts';
 import { type AwsClients, createClients } from '../../lambdas/shared/clients.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
@@ -88,27 +79,6 @@ export async function createQueue(env: EmulatorEnv): Promise<QueueContext> {
 }
 
 /** Every adapter the core uses, on fresh resources. */
-export async function createAdapters(env: EmulatorEnv) {
-  const table = await createTable(env);
-  const bucket = await createBucket(env);
-  const pinQueueContext = await createQueue(env);
-  const ingestQueueContext = await createQueue(env);
-  return {
-    table,
-    bucket,
-    pinQueueUrl: pinQueueContext.queueUrl,
-    ingestQueueUrl: ingestQueueContext.queueUrl,
-    users: dynamoUserStore(table),
-    tokens: dynamoTokenStore(table),
-    counters: dynamoCounterStore(table),
-    contents: dynamoContentStore(table),
-    cars: dynamoCarIndex(table),
-    uploads: dynamoUploadStore(table),
-    carpark: s3BlobStore({ client: env.clients.s3, bucket }),
-    pinQueue: sqsQueue<PinMessage>(pinQueueContext),
-    ingestQueue: sqsQueue<IngestMessage>(ingestQueueContext),
-  };
-}
 
 /**
  * Starts the emulators once for the calling test file and stops them after it. The returned

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../local/lambda.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
+import { settingNames } from '../../system/settings.ts';
 
 export type TestStack = LocalStack;
 
@@ -34,8 +35,10 @@ let pinnedPorts: LocalStackOptions['emulatorPorts'];
 export async function withLocalStack(options: LocalStackOptions = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'pinstack-stack-')));
   const ownsDataDir = options.dataDir === undefined;
-  // Endpoint and name overrides from the developer's shell must not leak into tests.
+  // The functions' settings come from the test's environment; endpoint and resource name
+  // overrides from the developer's shell must not leak into tests.
   const env: NodeJS.ProcessEnv = { AWS_REGION: process.env.AWS_REGION };
+  for (const name of settingNames('function')) env[name] = process.env[name];
   let stack: LocalStack;
   try {
     stack = await startLocalStack({

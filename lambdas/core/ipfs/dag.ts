@@ -74,17 +74,6 @@ function pushCborLinks(value: unknown, out: CID[]): void {
   }
 }
 
-/**
- * Walks the DAG from `root` over the blocks `getBlock` can supply. Each block is visited once
- * per codec (CIDv0 and CIDv1 of a dag-pb block are one visit) and its bytes counted once; the
- * walk is an explicit stack, so depth is not a limit.
- * Identity CIDs carry their bytes inline and are never missing.
- */
-export function dagStructure(root: CID, getBlock: GetBlock): DagReport {
-  const { declaredSize: _, ...report } = walkDag(root, getBlock);
-  return report;
-}
-
 export interface WalkReport extends DagReport {
   /**
    * What the root says about the whole DAG, known even when it is partial: a raw root's length,

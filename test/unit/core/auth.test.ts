@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authenticate, checkRateLimit } from '../../../lambdas/core/auth.ts';
+import { authorize, checkRateLimit } from '../../../lambdas/core/auth.ts';
 import { createToken, revokeToken } from '../../../lambdas/core/tokens.ts';
 import { nftStorageError } from '../../../lambdas/http/nft-storage-errors.ts';
 import { FakeClock, FakeCounterStore, FakeTokenStore, FakeUserStore } from '../../support/fakes.ts';
@@ -14,18 +14,23 @@ async function setup() {
   const ports = {
     users: new FakeUserStore(),
     tokens: new FakeTokenStore(),
+    counters: new FakeCounterStore(),
     clock: new FakeClock(),
   };
   const { token, record } = await createToken({ userId: 'alice', name: 'laptop' }, ports);
   return { ports, token, record };
 }
 
-const codeOf = (result: Awaited<ReturnType<typeof authenticate>>) =>
+/** Authorization with a limit no test reaches: only the token and its user matter here. */
+const authenticate = (header: string | undefined, ports: Parameters<typeof authorize>[2]) =>
+  authorize(header, { requests: 1000, windowSeconds: 10 }, ports);
+
+const codeOf = (result: Awaited<ReturnType<typeof authorize>>) =>
   result.ok
     ? undefined
     : { status: answered(result.error).status, code: answered(result.error).code };
 
-describe('authenticate', () => {
+describe('authorize: the bearer token and its user', () => {
   it('accepts a valid bearer token and names the principal', async () => {
     const { ports, token, record } = await setup();
     const result = await authenticate(`Bearer ${token}`, ports);

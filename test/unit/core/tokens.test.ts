@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authenticate } from '../../../lambdas/core/auth.ts';
+import { verifyToken } from '../../../lambdas/core/auth.ts';
 import { createToken, listTokens, revokeToken } from '../../../lambdas/core/tokens.ts';
 import { FakeClock, FakeTokenStore, FakeUserStore } from '../../support/fakes.ts';
 
@@ -98,9 +98,9 @@ describe('revokeToken and listTokens', () => {
   it('a revoked token stops authenticating; revoking an unknown token answers false', async () => {
     const ports = setup();
     const { token, record } = await createToken({ userId: 'alice' }, ports);
-    expect((await authenticate(`Bearer ${token}`, ports)).ok).toBe(true);
+    expect((await verifyToken(`Bearer ${token}`, ports.tokens)).ok).toBe(true);
     expect(await revokeToken(record.tokenId, ports)).toBe(true);
-    expect((await authenticate(`Bearer ${token}`, ports)).ok).toBe(false);
+    expect((await verifyToken(`Bearer ${token}`, ports.tokens)).ok).toBe(false);
     expect(await revokeToken('zzzzzzzzzzzzzzzz', ports)).toBe(false);
     const [listed] = await listTokens('alice', ports);
     expect(listed?.revoked).toBe('2024-05-01T12:00:00.000Z');
