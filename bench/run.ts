@@ -11,11 +11,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { apiBench } from './api.ts';
+import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench];
+export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench];
 
 interface ModuleResult {
   name: string;

@@ -3,17 +3,12 @@
  * their contracts. The limits quoted in the text come from the settings' declarations.
  */
 import { settings } from '../system/settings.ts';
+import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { publicRoutes } from './public.ts';
 import { ErrorEnvelope } from './schema.ts';
 import { stagedUploadRoutes } from './staged-uploads.ts';
 import { uploadRoutes } from './uploads.ts';
-
-export const CORS_METHODS = 'GET,POST,DELETE,PATCH,OPTIONS';
-export const CORS_EXPOSED_HEADERS = 'Link, Retry-After, X-Next-Cursor';
-export const NOT_CORS_MESSAGE = 'Non CORS options request not allowed';
-/** Plain-text body of a path no route matches (as nft.storage answered). */
-export const NO_ROUTE_MESSAGE = 'not found';
 
 export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
 

@@ -3,8 +3,10 @@
  * may carry. Routes list the ones they can answer; the HTTP edge's failure table must agree
  * (test/unit/contract.test.ts checks every failure it maps against these).
  */
+
+import * as z from 'zod/mini';
 import type { HeaderSpec, ResponseSpec } from './route.ts';
-import { errorEnvelope, z } from './schema.ts';
+import { errorEnvelope } from './schema.ts';
 
 export const RetryAfter: HeaderSpec = {
   description: 'Seconds to wait before retrying',

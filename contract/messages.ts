@@ -2,7 +2,7 @@
  * The queue messages: what producers send and consumers accept. Consumers validate every
  * message against these before acting on it.
  */
-import { z } from './schema.ts';
+import * as z from 'zod/mini';
 
 const Multihash = z.string().check(z.minLength(1), z.maxLength(200));
 

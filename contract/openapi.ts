@@ -4,8 +4,9 @@
  * response schemas from theirs (output form: closed objects, so a field the server adds without
  * documenting it fails the response-validation tests), named schemas as components.
  */
+
+import * as z from 'zod/mini';
 import type { JsonSchema, RouteContract } from './route.ts';
-import { z } from './schema.ts';
 
 export type OpenApiInfo = {
   title: string;

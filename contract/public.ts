@@ -1,7 +1,9 @@
 /** Public routes: the service's version, this API's OpenAPI document, and the content check. */
+
+import * as z from 'zod/mini';
 import { InvalidCid, NotFound, publicErrors } from './errors.ts';
 import { route } from './route.ts';
-import { described, named, okEnvelope, z } from './schema.ts';
+import { described, named, okEnvelope } from './schema.ts';
 import { CheckResult } from './status.ts';
 
 export const CidParams = z.object({

@@ -4,7 +4,7 @@
  * carries. The HTTP edge validates requests with these schemas, route implementations are
  * typed by them, and the OpenAPI document is generated from them.
  */
-import type { z } from './schema.ts';
+import type * as z from 'zod/mini';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -3,12 +3,13 @@
  * schemas it uses) configured once, named schemas that become OpenAPI components, and the
  * nft.storage envelopes.
  */
+
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
-// Readable validation messages ("Too big: expected string to have <=1024 characters").
-z.config(z.locales.en());
-
-export { z };
+// Readable validation messages ("Too big: expected string to have <=1024 characters"); only
+// this one locale is bundled.
+z.config(en());
 
 /**
  * Gives a schema its OpenAPI component name and description. Named schemas are referenced as

@@ -1,4 +1,6 @@
 /** Staged uploads: a CAR too large for a request goes straight to S3 with a presigned URL. */
+
+import * as z from 'zod/mini';
 import { settings } from '../system/settings.ts';
 import {
   authenticatedErrors,
@@ -7,7 +9,7 @@ import {
   StagedUploadNotFound,
 } from './errors.ts';
 import { route } from './route.ts';
-import { Cid, DateTime, described, named, okEnvelope, UploadName, z } from './schema.ts';
+import { Cid, DateTime, described, named, okEnvelope, UploadName } from './schema.ts';
 
 export const STAGED_STATUSES = ['waiting', 'stored', 'failed'] as const;
 

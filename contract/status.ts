@@ -2,7 +2,8 @@
  * The nft.storage status objects: the pin of a content, its Filecoin deals, and the status
  * ("NFT") object of one upload. Core's view types are inferred from these.
  */
-import { Cid, DateTime, described, named, z } from './schema.ts';
+import * as z from 'zod/mini';
+import { Cid, DateTime, described, named } from './schema.ts';
 
 export const PIN_STATUSES = ['queued', 'pinning', 'pinned', 'failed'] as const;
 

@@ -2,6 +2,8 @@
  * The nft.storage upload routes: upload files, directories and CARs; store ERC-1155 metadata;
  * list, inspect, rename and delete the caller's uploads.
  */
+
+import * as z from 'zod/mini';
 import { settings } from '../system/settings.ts';
 import {
   authenticatedErrors,
@@ -14,7 +16,7 @@ import {
 } from './errors.ts';
 import { CidParams } from './public.ts';
 import { route } from './route.ts';
-import { Cid, described, MAX_NAME_LENGTH, named, okEnvelope, UploadName, z } from './schema.ts';
+import { Cid, described, MAX_NAME_LENGTH, named, okEnvelope, UploadName } from './schema.ts';
 import { Status } from './status.ts';
 
 /** Largest page `GET /` answers. */

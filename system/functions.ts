@@ -66,15 +66,16 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid}, /version, /schema.json',
+    description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
-    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/schema.json'),
+    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
   },
   {
     name: 'api-read',
-    description: "Authenticated reads: the caller's uploads (GET / and GET /{cid}) and CORS",
+    description:
+      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json and CORS",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read+counters' },

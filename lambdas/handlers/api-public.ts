@@ -1,4 +1,4 @@
-/** GET /check/{cid}, /version, /schema.json: public reads with read-only table access. */
+/** GET /check/{cid} and /version: public reads with read-only table access. */
 import { createApiHandler } from '../http/api.ts';
 import { publicRoutes } from '../http/routes/public.ts';
 import { loadConfig } from '../shared/config.ts';

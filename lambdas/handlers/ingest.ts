@@ -2,8 +2,9 @@
  * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
  * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
  */
+
+import * as z from 'zod/mini';
 import { CheckDagMessage, S3EventMessage } from '../../contract/messages.ts';
-import { z } from '../../contract/schema.ts';
 import { completeDag } from '../core/dag-completion.ts';
 import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';

@@ -11,14 +11,14 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import * as z from 'zod/mini';
 import {
   CORS_EXPOSED_HEADERS,
   CORS_METHODS,
   NO_ROUTE_MESSAGE,
   NOT_CORS_MESSAGE,
-} from '../../contract/api.ts';
+} from '../../contract/http.ts';
 import type { RouteContract, RouteInput } from '../../contract/route.ts';
-import { z } from '../../contract/schema.ts';
 import { type Failure, FailureError, failure } from '../core/failures.ts';
 import { log } from '../shared/log.ts';
 import { bodyBytes } from './body.ts';

@@ -73,7 +73,7 @@ export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   });
 
 export function publicDeps(config: Config): PublicDeps {
-  return { ports: { contents: contentPorts(config).contents }, settings: config };
+  return { ports: { contents: dynamoContentStore(table(config, {})) }, settings: config };
 }
 
 /** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */

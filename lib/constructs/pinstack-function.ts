@@ -23,17 +23,11 @@ import {
   RESOURCE_ENV,
   type TableAccess,
 } from '../../system/functions.ts';
+import { BUNDLE, BUNDLE_ALIASES } from '../bundling.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
 
 /** Rate-limit counters are the only items a 'read+counters' function may update. */
 export const COUNTER_KEY_PATTERN = 'RATE#*';
-
-/**
- * Some bundled dependencies are CommonJS and call `require`; an ESM bundle has none, so the
- * banner provides one.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface PinstackFunctionProps {
   spec: FunctionSpec;
@@ -91,15 +85,18 @@ export class PinstackFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        keepNames: true,
+        target: BUNDLE.target,
+        mainFields: [...BUNDLE.mainFields],
+        minify: BUNDLE.minify,
+        keepNames: BUNDLE.keepNames,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         // The runtime's SDK version is not ours to choose: bundle the one we test against.
         externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
+        banner: BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE_ALIASES).map(([module, file]) => [`--alias:${module}`, file]),
+        ),
       },
     });
   }

@@ -8,32 +8,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import {
-  type FunctionSpec,
-  functions,
-  handlerEntry,
-  RESOURCE_ENV,
-} from '../../system/functions.ts';
+import { boundEnvironment } from '../../lib/bundling.ts';
+import { type FunctionSpec, functions, handlerEntry } from '../../system/functions.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-
-function boundEnvironment(spec: FunctionSpec): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'unused',
-    AWS_SECRET_ACCESS_KEY: 'unused',
-    LOG_LEVEL: 'silent',
-  };
-  for (const resource of Object.keys(spec.bindings) as (keyof typeof RESOURCE_ENV)[]) {
-    const name = RESOURCE_ENV[resource];
-    env[name] = name.endsWith('_URL')
-      ? `https://sqs.us-east-1.amazonaws.com/000000000000/${resource}`
-      : `pinstack-${resource}`;
-  }
-  return env;
-}
 
 async function coldStart(spec: FunctionSpec, env: Record<string, string>) {
   const url = pathToFileURL(join(ROOT, handlerEntry(spec))).href;

@@ -32,7 +32,8 @@ const catalogRoutes = routesFor(
 describe('catalog route selection', () => {
   it.each([
     ['GET', '/version', 'api-public', 'GET /version', undefined],
-    ['GET', '/schema.json', 'api-public', 'GET /schema.json', undefined],
+    ['GET', '/api/version', 'api-public', 'GET /api/version', undefined],
+    ['GET', '/schema.json', 'api-read', 'GET /{proxy+}', { proxy: 'schema.json' }],
     ['GET', '/check/bafyabc', 'api-public', 'GET /check/{proxy+}', { proxy: 'bafyabc' }],
     ['GET', '/api/check/bafy/x', 'api-public', 'GET /api/check/{proxy+}', { proxy: 'bafy/x' }],
     ['GET', '/', 'api-read', 'GET /', undefined],

@@ -9,11 +9,11 @@ import type { PublicDeps } from '../../lambdas/http/deps.ts';
 import { nftStorageError } from '../../lambdas/http/nft-storage-errors.ts';
 import type { RouteContext } from '../../lambdas/http/router.ts';
 import { publicRoutes } from '../../lambdas/http/routes/public.ts';
-import {
-  stagedUploadReadRoutes,
-  stagedUploadWriteRoutes,
-} from '../../lambdas/http/routes/staged-uploads.ts';
-import { uploadReadRoutes, uploadWriteRoutes } from '../../lambdas/http/routes/uploads.ts';
+import { schemaRoutes } from '../../lambdas/http/routes/read/schema.ts';
+import { stagedUploadReadRoutes } from '../../lambdas/http/routes/read/staged-uploads.ts';
+import { uploadReadRoutes } from '../../lambdas/http/routes/read/uploads.ts';
+import { stagedUploadWriteRoutes } from '../../lambdas/http/routes/write/staged-uploads.ts';
+import { uploadWriteRoutes } from '../../lambdas/http/routes/write/uploads.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
 import {
   documentedResponses,
@@ -163,6 +163,7 @@ describe('OpenAPI document', () => {
   it('documents exactly the routes the handlers serve, with their /api aliases', () => {
     const routes = [
       ...publicRoutes,
+      ...schemaRoutes,
       ...uploadReadRoutes,
       ...uploadWriteRoutes,
       ...stagedUploadReadRoutes,
@@ -407,7 +408,7 @@ describe('validateResponse', () => {
   });
 
   it('accepts the document as GET /schema.json serves it', async () => {
-    const route = publicRoutes.find((r) => r.contract.path === '/schema.json');
+    const route = schemaRoutes.find((r) => r.contract.path === '/schema.json');
     const result = await route?.run(
       { params: {}, query: {}, headers: {}, body: undefined },
       {} as RouteContext<PublicDeps>,

@@ -1,6 +1,5 @@
-/** GET /version, /schema.json and /check/{cid}: public, read-only. */
-import { apiDocument } from '../../../contract/api.ts';
-import { checkContent, getSchema, getVersion } from '../../../contract/public.ts';
+/** Public, read-only routes: GET /version and /check/{cid}, kept small for the checker's latency. */
+import { checkContent, getVersion } from '../../../contract/public.ts';
 import { expectOk } from '../../core/failures.ts';
 import { checkContent as check } from '../../core/uploads.ts';
 import { contentIdOf, type PublicDeps } from '../deps.ts';
@@ -18,7 +17,6 @@ export const publicRoutes = [
       mode: 'rw' as const,
     },
   })),
-  implement(getSchema, async () => ({ status: 200, body: apiDocument() })),
   implement(checkContent, async ({ params }, { deps }) => ({
     status: 200,
     body: okBody(expectOk(await check(contentIdOf(params.cid), deps.ports))),

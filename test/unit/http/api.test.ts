@@ -4,8 +4,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
 import { route } from '../../../contract/route.ts';
-import { z } from '../../../contract/schema.ts';
 import { storageError } from '../../../lambdas/adapters/aws-errors.ts';
 import { FailureError, failure } from '../../../lambdas/core/failures.ts';
 import { createApiHandler } from '../../../lambdas/http/api.ts';

@@ -1,73 +1,26 @@
-/**
- * The upload routes: reads (GET /, GET /{cid}) run in api-read; writes (POST /upload,
- * POST /store, PATCH /upload/{cid}, DELETE /{cid}) in api-write.
- */
+/** Uploads, written: POST /upload, POST /store, PATCH /upload/{cid}, DELETE /{cid}. */
 
-import { MAX_NAME_LENGTH } from '../../../contract/schema.ts';
+import { MAX_NAME_LENGTH } from '../../../../contract/schema.ts';
+import { deleteUpload, renameUpload, store, upload } from '../../../../contract/uploads.ts';
+import { expectOk, FailureError, failure } from '../../../core/failures.ts';
 import {
-  deleteUpload,
-  getUpload,
-  listUploads,
-  renameUpload,
-  store,
-  upload,
-} from '../../../contract/uploads.ts';
-import { decodeCursor, encodeCursor } from '../../codecs/cursor.ts';
-import { expectOk, FailureError, failure } from '../../core/failures.ts';
-import { carFromDirectory, carFromFile, carFromUpload, nftFromForm } from '../../core/prepare.ts';
+  carFromDirectory,
+  carFromFile,
+  carFromUpload,
+  nftFromForm,
+} from '../../../core/prepare.ts';
 import {
-  getUpload as find,
-  listUploads as list,
   deleteUpload as remove,
   renameUpload as rename,
   storeUpload,
-} from '../../core/uploads.ts';
-import { bodyBytes, type FormData, parseMultipart } from '../body.ts';
-import {
-  authorizeAlongside,
-  authorizeRequest,
-  contentIdOf,
-  type ReadDeps,
-  type WriteDeps,
-} from '../deps.ts';
-import { okBody } from '../response.ts';
-import { type ApiRequest, implementer } from '../router.ts';
+} from '../../../core/uploads.ts';
+import { bodyBytes } from '../../body.ts';
+import { authorizeAlongside, authorizeRequest, contentIdOf, type WriteDeps } from '../../deps.ts';
+import { type FormData, parseMultipart } from '../../multipart.ts';
+import { okBody } from '../../response.ts';
+import { type ApiRequest, implementer } from '../../router.ts';
 
-const read = implementer<ReadDeps>();
 const write = implementer<WriteDeps>();
-
-export const uploadReadRoutes = [
-  read(listUploads, async ({ query }, context) => {
-    const principal = await authorizeRequest(context);
-    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !cursor) {
-      throw new FailureError(
-        failure.invalidRequest('invalid params: cursor: not a cursor from a previous page'),
-      );
-    }
-    const { limit, before, name, token } = query;
-    const page = await list(
-      principal,
-      { limit, before, cursor, namePrefix: name, tokenId: token },
-      context.deps.ports,
-    );
-    const headers: Record<string, string> = {};
-    if (page.next) {
-      const next = encodeCursor(page.next);
-      const params = new URLSearchParams({ limit: String(limit), cursor: next });
-      if (name) params.set('name', name);
-      if (token) params.set('token', token);
-      headers['x-next-cursor'] = next;
-      headers.link = `</?${params}>; rel="next"`;
-    }
-    return { status: 200, body: okBody(page.statuses), headers };
-  }),
-  read(getUpload, async ({ params }, context) => {
-    const principal = await authorizeRequest(context);
-    const value = expectOk(await find(principal, contentIdOf(params.cid), context.deps.ports));
-    return { status: 200, body: okBody(value) };
-  }),
-];
 
 export const uploadWriteRoutes = [
   write(upload, async ({ headers }, context) => {
