@@ -88,11 +88,15 @@ export const carValidationBench: BenchModule = {
         largeCar,
         60,
       ),
+      // Target 0.3 (issue 6). Per block, the libraries' CID decoding (once in the CAR, once as
+      // a link of the directory) and one crypto.hash call cost about 4 µs: out of reach of
+      // one thread (see the issue's note).
       await compareWithSha256(
         `validateCar, many small blocks, ${small}`,
         () => validateCar(smallBlocksCar),
         smallBlocksCar,
         30,
+        0.3,
       ),
     ];
   },

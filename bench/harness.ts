@@ -35,11 +35,11 @@ export interface Measurement {
   iterations: number;
 }
 
-type Task = () => unknown;
+type Task<I = void> = (input: I) => unknown;
 
-async function timeOnce(task: Task): Promise<number> {
+async function timeOnce<I>(task: Task<I>, input: I): Promise<number> {
   const started = performance.now();
-  await task();
+  await task(input);
   return performance.now() - started;
 }
 
@@ -62,21 +62,27 @@ function summarise(samples: number[]): Measurement {
  * Measures a task and its baseline alternately, one run each per step, so both see the same
  * machine load (other processes, GC, CPU frequency) instead of one getting a quiet moment.
  */
-export async function measurePair(
-  task: Task,
-  baseline: Task,
-  options: MeasureOptions = {},
+export async function measurePair<I = void>(
+  task: Task<I>,
+  baseline: Task<I>,
+  options: MeasureOptions & {
+    /** Makes each step's input, untimed, so only one step's data is alive at a time. */
+    prepare?: () => I | Promise<I>;
+  } = {},
 ): Promise<{ task: Measurement; baseline: Measurement }> {
   const { warmup = 5, iterations = 30 } = options;
+  const prepare = options.prepare ?? (() => undefined as I);
   for (let i = 0; i < warmup; i++) {
-    await baseline();
-    await task();
+    const input = await prepare();
+    await baseline(input);
+    await task(input);
   }
   const taskSamples: number[] = [];
   const baselineSamples: number[] = [];
   for (let i = 0; i < iterations; i++) {
-    baselineSamples.push(await timeOnce(baseline));
-    taskSamples.push(await timeOnce(task));
+    const input = await prepare();
+    baselineSamples.push(await timeOnce(baseline, input));
+    taskSamples.push(await timeOnce(task, input));
   }
   return { task: summarise(taskSamples), baseline: summarise(baselineSamples) };
 }

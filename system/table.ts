@@ -9,7 +9,6 @@
  *   CONTENT#<multihash>      / CONTENT                   content and its pin, one per multihash
  *   CONTENT#<multihash>      / CAR#<carCid>              a stored CAR holding blocks of that content
  *   CONTENT#<multihash>      / HOLDER#<userId>#<cidV1>   a live upload that keeps the content pinned
- *   CAR#<carCid>             / CAR                       a stored CAR (key, size, roots)
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
  *   CURSOR#<name>            / CURSOR                    a scraper cursor

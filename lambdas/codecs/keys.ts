@@ -18,7 +18,6 @@ export const keys = {
     pk: `CONTENT#${multihash}`,
     sk: `HOLDER#${holder}`,
   }),
-  car: (carCid: string) => ({ pk: `CAR#${carCid}`, sk: 'CAR' }),
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,

@@ -1,6 +1,13 @@
 /** Bearer-token authentication and per-token rate limiting. */
-import { parseToken, secretMatches } from '../codecs/token.ts';
-import { type AuthFailure, failure, type RateLimited } from './failures.ts';
+import { type ParsedToken, parseToken, secretMatches } from '../codecs/token.ts';
+import {
+  type AuthFailure,
+  failure,
+  type MalformedToken,
+  type MissingToken,
+  type RateLimited,
+  type UnknownToken,
+} from './failures.ts';
 import type { Clock, CounterStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
 
@@ -20,10 +27,25 @@ export async function verifyToken(
   authorization: string | undefined,
   tokens: TokenStore,
 ): Promise<Result<TokenRecord, Exclude<AuthFailure, { name: 'UnknownUser' }>>> {
+  const bearer = readBearer(authorization);
+  return bearer.ok ? lookUpToken(bearer.value, tokens) : bearer;
+}
+
+/** The bearer token of an Authorization header, if it has the token format (no I/O). */
+export function readBearer(
+  authorization: string | undefined,
+): Result<ParsedToken, MissingToken | MalformedToken> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) return err(failure.missingToken());
   const parsed = parseToken(match[1]);
-  if (!parsed) return err(failure.malformedToken());
+  return parsed ? ok(parsed) : err(failure.malformedToken());
+}
+
+/** The token's record, if it is known, live, and its secret matches. */
+export async function lookUpToken(
+  parsed: ParsedToken,
+  tokens: TokenStore,
+): Promise<Result<TokenRecord, UnknownToken>> {
   const token = await tokens.get(parsed.tokenId);
   if (!token || token.revoked || !secretMatches(parsed.secret, token.secretHash)) {
     return err(failure.unknownToken());

@@ -47,6 +47,7 @@ export interface CarRecord {
   key: string;
   size: number;
   roots: string[];
+  /** When it was last recorded (a repeat upload of the same CAR records it again). */
   created: string;
 }
 
@@ -135,7 +136,11 @@ export interface ContentStore {
   markComplete(multihash: string, size: number | undefined, now: string): Promise<void>;
   /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
   markFailed(multihash: string, now: string): Promise<void>;
-  addCar(multihash: string, car: CarRecord): Promise<void>;
+  /**
+   * Records a CAR stored for the content and a live upload's hold on the content, in one
+   * idempotent write (a repeat changes nothing but the CAR's recorded creation time).
+   */
+  recordCar(multihash: string, car: CarRecord, holder: string): Promise<void>;
   listCars(multihash: string): Promise<CarRecord[]>;
   /** Records that a live upload holds the content. Idempotent; a scheduled unpin stays (see cancelUnpin). */
   addHolder(multihash: string, holder: string): Promise<void>;
@@ -150,11 +155,6 @@ export interface ContentStore {
   cancelUnpin(multihash: string): Promise<void>;
   /** Records that the unpin was requested; the content leaves the due list. */
   markUnpinRequested(multihash: string, now: string): Promise<void>;
-}
-
-export interface CarIndex {
-  put(car: CarRecord): Promise<void>;
-  get(carCid: string): Promise<CarRecord | undefined>;
 }
 
 export interface UploadStore {

@@ -10,7 +10,6 @@ import type { Principal } from './auth.ts';
 import { failure, type NotFound } from './failures.ts';
 import type {
   BlobStore,
-  CarIndex,
   CarRecord,
   Clock,
   ContentRecord,
@@ -30,7 +29,6 @@ import { err, ok, type Result } from './result.ts';
 export interface UploadPorts {
   uploads: UploadStore;
   contents: ContentStore;
-  cars: CarIndex;
   carpark: BlobStore;
   pinQueue: MessageQueue<PinMessage>;
   ingestQueue: MessageQueue<IngestMessage>;
@@ -89,8 +87,10 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     car.linkIndex && ports.carpark.put(linkIndexKey(carCid), car.linkIndex),
   ]);
 
-  // 2. The CAR's records, the content and its pin (shared by every uploader of the root) and
-  // this user's hold on it: independent idempotent writes, so they go out together.
+  // 2. The content and its pin (shared by every uploader of the root), and in one batch the
+  // CAR's record and this user's hold on the content: independent idempotent writes, so they
+  // go out together, and with them the pin request, which concerns only the content (a lost
+  // one is re-sent by the pin-status cron).
   const holder = holderOf(principal.userId, id.v1);
   const [content] = await Promise.all([
     ports.contents.recordStored({
@@ -100,14 +100,13 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
       structure: car.structure,
       now,
     }),
-    ports.cars.put(carRecord),
-    ports.contents.addCar(id.multihash, carRecord),
-    ports.contents.addHolder(id.multihash, holder),
+    ports.contents.recordCar(id.multihash, carRecord, holder),
+    ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 }),
   ]);
   if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.multihash);
 
-  // 3. The user's upload, written after the content it shows, and meanwhile the follow-up
-  // messages, which concern only the content (a lost one is re-sent by the pin-status cron).
+  // 3. The user's upload, written after the content it shows, and meanwhile the completeness
+  // check of a partial DAG (a lost one is re-queued by the pin-status cron).
   const record: UploadRecord = {
     userId: principal.userId,
     cid: id.v1,
@@ -126,7 +125,6 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     content.pinStatus === 'pinned'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash }),
-    ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 }),
   ]);
 
   return toStatus(upload, content, id.source);

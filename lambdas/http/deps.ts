@@ -4,7 +4,7 @@
  * container by the handler (the composition root).
  */
 import { type ContentId, parseContentId } from '../codecs/cid.ts';
-import { admit, authorize, type Principal, verifyToken } from '../core/auth.ts';
+import { admit, authorize, lookUpToken, type Principal, readBearer } from '../core/auth.ts';
 import { expectOk, FailureError, failure } from '../core/failures.ts';
 import type {
   Clock,
@@ -72,22 +72,22 @@ export async function authorizeRequest({
 
 /**
  * Like authorizeRequest, and runs `work` (e.g. packing the body) while the request is being
- * admitted: once the token is verified, CPU work overlaps the user and rate-limit round trip
- * instead of following it. Anonymous requests cost nothing, and auth failures answer first.
+ * authorized: the CPU work overlaps the token, user and rate-limit round trips instead of
+ * following them. A request without a well-formed bearer token costs nothing (it is answered
+ * before any I/O or work); auth failures answer first, whatever the work does.
  */
 export async function authorizeAlongside<T>(
   { deps, request }: RouteContext<ReadDeps>,
   work: () => Promise<T>,
 ): Promise<[Principal, T]> {
-  const token = expectOk(await verifyToken(request.headers.authorization, deps.ports.tokens));
-  const [admitted, done] = await Promise.allSettled([
-    admit(token, rateLimitOf(deps.settings), deps.ports),
-    work(),
-  ]);
-  if (admitted.status === 'rejected') throw admitted.reason;
-  const principal = expectOk(admitted.value);
-  if (done.status === 'rejected') throw done.reason;
-  return [principal, done.value];
+  const bearer = expectOk(readBearer(request.headers.authorization));
+  const lookup = lookUpToken(bearer, deps.ports.tokens);
+  // The work starts on the next turn of the event loop, once the lookup is on its way.
+  const working = new Promise<void>((resolve) => setImmediate(resolve)).then(work);
+  working.catch(() => {}); // Its failure, if any, is reported below, after authorization.
+  const token = expectOk(await lookup);
+  const principal = expectOk(await admit(token, rateLimitOf(deps.settings), deps.ports));
+  return [principal, await working];
 }
 
 /** A CID path parameter, or the 400 `ERROR_INVALID_CID` failure. */

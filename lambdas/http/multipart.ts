@@ -25,6 +25,8 @@ export function parseMultipart(contentType: string, body: Uint8Array): Promise<F
       parser = busboy({
         headers: { 'content-type': contentType },
         preservePath: true,
+        // File names arrive as raw UTF-8 (what browsers and curl -F send), not Latin-1.
+        defParamCharset: 'utf8',
         limits: { fieldSize: 1024 * 1024 },
       });
     } catch (error) {
@@ -35,7 +37,8 @@ export function parseMultipart(contentType: string, body: Uint8Array): Promise<F
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        const content = Buffer.concat(chunks);
+        // Parts of a buffered body arrive as views into it: a one-chunk file needs no copy.
+        const content = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
         files.push({
           field,
           name: info.filename ?? '',

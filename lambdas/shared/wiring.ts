@@ -2,7 +2,7 @@
  * Builds the core's ports from config: the composition every handler shares. Each builder asks
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
-import { dynamoCarIndex, dynamoContentStore } from '../adapters/dynamodb/content.ts';
+import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
 import {
   dynamoCounterStore,
   dynamoTokenStore,
@@ -42,7 +42,6 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
   const ctx = table(config, clients);
   return {
     contents: dynamoContentStore(ctx),
-    cars: dynamoCarIndex(ctx),
     uploads: dynamoUploadStore(ctx),
     staged: dynamoStagedUploadStore(ctx),
   };

@@ -1,12 +1,6 @@
 /** Behaviour every ContentStore and CarIndex must show (fakes and adapters alike). */
 import { describe, expect, it } from 'vitest';
-import type {
-  CarIndex,
-  CarRecord,
-  ContentStore,
-  DagStructure,
-  StoredDag,
-} from '../../lambdas/core/ports.ts';
+import type { CarRecord, ContentStore, DagStructure, StoredDag } from '../../lambdas/core/ports.ts';
 import type { Make } from './make.ts';
 
 const T0 = '2024-01-01T00:00:00.000Z';
@@ -211,16 +205,26 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
     });
 
     describe('CARs of content', () => {
-      it('lists every CAR added, once, and only for that content', async () => {
+      it('lists every CAR recorded, once, and only for that content', async () => {
         const contents = await makeStore();
-        await contents.addCar('mh-a', car('bagcar2'));
-        await contents.addCar('mh-a', car('bagcar1', { size: 7 }));
-        await contents.addCar('mh-a', car('bagcar2'));
-        await contents.addCar('mh-b', car('bagcar3'));
+        await contents.recordCar('mh-a', car('bagcar2'), 'alice#a');
+        await contents.recordCar('mh-a', car('bagcar1', { size: 7 }), 'bob#a');
+        await contents.recordCar('mh-a', car('bagcar2'), 'alice#a');
+        await contents.recordCar('mh-b', car('bagcar3'), 'alice#b');
         const cars = await contents.listCars('mh-a');
         expect(cars.map((c) => c.carCid).sort()).toEqual(['bagcar1', 'bagcar2']);
         expect(cars.find((c) => c.carCid === 'bagcar1')).toEqual(car('bagcar1', { size: 7 }));
         expect(await contents.listCars('mh-none')).toEqual([]);
+      });
+
+      it('records the upload holding the content with its CAR', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.recordCar('mh-a', car('bagcar1'), 'alice#a');
+        expect(await contents.hasHolders('mh-a')).toBe(true);
+        await contents.removeHolder('mh-a', 'alice#a', DAY);
+        expect(await contents.hasHolders('mh-a')).toBe(false);
+        expect(await contents.listCars('mh-a')).toHaveLength(1);
       });
     });
 
@@ -366,24 +370,6 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
           'mh-b',
         ]);
       });
-    });
-  });
-}
-
-export function carIndexContract(name: string, makeIndex: Make<CarIndex>) {
-  describe(`CarIndex contract: ${name}`, () => {
-    it('put then get; an unknown CAR is undefined', async () => {
-      const cars = await makeIndex();
-      await cars.put(car('bagcar1'));
-      expect(await cars.get('bagcar1')).toEqual(car('bagcar1'));
-      expect(await cars.get('bagnone')).toBeUndefined();
-    });
-
-    it('the first write wins, so a retry never moves the creation time', async () => {
-      const cars = await makeIndex();
-      await cars.put(car('bagcar1'));
-      await cars.put(car('bagcar1', { created: T3 }));
-      expect((await cars.get('bagcar1'))?.created).toBe(T0);
     });
   });
 }

@@ -6,7 +6,6 @@
  */
 import type {
   BlobStore,
-  CarIndex,
   CarRecord,
   Clock,
   ContentRecord,
@@ -170,10 +169,11 @@ export class FakeContentStore implements ContentStore {
     stored.pending = undefined;
   }
 
-  async addCar(multihash: string, car: CarRecord): Promise<void> {
+  async recordCar(multihash: string, car: CarRecord, holder: string): Promise<void> {
     const cars = this.cars.get(multihash) ?? new Map<string, CarRecord>();
     cars.set(car.carCid, copy(car));
     this.cars.set(multihash, cars);
+    await this.addHolder(multihash, holder);
   }
 
   async listCars(multihash: string): Promise<CarRecord[]> {
@@ -255,20 +255,6 @@ function clearUnpin(stored: StoredContent) {
   delete stored.record.unpinAfter;
   delete stored.record.unpinRequested;
   stored.unpinDue = undefined;
-}
-
-export class FakeCarIndex implements CarIndex {
-  readonly cars = new Map<string, CarRecord>();
-
-  async put(car: CarRecord): Promise<void> {
-    // First write wins, so a retry never moves the recorded creation time.
-    if (!this.cars.has(car.carCid)) this.cars.set(car.carCid, copy(car));
-  }
-
-  async get(carCid: string): Promise<CarRecord | undefined> {
-    const car = this.cars.get(carCid);
-    return car && copy(car);
-  }
 }
 
 export class FakeUploadStore implements UploadStore {
@@ -454,7 +440,6 @@ export function fakePorts(clock = new FakeClock()) {
     tokens: new FakeTokenStore(),
     counters: new FakeCounterStore(),
     contents: new FakeContentStore(),
-    cars: new FakeCarIndex(),
     uploads: new FakeUploadStore(),
     staged: new FakeStagedUploadStore(),
     carpark: new FakeBlobStore(),

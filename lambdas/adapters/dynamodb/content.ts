@@ -8,15 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
-import type {
-  CarIndex,
-  CarRecord,
-  ContentRecord,
-  ContentStore,
-  StoredDag,
-} from '../../core/ports.ts';
+import type { CarRecord, ContentRecord, ContentStore, StoredDag } from '../../core/ports.ts';
 import {
   batchGet,
+  batchPut,
   buildUpdate,
   conditionally,
   queryAll,
@@ -133,10 +128,11 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       );
     },
 
-    async addCar(multihash, car) {
-      await client.send(
-        new PutCommand({ TableName, Item: { ...keys.contentCar(multihash, car.carCid), ...car } }),
-      );
+    async recordCar(multihash, car, holder) {
+      await batchPut(ctx, [
+        { ...keys.contentCar(multihash, car.carCid), ...car },
+        { ...keys.holder(multihash, holder), holder },
+      ]);
     },
 
     async listCars(multihash) {
@@ -228,29 +224,6 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           ExpressionAttributeValues: { ':now': now },
         }),
       );
-    },
-  };
-}
-
-export function dynamoCarIndex(ctx: TableContext): CarIndex {
-  return {
-    async put(car) {
-      // First write wins: a retry must not move the recorded creation time.
-      await conditionally(() =>
-        ctx.client.send(
-          new PutCommand({
-            TableName: ctx.tableName,
-            Item: { ...keys.car(car.carCid), ...car },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    },
-    async get(carCid) {
-      const { Item } = await ctx.client.send(
-        new GetCommand({ TableName: ctx.tableName, Key: keys.car(carCid), ConsistentRead: true }),
-      );
-      return Item ? withoutKeys<CarRecord>(Item) : undefined;
     },
   };
 }

@@ -2,10 +2,15 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+
+import { FailureError, failure } from '../../core/failures.ts';
 
 export interface TableContext {
   client: DynamoDBDocumentClient;
@@ -55,9 +60,7 @@ export async function batchGet(
   for (let i = 0; i < keyList.length; i += BATCH_GET_LIMIT) {
     let pending: Record<string, unknown>[] | undefined = keyList.slice(i, i + BATCH_GET_LIMIT);
     for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt >= MAX_BATCH_ATTEMPTS) {
-        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after retries`);
-      }
+      if (attempt >= MAX_BATCH_ATTEMPTS) throw unprocessed('BatchGetItem', pending.length);
       if (attempt > 0) await sleep(Math.random() * 25 * 2 ** attempt);
       const result: BatchGetCommandOutput = await ctx.client.send(
         new BatchGetCommand({
@@ -70,6 +73,39 @@ export async function batchGet(
   }
   return items;
 }
+
+/** Puts up to 25 items in one BatchWriteItem, retrying the ones DynamoDB leaves unprocessed. */
+export async function batchPut(ctx: TableContext, items: Record<string, unknown>[]): Promise<void> {
+  if (items.length > BATCH_WRITE_LIMIT)
+    throw new Error(`batchPut takes at most ${BATCH_WRITE_LIMIT} items`);
+  let pending: BatchWriteCommandInput['RequestItems'] = {
+    [ctx.tableName]: items.map((Item) => ({ PutRequest: { Item } })),
+  };
+  for (let attempt = 0; pending?.[ctx.tableName]?.length; attempt++) {
+    if (attempt >= MAX_BATCH_ATTEMPTS) {
+      throw unprocessed('BatchWriteItem', pending[ctx.tableName]?.length ?? 0);
+    }
+    if (attempt > 0) await sleep(Math.random() * 25 * 2 ** attempt);
+    const result: BatchWriteCommandOutput = await ctx.client.send(
+      new BatchWriteCommand({ RequestItems: pending }),
+    );
+    pending = result.UnprocessedItems;
+  }
+}
+
+/** Items DynamoDB kept leaving unprocessed: it is throttling, so the table is unavailable. */
+function unprocessed(operation: string, count: number) {
+  return new FailureError(
+    failure.storageUnavailable(
+      new Error(
+        `${operation} left ${count} items unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`,
+      ),
+      'DynamoDB',
+    ),
+  );
+}
+
+const BATCH_WRITE_LIMIT = 25;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

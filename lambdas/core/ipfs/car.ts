@@ -146,7 +146,7 @@ async function readCar(
   if (!index.has(multihashKey(root))) {
     return invalid('missing-root-block', 'missing root block', root);
   }
-  return ok({ root, blocks, getBlock: (cid) => index.get(multihashKey(cid)) });
+  return ok({ root, blocks, getBlock: (cid, key = multihashKey(cid)) => index.get(key) });
 }
 
 /**

@@ -20,7 +20,8 @@ export interface DagReport {
   size?: number;
 }
 
-export type GetBlock = (cid: CID) => Uint8Array | undefined;
+/** A block's bytes by CID; a walk passes the CID's multihashKey, which it has computed. */
+export type GetBlock = (cid: CID, key?: string) => Uint8Array | undefined;
 
 /**
  * Pushes the links of one block onto `out`. Returns false when the block cannot be decoded, so
@@ -92,8 +93,8 @@ export interface DagNode {
 /** `dagStructure` plus the root's declared size, taken from the same decode of the root. */
 export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
   let declaredSize: number | undefined;
-  const report = walkNodes(root, (cid) => {
-    const bytes = getBlock(cid);
+  const report = walkNodes(root, (cid, key) => {
+    const bytes = getBlock(cid, key);
     if (bytes === undefined) return undefined;
     let onRootNode: ((node: dagPb.PBNode) => void) | undefined;
     if (cid === root) {
@@ -125,7 +126,10 @@ export function nodeOf(
  * The walk itself, over whatever supplies nodes: blocks at hand, or link summaries kept
  * instead of the blocks. Each block is visited once per codec and counted once.
  */
-export function walkNodes(root: CID, getNode: (cid: CID) => DagNode | undefined): DagReport {
+export function walkNodes(
+  root: CID,
+  getNode: (cid: CID, key: string) => DagNode | undefined,
+): DagReport {
   // multihash → codec of the first visit. One multihash under two codecs is rare, so the
   // extra (codec, multihash) pairs live in a separate set instead of keying everything twice.
   const visited = new Map<string, number>();
@@ -154,7 +158,7 @@ export function walkNodes(root: CID, getNode: (cid: CID) => DagNode | undefined)
       // Identity CIDs carry their bytes inline and are never missing (nor counted).
       node = { ...nodeOf(cid, cid.multihash.digest), size: 0 };
     } else {
-      node = getNode(cid);
+      node = getNode(cid, hashKey);
       if (node === undefined) {
         missing.push(cid);
         continue;
