@@ -246,9 +246,7 @@ async function run(): Promise<BenchRow[]> {
     });
     const cid = ((await checked.json()) as { value: { cid: string } }).value.cid;
     const checkUrl = `${stack.apiUrl}/check/${cid}`;
-    const contentKey = keys.content(
-      fromCid((await import('multiformats/cid')).CID.parse(cid)).multihash,
-    );
+    const contentKey = keys.content(fromCid((await import('multiformats/cid')).CID.parse(cid)).v1);
     const tableName = resource(config, 'table');
     const viaApi = async () => {
       const response = await fetch(checkUrl);

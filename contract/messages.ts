@@ -4,17 +4,14 @@
  */
 import * as z from 'zod/mini';
 
-const Multihash = z.string().check(z.minLength(1), z.maxLength(200));
+/** A content's root as a CIDv1 string. */
+const ContentCid = z.string().check(z.minLength(1), z.maxLength(200));
 
-export const PinMessage = z.object({
-  op: z.enum(['pin', 'unpin']),
-  multihash: Multihash,
-  cid: z.string().check(z.minLength(1), z.maxLength(200)),
-});
+export const PinMessage = z.object({ op: z.enum(['pin', 'unpin']), cid: ContentCid });
 export type PinMessage = z.infer<typeof PinMessage>;
 
 /** A request to walk a chunked DAG's CARs and mark it complete when it is. */
-export const CheckDagMessage = z.object({ kind: z.literal('check-dag'), multihash: Multihash });
+export const CheckDagMessage = z.object({ kind: z.literal('check-dag'), cid: ContentCid });
 export type IngestMessage = z.infer<typeof CheckDagMessage>;
 
 /** The part of an S3 event notification the ingest consumer reads. */

@@ -1,14 +1,11 @@
 /** CID parsing and the normal forms the table is keyed by. */
-import { base32 } from 'multiformats/bases/base32';
 import { CID } from 'multiformats/cid';
 
 export interface ContentId {
   /** The CID as the caller wrote it (trimmed). */
   source: string;
-  /** The same root as a CIDv1 string: uploads are keyed by it. */
+  /** The same root as a CIDv1 string: content and uploads are keyed by it. */
   v1: string;
-  /** Base32 multihash: content is keyed by it, so CIDv0/v1 of one root are one record. */
-  multihash: string;
   cid: CID;
 }
 
@@ -27,7 +24,6 @@ export function fromCid(cid: CID, source = cid.toString()): ContentId {
   return {
     source,
     v1: cid.toV1().toString(),
-    multihash: base32.encode(cid.multihash.bytes),
     cid,
   };
 }

@@ -8,14 +8,14 @@ export const keys = {
   tokenUploads: (tokenId: string) => `TOKEN#${tokenId}#UPLOADS`,
   /** Sort key of an upload in the listing indexes: unique per user, ordered by time. */
   uploadPosition: (created: string, cid: string) => `${created}#${cid}`,
-  content: (multihash: string) => ({ pk: `CONTENT#${multihash}`, sk: 'CONTENT' }),
-  contentPk: (multihash: string) => `CONTENT#${multihash}`,
-  contentCar: (multihash: string, carCid: string) => ({
-    pk: `CONTENT#${multihash}`,
+  content: (cid: string) => ({ pk: `CONTENT#${cid}`, sk: 'CONTENT' }),
+  contentPk: (cid: string) => `CONTENT#${cid}`,
+  contentCar: (cid: string, carCid: string) => ({
+    pk: `CONTENT#${cid}`,
     sk: `CAR#${carCid}`,
   }),
-  holder: (multihash: string, holder: string) => ({
-    pk: `CONTENT#${multihash}`,
+  holder: (cid: string, holder: string) => ({
+    pk: `CONTENT#${cid}`,
     sk: `HOLDER#${holder}`,
   }),
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),

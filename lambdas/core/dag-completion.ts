@@ -28,30 +28,30 @@ export type CompletionOutcome =
   | 'failed';
 
 export async function completeDag(
-  multihash: string,
+  cid: string,
   ports: CompletionPorts,
   settings: CompletionSettings,
 ): Promise<CompletionOutcome> {
-  const content = await ports.contents.get(multihash);
+  const content = await ports.contents.get(cid);
   if (!content) return 'unknown-content';
   if (content.pinStatus === 'pinned') return 'already-pinned';
 
   // Link summaries only, never every chunk's bytes: memory grows with blocks, not bytes.
   const nodes = new Map<string, DagNode>();
-  for (const car of await ports.contents.listCars(multihash)) {
+  for (const car of await ports.contents.listCars(cid)) {
     for (const [cid, node] of await carNodes(car, ports.carpark))
       nodes.set(multihashKey(cid), node);
   }
   const report = walkNodes(CID.parse(content.cid), (_cid, key) => nodes.get(key));
   const now = ports.clock.now();
   if (report.structure === 'complete') {
-    await ports.contents.markComplete(multihash, report.size, now.toISOString());
+    await ports.contents.markComplete(cid, report.size, now.toISOString());
     return 'completed';
   }
   // Measured from the last chunk received, so a slow but steady client is not cut off.
   const idleHours = (now.getTime() - Date.parse(content.updated)) / 3_600_000;
   if (idleHours >= settings.PARTIAL_DAG_DEADLINE_HOURS) {
-    await ports.contents.markFailed(multihash, now.toISOString());
+    await ports.contents.markFailed(cid, now.toISOString());
     return 'failed';
   }
   return 'still-partial';

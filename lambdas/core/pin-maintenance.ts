@@ -37,20 +37,20 @@ export async function maintainPins(
 
   const stale = new Date(now.getTime() - settings.PIN_RECHECK_MINUTES * 60_000).toISOString();
   for (const content of await ports.contents.listPending('pinning', stale, batchLimit)) {
-    await ports.ingestQueue.send({ kind: 'check-dag', multihash: content.multihash });
+    await ports.ingestQueue.send({ kind: 'check-dag', cid: content.cid });
     report.rechecksQueued++;
   }
 
   for (const content of await ports.contents.listUnpinDue(now.toISOString(), batchLimit)) {
     // Someone may have uploaded the content again since its last holder left.
-    if (await ports.contents.hasHolders(content.multihash)) {
-      await ports.contents.cancelUnpin(content.multihash);
+    if (await ports.contents.hasHolders(content.cid)) {
+      await ports.contents.cancelUnpin(content.cid);
       report.unpinsCancelled++;
       continue;
     }
     // Send before marking: a crash in between re-sends, and unpinning twice is harmless.
-    await ports.pinQueue.send({ op: 'unpin', multihash: content.multihash, cid: content.cid });
-    await ports.contents.markUnpinRequested(content.multihash, now.toISOString());
+    await ports.pinQueue.send({ op: 'unpin', cid: content.cid });
+    await ports.contents.markUnpinRequested(content.cid, now.toISOString());
     report.unpinsRequested++;
   }
   return report;

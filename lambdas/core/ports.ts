@@ -22,11 +22,14 @@ export interface TokenRecord {
 export type PinStatus = 'queued' | 'pinning' | 'pinned' | 'failed';
 export type DagStructure = 'complete' | 'partial' | 'unknown';
 
-/** Content: one per multihash, shared by every upload of the same data. */
+/**
+ * Content: one per root CID, shared by every upload of it. Keyed by the CIDv1 string, so the
+ * CIDv0 and CIDv1 forms of a dag-pb root are one content, while the same bytes under another
+ * codec (a raw upload of a dag-pb node's bytes) are another: completeness and size belong to a
+ * CID, not to bytes.
+ */
 export interface ContentRecord {
-  /** Base32 multihash: the key that makes CIDv0/CIDv1 and codecs of one digest one record. */
-  multihash: string;
-  /** The root as a CIDv1 string. */
+  /** The root as a CIDv1 string: the key. */
   cid: string;
   /** Size of the whole DAG in bytes, when known. */
   size?: number;
@@ -65,7 +68,6 @@ export interface UploadRecord {
   cid: string;
   /** The CID in the form the uploader used (e.g. a CIDv0 CAR root). */
   sourceCid: string;
-  multihash: string;
   name: string;
   /** "nft", "directory" or the request MIME type ("application/car", "image/png", ""). */
   type: UploadType;
@@ -115,7 +117,7 @@ export interface CounterStore {
 }
 
 export interface StoredDag {
-  multihash: string;
+  /** The root as a CIDv1 string. */
   cid: string;
   /** DAG size from this CAR (root Tsize for dag-pb, length for raw), if it tells one. */
   size?: number;
@@ -124,8 +126,8 @@ export interface StoredDag {
 }
 
 export interface ContentStore {
-  get(multihash: string): Promise<ContentRecord | undefined>;
-  getMany(multihashes: string[]): Promise<Map<string, ContentRecord>>;
+  get(cid: string): Promise<ContentRecord | undefined>;
+  getMany(cids: string[]): Promise<Map<string, ContentRecord>>;
   /**
    * Records that (part of) a DAG is stored. Creates the content if absent. A complete DAG
    * becomes `pinned` with its measured size; an incomplete one stays `pinning` unless already
@@ -133,28 +135,28 @@ export interface ContentStore {
    */
   recordStored(dag: StoredDag): Promise<ContentRecord>;
   /** Marks the content's DAG complete and pinned with its measured size (replacing a declared one). */
-  markComplete(multihash: string, size: number | undefined, now: string): Promise<void>;
+  markComplete(cid: string, size: number | undefined, now: string): Promise<void>;
   /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
-  markFailed(multihash: string, now: string): Promise<void>;
+  markFailed(cid: string, now: string): Promise<void>;
   /**
    * Records a CAR stored for the content and a live upload's hold on the content, in one
    * idempotent write (a repeat changes nothing but the CAR's recorded creation time).
    */
-  recordCar(multihash: string, car: CarRecord, holder: string): Promise<void>;
-  listCars(multihash: string): Promise<CarRecord[]>;
+  recordCar(cid: string, car: CarRecord, holder: string): Promise<void>;
+  listCars(cid: string): Promise<CarRecord[]>;
   /** Records that a live upload holds the content. Idempotent; a scheduled unpin stays (see cancelUnpin). */
-  addHolder(multihash: string, holder: string): Promise<void>;
+  addHolder(cid: string, holder: string): Promise<void>;
   /** Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. */
-  removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void>;
-  hasHolders(multihash: string): Promise<boolean>;
+  removeHolder(cid: string, holder: string, unpinAfter: string): Promise<void>;
+  hasHolders(cid: string): Promise<boolean>;
   /** Content whose pin is in `status`, last updated before `updatedBefore`, oldest first. */
   listPending(status: PinStatus, updatedBefore: string, limit: number): Promise<ContentRecord[]>;
   /** Content scheduled for unpinning at or before `now`. */
   listUnpinDue(now: string, limit: number): Promise<ContentRecord[]>;
   /** Drops a scheduled unpin (someone holds the content again). */
-  cancelUnpin(multihash: string): Promise<void>;
+  cancelUnpin(cid: string): Promise<void>;
   /** Records that the unpin was requested; the content leaves the due list. */
-  markUnpinRequested(multihash: string, now: string): Promise<void>;
+  markUnpinRequested(cid: string, now: string): Promise<void>;
 }
 
 export interface UploadStore {

@@ -94,16 +94,15 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   const holder = holderOf(principal.userId, id.v1);
   const [content] = await Promise.all([
     ports.contents.recordStored({
-      multihash: id.multihash,
       cid: id.v1,
       size: car.dagSize,
       structure: car.structure,
       now,
     }),
-    ports.contents.recordCar(id.multihash, carRecord, holder),
-    ports.pinQueue.send({ op: 'pin', multihash: id.multihash, cid: id.v1 }),
+    ports.contents.recordCar(id.v1, carRecord, holder),
+    ports.pinQueue.send({ op: 'pin', cid: id.v1 }),
   ]);
-  if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.multihash);
+  if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.v1);
 
   // 3. The user's upload, written after the content it shows, and meanwhile the completeness
   // check of a partial DAG (a lost one is re-queued by the pin-status cron).
@@ -111,7 +110,6 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     userId: principal.userId,
     cid: id.v1,
     sourceCid: id.source,
-    multihash: id.multihash,
     name: input.name ?? defaultUploadName(now),
     type: input.type,
     files: input.files,
@@ -124,7 +122,7 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     writeUpload(record, { rename: input.name !== undefined }, holder, ports),
     content.pinStatus === 'pinned'
       ? undefined
-      : ports.ingestQueue.send({ kind: 'check-dag', multihash: id.multihash }),
+      : ports.ingestQueue.send({ kind: 'check-dag', cid: id.v1 }),
   ]);
 
   return toStatus(upload, content, id.source);
@@ -147,7 +145,7 @@ async function writeUpload(
 ): Promise<UploadRecord> {
   if (await ports.uploads.create(record)) return record;
   const revived = await ports.uploads.revive(record, options);
-  await ports.contents.addHolder(record.multihash, holder);
+  await ports.contents.addHolder(record.cid, holder);
   return revived;
 }
 
@@ -158,7 +156,7 @@ export async function getUpload(
 ): Promise<Result<NftStatus, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload || upload.deleted) return err(NFT_NOT_FOUND);
-  const content = await ports.contents.get(upload.multihash);
+  const content = await ports.contents.get(upload.cid);
   return ok(toStatus(upload, content, id.source));
 }
 
@@ -166,7 +164,7 @@ export async function checkContent(
   id: ContentId,
   ports: Pick<UploadPorts, 'contents'>,
 ): Promise<Result<CheckView, NotFound>> {
-  const content = await ports.contents.get(id.multihash);
+  const content = await ports.contents.get(id.v1);
   if (!content) return err(NFT_NOT_FOUND);
   return ok({ cid: id.source, pin: pinView(content), deals: [] });
 }
@@ -190,9 +188,9 @@ export async function listUploads(
     if (token?.userId !== principal.userId) return { statuses: [], next: undefined };
   }
   const page = await ports.uploads.list({ userId: principal.userId, ...request });
-  const contents = await ports.contents.getMany([...new Set(page.uploads.map((u) => u.multihash))]);
+  const contents = await ports.contents.getMany([...new Set(page.uploads.map((u) => u.cid))]);
   return {
-    statuses: page.uploads.map((u) => toStatus(u, contents.get(u.multihash), u.sourceCid)),
+    statuses: page.uploads.map((u) => toStatus(u, contents.get(u.cid), u.sourceCid)),
     next: page.next,
   };
 }
@@ -230,12 +228,12 @@ export async function deleteUpload(
     : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
   const unpinAfter = new Date(now.getTime() + settings.UNPIN_GRACE_DAYS * 86_400_000).toISOString();
   const holder = holderOf(principal.userId, id.v1);
-  await ports.contents.removeHolder(upload.multihash, holder, unpinAfter);
+  await ports.contents.removeHolder(upload.cid, holder, unpinAfter);
   // A re-upload racing this delete may have revived the upload meanwhile: it keeps its hold.
   const after = await ports.uploads.get(principal.userId, id.v1);
   if (after && !after.deleted) {
-    await ports.contents.addHolder(upload.multihash, holder);
-    await ports.contents.cancelUnpin(upload.multihash);
+    await ports.contents.addHolder(upload.cid, holder);
+    await ports.contents.cancelUnpin(upload.cid);
   }
   return wasLive ? ok(undefined) : err(NFT_NOT_FOUND);
 }

@@ -34,8 +34,8 @@ export const handler = createQueueHandler(async (record) => {
   const body: unknown = JSON.parse(record.body);
   const check = z.safeParse(CheckDagMessage, body);
   if (check.success) {
-    const outcome = await completeDag(check.data.multihash, ports, config);
-    log.info('dag checked', { multihash: check.data.multihash, outcome });
+    const outcome = await completeDag(check.data.cid, ports, config);
+    log.info('dag checked', { cid: check.data.cid, outcome });
     return;
   }
   const event = z.safeParse(S3EventMessage, body);

@@ -9,12 +9,12 @@ const T2 = '2024-01-01T00:00:02.000Z';
 const T3 = '2024-01-01T00:00:03.000Z';
 const DAY = '2024-01-08T00:00:00.000Z';
 
-const dag = (
-  multihash: string,
-  structure: DagStructure,
-  now: string,
-  size?: number,
-): StoredDag => ({ multihash, cid: `cid-of-${multihash}`, structure, now, size });
+const dag = (cid: string, structure: DagStructure, now: string, size?: number): StoredDag => ({
+  cid,
+  structure,
+  now,
+  size,
+});
 
 const car = (carCid: string, overrides: Partial<CarRecord> = {}): CarRecord => ({
   carCid,
@@ -40,8 +40,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         const contents = await makeStore();
         const record = await contents.recordStored(dag('mh-a', 'complete', T0, 42));
         expect(record).toEqual({
-          multihash: 'mh-a',
-          cid: 'cid-of-mh-a',
+          cid: 'mh-a',
           size: 42,
           structure: 'complete',
           pinStatus: 'pinned',
@@ -58,7 +57,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(record).toMatchObject({ structure: 'partial', pinStatus: 'pinning', size: 42 });
         expect(await contents.get('mh-a')).toEqual(record);
         const pending = await contents.listPending('pinning', DAY, 10);
-        expect(pending.map((c) => c.multihash)).toEqual(['mh-a']);
+        expect(pending.map((c) => c.cid)).toEqual(['mh-a']);
       });
 
       it('an unknown structure is treated as not yet complete', async () => {
@@ -92,13 +91,13 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(await contents.listPending('pinning', DAY, 10)).toEqual([]);
       });
 
-      it('the first known size, CID and creation time win', async () => {
+      it('the first known size and creation time win', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'partial', T0));
-        await contents.recordStored({ ...dag('mh-a', 'partial', T1, 500), cid: 'other-cid' });
+        await contents.recordStored(dag('mh-a', 'partial', T1, 500));
         await contents.recordStored(dag('mh-a', 'partial', T2, 900));
         const record = await contents.get('mh-a');
-        expect(record).toMatchObject({ cid: 'cid-of-mh-a', created: T0, updated: T2, size: 500 });
+        expect(record).toMatchObject({ cid: 'mh-a', created: T0, updated: T2, size: 500 });
       });
 
       it('markComplete pins pending content and fills a missing size', async () => {
@@ -171,7 +170,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         const revived = await contents.recordStored(dag('mh-a', 'partial', T2));
         expect(revived.pinStatus).toBe('pinning');
         const pending = await contents.listPending('pinning', DAY, 10);
-        expect(pending.map((c) => c.multihash)).toEqual(['mh-a']);
+        expect(pending.map((c) => c.cid)).toEqual(['mh-a']);
         await contents.markFailed('mh-a', T3);
         expect((await contents.recordStored(dag('mh-a', 'complete', DAY))).pinStatus).toBe(
           'pinned',
@@ -180,7 +179,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
     });
 
     describe('getMany', () => {
-      it('returns the known records keyed by multihash and skips unknown ones', async () => {
+      it('returns the known records keyed by CID and skips unknown ones', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0, 1));
         await contents.recordStored(dag('mh-b', 'partial', T0, 2));
@@ -258,9 +257,9 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
         expect(await contents.listUnpinDue(at(DAY, -1), 10)).toEqual([]);
-        expect((await contents.listUnpinDue(DAY, 10)).map((c) => c.multihash)).toEqual(['mh-a']);
+        expect((await contents.listUnpinDue(DAY, 10)).map((c) => c.cid)).toEqual(['mh-a']);
         const later = await contents.listUnpinDue(at(DAY, 86_400_000), 10);
-        expect(later.map((c) => c.multihash)).toEqual(['mh-a']);
+        expect(later.map((c) => c.cid)).toEqual(['mh-a']);
         expect(later[0]?.unpinAfter).toBe(DAY);
       });
 
@@ -285,7 +284,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
           await contents.removeHolder(mh, 'gone', due);
         }
         const due = await contents.listUnpinDue(DAY, 2);
-        expect(due.map((c) => c.multihash)).toEqual(['mh-a', 'mh-b']);
+        expect(due.map((c) => c.cid)).toEqual(['mh-a', 'mh-b']);
       });
 
       it('cancelUnpin drops the schedule', async () => {
@@ -349,7 +348,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         await contents.recordStored(dag('mh-b', 'unknown', T2));
         await contents.recordStored(dag('mh-done', 'complete', T0));
         const ids = async (before: string, limit = 10) =>
-          (await contents.listPending('pinning', before, limit)).map((c) => c.multihash);
+          (await contents.listPending('pinning', before, limit)).map((c) => c.cid);
         expect(await ids(DAY)).toEqual(['mh-a', 'mh-b', 'mh-c']);
         expect(await ids(DAY, 2)).toEqual(['mh-a', 'mh-b']);
         expect(await ids(T2)).toEqual(['mh-a']);
@@ -364,11 +363,9 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         await contents.recordStored(dag('mh-b', 'partial', T2));
         await contents.recordStored(dag('mh-a', 'partial', T3));
         const pending = await contents.listPending('pinning', DAY, 10);
-        expect(pending.map((c) => c.multihash)).toEqual(['mh-b', 'mh-a']);
+        expect(pending.map((c) => c.cid)).toEqual(['mh-b', 'mh-a']);
         expect(pending[1]?.updated).toBe(T3);
-        expect((await contents.listPending('pinning', T3, 10)).map((c) => c.multihash)).toEqual([
-          'mh-b',
-        ]);
+        expect((await contents.listPending('pinning', T3, 10)).map((c) => c.cid)).toEqual(['mh-b']);
       });
     });
   });

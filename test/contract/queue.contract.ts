@@ -15,7 +15,7 @@ export function messageQueueContract(name: string, makeQueue: Make<QueueUnderTes
   describe(`MessageQueue contract: ${name}`, () => {
     it('a sent message arrives as the same JSON value', async () => {
       const { queue, received } = await makeQueue();
-      const message: PinMessage = { op: 'pin', multihash: 'bciqexample', cid: 'bafyexample' };
+      const message: PinMessage = { op: 'pin', cid: 'bafyexample' };
       await queue.send(message);
       expect(await received(1)).toEqual([message]);
     });

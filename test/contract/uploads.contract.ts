@@ -22,7 +22,6 @@ async function upload(seed: string, overrides: Partial<UploadRecord> = {}): Prom
     userId: 'alice',
     cid,
     sourceCid: cid,
-    multihash: `mh-${seed}`,
     name: `upload ${seed}`,
     type: 'application/car',
     files: [],

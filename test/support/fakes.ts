@@ -121,14 +121,13 @@ export class FakeContentStore implements ContentStore {
   }
 
   async recordStored(dag: StoredDag): Promise<ContentRecord> {
-    const existing = this.contents.get(dag.multihash);
+    const existing = this.contents.get(dag.cid);
     if (dag.structure !== 'complete' && existing?.record.pinStatus === 'pinned') {
       return copy(existing.record);
     }
     const record: ContentRecord = {
       ...existing?.record,
-      multihash: dag.multihash,
-      cid: existing?.record.cid ?? dag.cid,
+      cid: dag.cid,
       created: existing?.record.created ?? dag.now,
       updated: dag.now,
       structure: dag.structure,
@@ -140,13 +139,13 @@ export class FakeContentStore implements ContentStore {
         ? (dag.size ?? existing?.record.size)
         : (existing?.record.size ?? dag.size);
     if (size !== undefined) record.size = size;
-    this.contents.set(dag.multihash, {
+    this.contents.set(dag.cid, {
       ...existing,
       record: copy(record),
       pending:
         record.pinStatus === 'pinned'
           ? undefined
-          : { status: record.pinStatus, position: `${dag.now}#${dag.multihash}` },
+          : { status: record.pinStatus, position: `${dag.now}#${dag.cid}` },
     });
     return copy(record);
   }

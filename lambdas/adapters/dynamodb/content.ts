@@ -22,19 +22,19 @@ import {
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
 
-  const get = async (multihash: string) => {
+  const get = async (cid: string) => {
     const { Item } = await client.send(
-      new GetCommand({ TableName, Key: keys.content(multihash), ConsistentRead: true }),
+      new GetCommand({ TableName, Key: keys.content(cid), ConsistentRead: true }),
     );
     return Item ? withoutKeys<ContentRecord>(Item) : undefined;
   };
 
-  const firstHolder = async (multihash: string) => {
+  const firstHolder = async (cid: string) => {
     const { Items } = await client.send(
       new QueryCommand({
         TableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :holder)',
-        ExpressionAttributeValues: { ':pk': keys.contentPk(multihash), ':holder': 'HOLDER#' },
+        ExpressionAttributeValues: { ':pk': keys.contentPk(cid), ':holder': 'HOLDER#' },
         ConsistentRead: true,
         Limit: 1,
       }),
@@ -44,26 +44,26 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
 
   return {
     get,
-    async getMany(multihashes) {
-      const items = await batchGet(ctx, [...new Set(multihashes)].map(keys.content));
+    async getMany(cids) {
+      const items = await batchGet(ctx, [...new Set(cids)].map(keys.content));
       const records = items.map((item) => withoutKeys<ContentRecord>(item));
-      return new Map(records.map((record) => [record.multihash, record]));
+      return new Map(records.map((record) => [record.cid, record]));
     },
 
     async recordStored(dag: StoredDag) {
       const stored = {
-        set: { multihash: dag.multihash, updated: dag.now, structure: dag.structure },
-        setIfAbsent: { cid: dag.cid, created: dag.now, size: dag.size },
+        set: { cid: dag.cid, updated: dag.now, structure: dag.structure },
+        setIfAbsent: { created: dag.now, size: dag.size },
       };
       if (dag.structure === 'complete') {
         // A complete DAG's size is measured, so it replaces any size a partial chunk declared.
         const { Attributes } = await client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.content(dag.multihash),
+            Key: keys.content(dag.cid),
             ...buildUpdate({
               set: { ...stored.set, pinStatus: 'pinned', size: dag.size },
-              setIfAbsent: { cid: dag.cid, created: dag.now },
+              setIfAbsent: { created: dag.now },
               remove: ['gsi3pk', 'gsi3sk'],
             }),
             ReturnValues: 'ALL_NEW',
@@ -76,7 +76,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
         client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.content(dag.multihash),
+            Key: keys.content(dag.cid),
             ...buildUpdate(
               {
                 ...stored,
@@ -84,7 +84,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
                   ...stored.set,
                   pinStatus: 'pinning',
                   gsi3pk: keys.pendingPins('pinning'),
-                  gsi3sk: `${dag.now}#${dag.multihash}`,
+                  gsi3sk: `${dag.now}#${dag.cid}`,
                 },
               },
               { ':pinned': 'pinned' },
@@ -93,16 +93,16 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           }),
         ),
       );
-      const record = await get(dag.multihash);
-      if (!record) throw new Error(`Content ${dag.multihash} could not be read back`);
+      const record = await get(dag.cid);
+      if (!record) throw new Error(`Content ${dag.cid} could not be read back`);
       return record;
     },
 
-    async markComplete(multihash, size, now) {
+    async markComplete(cid, size, now) {
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: keys.content(multihash),
+          Key: keys.content(cid),
           ...buildUpdate({
             set: { structure: 'complete', pinStatus: 'pinned', updated: now, size },
             remove: ['gsi3pk', 'gsi3sk'],
@@ -112,12 +112,12 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       );
     },
 
-    async markFailed(multihash, now) {
+    async markFailed(cid, now) {
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.content(multihash),
+            Key: keys.content(cid),
             ...buildUpdate(
               { set: { pinStatus: 'failed', updated: now }, remove: ['gsi3pk', 'gsi3sk'] },
               { ':pinned': 'pinned' },
@@ -128,51 +128,51 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       );
     },
 
-    async recordCar(multihash, car, holder) {
+    async recordCar(cid, car, holder) {
       await batchPut(ctx, [
-        { ...keys.contentCar(multihash, car.carCid), ...car },
-        { ...keys.holder(multihash, holder), holder },
+        { ...keys.contentCar(cid, car.carCid), ...car },
+        { ...keys.holder(cid, holder), holder },
       ]);
     },
 
-    async listCars(multihash) {
+    async listCars(cid) {
       const items = await queryAll(ctx, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :car)',
-        ExpressionAttributeValues: { ':pk': keys.contentPk(multihash), ':car': 'CAR#' },
+        ExpressionAttributeValues: { ':pk': keys.contentPk(cid), ':car': 'CAR#' },
         ConsistentRead: true,
       });
       return items.map((item) => withoutKeys<CarRecord>(item));
     },
 
-    async addHolder(multihash, holder) {
+    async addHolder(cid, holder) {
       await client.send(
-        new PutCommand({ TableName, Item: { ...keys.holder(multihash, holder), holder } }),
+        new PutCommand({ TableName, Item: { ...keys.holder(cid, holder), holder } }),
       );
     },
 
-    async removeHolder(multihash, holder, unpinAfter) {
-      await client.send(new DeleteCommand({ TableName, Key: keys.holder(multihash, holder) }));
-      if (await firstHolder(multihash)) return;
+    async removeHolder(cid, holder, unpinAfter) {
+      await client.send(new DeleteCommand({ TableName, Key: keys.holder(cid, holder) }));
+      if (await firstHolder(cid)) return;
       // The cron re-checks holders before unpinning, so a holder added meanwhile is safe.
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.content(multihash),
+            Key: keys.content(cid),
             UpdateExpression: 'SET unpinAfter = :due, gsi2pk = :unpin, gsi2sk = :position',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(unpinAfter)',
             ExpressionAttributeValues: {
               ':due': unpinAfter,
               ':unpin': keys.unpinDue,
-              ':position': `${unpinAfter}#${multihash}`,
+              ':position': `${unpinAfter}#${cid}`,
             },
           }),
         ),
       );
     },
 
-    async hasHolders(multihash) {
-      return Boolean(await firstHolder(multihash));
+    async hasHolders(cid) {
+      return Boolean(await firstHolder(cid));
     },
 
     async listPending(status, updatedBefore, limit) {
@@ -201,12 +201,12 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       return (Items ?? []).map((item) => withoutKeys<ContentRecord>(item));
     },
 
-    async cancelUnpin(multihash) {
+    async cancelUnpin(cid) {
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.content(multihash),
+            Key: keys.content(cid),
             UpdateExpression: 'REMOVE unpinAfter, unpinRequested, gsi2pk, gsi2sk',
             ConditionExpression: 'attribute_exists(pk)',
           }),
@@ -214,11 +214,11 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       );
     },
 
-    async markUnpinRequested(multihash, now) {
+    async markUnpinRequested(cid, now) {
       await client.send(
         new UpdateCommand({
           TableName,
-          Key: keys.content(multihash),
+          Key: keys.content(cid),
           UpdateExpression: 'SET unpinRequested = :now REMOVE gsi2pk, gsi2sk',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':now': now },

@@ -58,13 +58,13 @@ describe('completeDag', () => {
   it('pins a chunked DAG once the union of its CARs is complete, keeping the whole-DAG size', async () => {
     const { ports, completion } = setup();
     const dag = await chunkedDag();
-    const { multihash } = fromCid(dag.root);
+    const { v1: multihash } = fromCid(dag.root);
 
     await storeUpload(
       { principal: alice, car: dag.first, type: 'application/car', files: [] },
       ports,
     );
-    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
+    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', cid: multihash }]);
     expect(await completeDag(multihash, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
       'still-partial',
     );
@@ -94,7 +94,7 @@ describe('completeDag', () => {
     const clock = new FakeClock('2024-05-01T00:00:00.000Z');
     const { ports, completion } = setup(clock);
     const dag = await chunkedDag();
-    const { multihash } = fromCid(dag.root);
+    const { v1: multihash } = fromCid(dag.root);
     await storeUpload(
       { principal: alice, car: dag.first, type: 'application/car', files: [] },
       ports,
@@ -118,7 +118,7 @@ describe('completeDag', () => {
   it('walks the chunks from their link indexes, without reading their bytes', async () => {
     const { ports, completion } = setup();
     const dag = await chunkedDag();
-    const { multihash } = fromCid(dag.root);
+    const { v1: multihash } = fromCid(dag.root);
     for (const chunk of [dag.first, dag.second]) {
       // As POST /upload and staged ingest prepare a CAR: validated, with its link index.
       const validated = await carFromUpload(chunk.bytes);
@@ -148,7 +148,7 @@ describe('completeDag', () => {
       'unknown-content',
     );
     const dag = await chunkedDag();
-    const { multihash } = fromCid(dag.root);
+    const { v1: multihash } = fromCid(dag.root);
     await storeUpload(
       { principal: alice, car: dag.first, type: 'application/car', files: [] },
       ports,
@@ -166,7 +166,7 @@ describe('maintainPins (the pin-status cron)', () => {
     const clock = new FakeClock('2024-05-01T00:00:00.000Z');
     const { ports, maintenance } = setup(clock);
     const dag = await chunkedDag();
-    const { multihash } = fromCid(dag.root);
+    const { v1: multihash } = fromCid(dag.root);
     // A crash right before the check was enqueued.
     failNext(ports.ingestQueue, 'send');
     await expect(
@@ -182,7 +182,7 @@ describe('maintainPins (the pin-status cron)', () => {
     expect((await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).rechecksQueued).toBe(
       1,
     );
-    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash }]);
+    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', cid: multihash }]);
   });
 
   it('requests the unpin of content nobody holds once the grace period is over, exactly once', async () => {
@@ -217,13 +217,13 @@ describe('maintainPins (the pin-status cron)', () => {
     const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(report.unpinsRequested).toBe(1);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([
-      { op: 'unpin', multihash: id.multihash, cid: id.v1 },
+      { op: 'unpin', cid: id.v1 },
     ]);
     expect(
       (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
     ).toBe(0);
     // /check keeps answering: nothing is removed, only handed to the pin queue.
-    expect(await ports.contents.get(id.multihash)).toBeDefined();
+    expect(await ports.contents.get(id.v1)).toBeDefined();
   });
 
   it('cancels a due unpin when the content was uploaded again meanwhile', async () => {
@@ -244,11 +244,11 @@ describe('maintainPins (the pin-status cron)', () => {
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
     await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 1 });
     // Re-added as a holder without the upload clearing the schedule (a race the cron resolves).
-    await ports.contents.addHolder(id.multihash, 'bob#x');
+    await ports.contents.addHolder(id.v1, 'bob#x');
     clock.advance(2 * 86_400_000);
     const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(report).toMatchObject({ unpinsRequested: 0, unpinsCancelled: 1 });
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
   });
 });

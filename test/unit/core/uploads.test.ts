@@ -1,4 +1,3 @@
-import { base32 } from 'multiformats/bases/base32';
 import { describe, expect, it } from 'vitest';
 import { type ContentId, fromCid, parseContentId } from '../../../lambdas/codecs/cid.ts';
 import type { Principal } from '../../../lambdas/core/auth.ts';
@@ -49,9 +48,9 @@ async function stateOf(ports: FakePorts, principal: Principal, car: IncomingCar)
   const id = idOf(car);
   return {
     blob: await ports.carpark.get(carKey(car)),
-    cars: await ports.contents.listCars(id.multihash),
-    content: await ports.contents.get(id.multihash),
-    held: ports.contents.holders.get(id.multihash),
+    cars: await ports.contents.listCars(id.v1),
+    content: await ports.contents.get(id.v1),
+    held: ports.contents.holders.get(id.v1),
     upload: await ports.uploads.get(principal.userId, id.v1),
     uploadCount: ports.uploads.uploads.size,
     contentCount: ports.contents.contents.size,
@@ -73,9 +72,8 @@ describe('storeUpload', () => {
       roots: [car.root.toString()],
       created: T0,
     };
-    expect(await ports.contents.listCars(id.multihash)).toEqual([carRecord]);
-    expect(await ports.contents.get(id.multihash)).toEqual({
-      multihash: base32.encode(car.root.multihash.bytes),
+    expect(await ports.contents.listCars(id.v1)).toEqual([carRecord]);
+    expect(await ports.contents.get(id.v1)).toEqual({
       cid: car.root.toV1().toString(),
       size: 14,
       structure: 'complete',
@@ -83,12 +81,11 @@ describe('storeUpload', () => {
       created: T0,
       updated: T0,
     });
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
     expect(await ports.uploads.get('alice', id.v1)).toEqual({
       userId: 'alice',
       cid: id.v1,
       sourceCid: id.source,
-      multihash: id.multihash,
       name: 'greeting',
       type: 'text/plain',
       files: [],
@@ -108,7 +105,7 @@ describe('storeUpload', () => {
       pin: { cid: id.v1, created: T0, size: 14, status: 'pinned' },
       deals: [],
     });
-    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', multihash: id.multihash, cid: id.v1 }]);
+    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', cid: id.v1 }]);
     expect(ports.ingestQueue.sent).toEqual([]);
   });
 
@@ -148,14 +145,12 @@ describe('storeUpload', () => {
     const bobs = await store(ports, bob, car);
 
     expect(ports.contents.contents.size).toBe(1);
-    expect((await ports.contents.get(id.multihash))?.created).toBe(T0);
+    expect((await ports.contents.get(id.v1))?.created).toBe(T0);
     expect(await ports.uploads.get('alice', id.v1)).toBeDefined();
     expect(await ports.uploads.get('bob', id.v1)).toMatchObject({ tokenName: 'ci' });
     expect(bobs.created).not.toBe(T0);
     expect(bobs.pin.created).toBe(T0);
-    expect(ports.contents.holders.get(id.multihash)).toEqual(
-      new Set([`alice#${id.v1}`, `bob#${id.v1}`]),
-    );
+    expect(ports.contents.holders.get(id.v1)).toEqual(new Set([`alice#${id.v1}`, `bob#${id.v1}`]));
   });
 
   it('a partial CAR leaves the content pinning and asks ingest to check the DAG', async () => {
@@ -166,12 +161,12 @@ describe('storeUpload', () => {
 
     expect(status.pin.status).toBe('pinning');
     expect(status.size).toBe(car.dagSize);
-    expect(await ports.contents.get(id.multihash)).toMatchObject({
+    expect(await ports.contents.get(id.v1)).toMatchObject({
       structure: 'partial',
       pinStatus: 'pinning',
     });
-    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', multihash: id.multihash }]);
-    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', multihash: id.multihash, cid: id.v1 }]);
+    expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', cid: id.v1 }]);
+    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', cid: id.v1 }]);
   });
 
   it('a CIDv0 root is one upload with its CIDv1 form and answers in the form uploaded', async () => {
@@ -199,17 +194,17 @@ describe('storeUpload', () => {
     expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
       true,
     );
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeDefined();
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeDefined();
 
     ports.clock.advance(1_000);
     const status = await store(ports, alice, car);
     expect(status.created).toBe(T0);
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
-    const content = await ports.contents.get(id.multihash);
+    const content = await ports.contents.get(id.v1);
     expect(content?.unpinAfter).toBeUndefined();
     expect(content?.unpinRequested).toBeUndefined();
     expect(await ports.contents.listUnpinDue('2030-01-01T00:00:00.000Z', 10)).toEqual([]);
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
     expect((await getUpload(alice, id, ports)).ok).toBe(true);
   });
 
@@ -219,12 +214,12 @@ describe('storeUpload', () => {
     const id = idOf(car);
     await store(ports, alice, car);
     await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
-    await ports.contents.markUnpinRequested(id.multihash, T0);
+    await ports.contents.markUnpinRequested(id.v1, T0);
     ports.pinQueue.sent.length = 0;
 
     await store(ports, alice, car);
-    expect((await ports.contents.get(id.multihash))?.unpinRequested).toBeUndefined();
-    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', multihash: id.multihash, cid: id.v1 }]);
+    expect((await ports.contents.get(id.v1))?.unpinRequested).toBeUndefined();
+    expect(ports.pinQueue.sent).toEqual([{ op: 'pin', cid: id.v1 }]);
   });
 });
 
@@ -272,7 +267,7 @@ describe('storeUpload after a crash', () => {
       breakIt(ports);
       await expect(store(ports, alice, car)).rejects.toThrow(InjectedFailure);
       await store(ports, alice, car);
-      expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+      expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
       expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
     },
   );
@@ -382,8 +377,8 @@ describe('deleteUpload', () => {
       false,
     );
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
   });
 
   it('keeps the content served by checkContent after the upload is gone', async () => {
@@ -404,17 +399,15 @@ describe('deleteUpload', () => {
     ports.clock.advance(60_000);
 
     await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeUndefined();
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
 
     await deleteUpload(bob, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
     const due = new Date(Date.parse(T0) + 60_000 + GRACE_DAYS * DAY_MS).toISOString();
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBe(due);
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBe(due);
     expect(
       await ports.contents.listUnpinDue(new Date(Date.parse(due) - 1).toISOString(), 10),
     ).toEqual([]);
-    expect((await ports.contents.listUnpinDue(due, 10)).map((c) => c.multihash)).toEqual([
-      id.multihash,
-    ]);
+    expect((await ports.contents.listUnpinDue(due, 10)).map((c) => c.cid)).toEqual([id.v1]);
   });
 
   it('a crash after hiding the upload is repaired by the retry', async () => {
@@ -426,14 +419,14 @@ describe('deleteUpload', () => {
     await expect(
       deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS }),
     ).rejects.toThrow(InjectedFailure);
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
 
     // The retry finds the upload already hidden (404) but still releases the hold.
     expect((await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS })).ok).toBe(
       false,
     );
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(false);
-    expect((await ports.contents.get(id.multihash))?.unpinAfter).toBeDefined();
+    expect(await ports.contents.hasHolders(id.v1)).toBe(false);
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeDefined();
   });
 
   // Both cases expose a core bug (lambdas/core/uploads.ts storeUpload/deleteUpload): when the
@@ -441,7 +434,7 @@ describe('deleteUpload', () => {
   // revived upload; the pin-status cron then sees no holder and unpins live content.
   const expectHeldAndLive = async (ports: FakePorts, id: ContentId) => {
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
-    expect(await ports.contents.hasHolders(id.multihash)).toBe(true);
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
     ports.clock.advance((GRACE_DAYS + 1) * DAY_MS);
     await maintainPins(ports, { PIN_RECHECK_MINUTES: 10 }, 100);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
