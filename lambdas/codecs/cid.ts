@@ -9,9 +9,12 @@ export interface ContentId {
   cid: CID;
 }
 
+/** Longest CID string accepted (a parameter, a CAR root): identity CIDs could be any length. */
+export const MAX_CID_LENGTH = 512;
+
 export function parseContentId(text: string): ContentId | undefined {
   const source = text.trim();
-  if (!source || source.length > 512) return undefined;
+  if (!source || source.length > MAX_CID_LENGTH) return undefined;
   try {
     const cid = CID.parse(source);
     return fromCid(cid, source);

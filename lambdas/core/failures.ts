@@ -27,7 +27,9 @@ export type InvalidCarReason =
   | 'block-too-big'
   | 'hash-mismatch'
   | 'unsupported-multihash'
-  | 'missing-root-block';
+  | 'missing-root-block'
+  | 'undecodable-block'
+  | 'root-cid-too-long';
 export type InvalidCar = Named<'InvalidCar'> & { reason: InvalidCarReason; cid?: CID };
 /** Content to pack has no bytes (an empty file, no files). */
 export type EmptyContent = Named<'EmptyContent'>;

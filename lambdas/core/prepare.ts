@@ -2,7 +2,7 @@
  * Turns request content into a CAR ready to store: a raw file or a directory packed as UnixFS,
  * an uploaded CAR validated block by block, or ERC-1155 metadata built into an NFT DAG.
  */
-import { failure, type InvalidCar, type InvalidRequest } from './failures.ts';
+import { failure, type InvalidCar, type InvalidMeta, type InvalidRequest } from './failures.ts';
 import {
   buildNftStore,
   carCid,
@@ -53,8 +53,14 @@ export async function nftFromForm(
   metaJson: string,
   files: readonly NftFile[],
 ): Promise<
-  Result<{ car: IncomingCar; data: Record<string, unknown> }, NftStoreFailure | InvalidRequest>
+  Result<
+    { car: IncomingCar; data: Record<string, unknown> },
+    NftStoreFailure | InvalidRequest | InvalidMeta
+  >
 > {
+  if (nestingDepth(metaJson) > MAX_META_DEPTH) {
+    return err(failure.invalidMeta(`\`meta\` is nested deeper than ${MAX_META_DEPTH} levels`));
+  }
   let meta: unknown;
   try {
     meta = JSON.parse(metaJson);
@@ -65,6 +71,30 @@ export async function nftFromForm(
   if (!nft.ok) return nft;
   const car = await carOf({ root: nft.value.root, blocks: nft.value.blocks });
   return ok({ car, data: nft.value.data });
+}
+
+/** Deepest nesting of objects and arrays `/store` metadata may have. */
+export const MAX_META_DEPTH = 64;
+
+/**
+ * How deeply the JSON text nests objects and arrays, found without parsing it: the parser and
+ * every later walk of the value recurse, so depth is checked before any of them runs.
+ */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 /** A DAG built here is complete by construction, so it needs no re-verification. */

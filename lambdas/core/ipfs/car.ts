@@ -13,10 +13,11 @@ import {
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { failure, type InvalidCar, type InvalidCarReason } from '../failures.ts';
+import { MAX_CID_LENGTH } from '../../codecs/cid.ts';
+import { failure, type InvalidCar, type InvalidCarReason, quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
-import { type DagStructure, type GetBlock, walkDag } from './dag.ts';
+import { type DagStructure, type GetBlock, WALKABLE_CODECS, walkDag } from './dag.ts';
 
 /** Multicodec of a whole CAR file, as used in CAR CIDs (`bagbaiera…`). */
 export const CAR_CODEC = 0x0202;
@@ -91,6 +92,9 @@ export async function validateCar(
   const { root, blocks, getBlock } = verified.value;
 
   const report = walkDag(root, getBlock);
+  // A block whose links cannot be read would leave completeness unknowable (and a CIDv0 root
+  // that is not dag-pb would wait forever to be pinned): such a CAR is invalid.
+  if (report.undecodable) return err(undecodable(report.undecodable));
   // readCar always starts the digest before it succeeds; hash here only if that ever changes.
   const digest = carDigest ? await carDigest : (await sha256.digest(bytes)).digest;
 
@@ -126,6 +130,9 @@ async function readCar(
   const [root] = roots;
   if (root === undefined) return invalid('missing-roots', 'missing roots');
   if (roots.length > 1) return invalid('too-many-roots', `too many roots: ${roots.length}`);
+  if (root.toString().length > MAX_CID_LENGTH) {
+    return invalid('root-cid-too-long', `the root CID is longer than ${MAX_CID_LENGTH} characters`);
+  }
 
   const blocks = reader.blocks();
   if (blocks.length === 0) return invalid('empty', 'empty CAR');
@@ -182,14 +189,14 @@ function verificationFailure(block: Block, cause: unknown): InvalidCar {
     const code = cid.multihash.code.toString(16);
     return failure.invalidCar(
       'unsupported-multihash',
-      `unsupported multihash 0x${code} in ${cid}`,
+      `unsupported multihash 0x${code} in ${quote(String(cid))}`,
       cid,
     );
   }
   if (cause instanceof HashMismatchError) return hashMismatch(cid);
   return failure.invalidCar(
     'hash-mismatch',
-    `failed hash verification: ${cid}: ${describe(cause)}`,
+    `failed hash verification: ${quote(String(cid))}: ${describe(cause)}`,
     cid,
   );
 }
@@ -197,9 +204,17 @@ function verificationFailure(block: Block, cause: unknown): InvalidCar {
 function hashMismatch(cid: CID): InvalidCar {
   return failure.invalidCar(
     'hash-mismatch',
-    `failed hash verification: ${cid}: CID hash does not match bytes`,
+    `failed hash verification: ${quote(String(cid))}: CID hash does not match bytes`,
     cid,
   );
+}
+
+function undecodable(cid: CID): InvalidCar {
+  const codec = WALKABLE_CODECS.get(cid.code);
+  const why = codec
+    ? `is not valid ${codec}`
+    : `has codec 0x${cid.code.toString(16)}, which is not one of raw, dag-pb, dag-cbor`;
+  return failure.invalidCar('undecodable-block', `block ${quote(String(cid))} ${why}`, cid);
 }
 
 function invalid(reason: InvalidCarReason, message: string, cid?: CID) {

@@ -18,7 +18,16 @@ export interface DagReport {
   missing: CID[];
   /** Sum of the lengths of the distinct reachable blocks; only when `complete`. */
   size?: number;
+  /** The first reachable block whose links could not be read (bad bytes or an unknown codec). */
+  undecodable?: CID;
 }
+
+/** The codecs whose links a walk can read. */
+export const WALKABLE_CODECS: ReadonlyMap<number, string> = new Map([
+  [raw.code, 'raw'],
+  [dagPb.code, 'dag-pb'],
+  [dagCbor.code, 'dag-cbor'],
+]);
 
 /** A block's bytes by CID; a walk passes the CID's multihashKey, which it has computed. */
 export type GetBlock = (cid: CID, key?: string) => Uint8Array | undefined;
@@ -101,12 +110,28 @@ export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
       const rootLength = bytes.byteLength;
       if (cid.code === raw.code) declaredSize = rootLength;
       onRootNode = (node) => {
-        declaredSize = node.Links.reduce((sum, link) => sum + (link.Tsize ?? 0), rootLength);
+        declaredSize = declaredDagSize(rootLength, node);
       };
     }
     return nodeOf(cid, bytes, onRootNode);
   });
   return declaredSize === undefined ? report : { ...report, declaredSize };
+}
+
+/**
+ * What a dag-pb root says its DAG weighs: its own length plus its links' Tsizes. The numbers
+ * come from the uploader, so a Tsize that is not a safe whole number, or a sum past what a
+ * JavaScript number holds exactly, makes the size unknown rather than wrong.
+ */
+function declaredDagSize(rootLength: number, node: dagPb.PBNode): number | undefined {
+  let total = rootLength;
+  for (const link of node.Links) {
+    const tsize = link.Tsize ?? 0;
+    if (!Number.isSafeInteger(tsize) || tsize < 0) return undefined;
+    total += tsize;
+    if (!Number.isSafeInteger(total)) return undefined;
+  }
+  return total;
 }
 
 /** A block's length and links, decoded once (e.g. to keep only this in memory). */
@@ -136,7 +161,7 @@ export function walkNodes(
   let visitedAsOtherCodec: Set<string> | undefined;
   const missing: CID[] = [];
   const stack: CID[] = [root];
-  let undecodable = false;
+  let undecodable: CID | undefined;
   let size = 0;
 
   for (let cid = stack.pop(); cid !== undefined; cid = stack.pop()) {
@@ -166,7 +191,7 @@ export function walkNodes(
       if (firstCodec === undefined) size += node.size;
     }
     if (node.links === undefined) {
-      undecodable = true;
+      undecodable ??= cid;
       continue;
     }
     // Pop children left to right, so missing links come out in order.
@@ -174,7 +199,7 @@ export function walkNodes(
   }
 
   // An undecodable block hides how much is missing below it, so it wins over `partial`.
-  if (undecodable) return { structure: 'unknown', missing };
+  if (undecodable) return { structure: 'unknown', missing, undecodable };
   if (missing.length > 0) return { structure: 'partial', missing };
   return { structure: 'complete', missing, size };
 }

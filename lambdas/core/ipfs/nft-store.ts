@@ -9,7 +9,13 @@
 import * as dagCbor from '@ipld/dag-cbor';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { type EmptyContent, failure, type InvalidMeta, type InvalidPath } from '../failures.ts';
+import {
+  type EmptyContent,
+  failure,
+  type InvalidMeta,
+  type InvalidPath,
+  quote,
+} from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
 import { checkPaths, packDirectory, packFile } from './unixfs.ts';
@@ -65,7 +71,7 @@ export async function buildNftStore(
 
   for (const file of files) {
     if (fields.has(file.field)) {
-      return err(failure.invalidPath(`field "${file.field}" is given twice`));
+      return err(failure.invalidPath(`field "${quote(file.field)}" is given twice`));
     }
     fields.add(file.field);
     const name = file.name === '' ? DEFAULT_FILE_NAME : file.name;
@@ -115,22 +121,24 @@ function resolveParent(
   field: string,
 ): Result<Slot, NftStoreFailure> {
   const fail = (why: string) =>
-    err<NftStoreFailure>(failure.invalidPath(`invalid field path "${field}": ${why}`));
+    err<NftStoreFailure>(failure.invalidPath(`invalid field path "${quote(field)}": ${why}`));
   let container: JsonContainer = root;
   for (let i = 0; i < path.length; i++) {
     const segment = path[i] as string;
     if (segment === '') return fail('empty segment');
-    if (UNSAFE_KEYS.has(segment)) return fail(`"${segment}" is not allowed`);
+    if (UNSAFE_KEYS.has(segment)) return fail(`"${quote(segment)}" is not allowed`);
     let key: string | number = segment;
     if (Array.isArray(container)) {
-      if (!/^(0|[1-9]\d*)$/.test(segment)) return fail(`"${segment}" is not an array index`);
+      if (!/^(0|[1-9]\d{0,8})$/.test(segment)) {
+        return fail(`"${quote(segment)}" is not an array index`);
+      }
       key = Number(segment);
-      if (key > container.length) return fail(`index ${segment} is past the end of the array`);
+      if (key > container.length) return fail(`index ${key} is past the end of the array`);
     }
     if (i === path.length - 1) return ok({ container, key });
     const next: unknown = (container as Record<string | number, unknown>)[key];
     if (typeof next !== 'object' || next === null) {
-      return fail(`"${path.slice(0, i + 1).join('.')}" is not an object in meta`);
+      return fail(`"${quote(path.slice(0, i + 1).join('.'))}" is not an object in meta`);
     }
     container = next as JsonContainer;
   }

@@ -9,12 +9,18 @@ import { importer } from 'ipfs-unixfs-importer';
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import type { CID } from 'multiformats/cid';
-import { type EmptyContent, failure, type InvalidPath } from '../failures.ts';
+import { type EmptyContent, failure, type InvalidPath, quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
 import { pushLinks } from './dag.ts';
 
 export const CHUNK_BYTES = 262_144;
+/** Files one directory upload may hold (what a 10k NFT collection's metadata needs). */
+export const MAX_DIRECTORY_FILES = 10_000;
+/** Longest path segment, in UTF-8 bytes: what IPFS implementations take as a link name. */
+export const MAX_SEGMENT_BYTES = 255;
+/** Longest path of a file inside a directory upload, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 1024;
 export const MAX_CHILDREN_PER_NODE = 174;
 /** Kubo's directory sharding threshold (estimated link bytes). */
 export const SHARD_SPLIT_THRESHOLD_BYTES = 262_144;
@@ -75,29 +81,53 @@ export async function packDirectory(
 
 /**
  * Returns a description of the first unusable path, if any: empty names, empty / `.` / `..`
- * segments (which importers would silently normalise or escape with), duplicates, and a path
- * used both as a file and as a directory.
+ * segments (which importers would silently normalise or escape with), control characters and
+ * backslashes (which no file system round-trips), over-long names, duplicates, a path used both
+ * as a file and as a directory, and more files than a directory upload takes.
  */
 export function checkPaths(names: readonly string[]): string | undefined {
+  if (names.length > MAX_DIRECTORY_FILES) {
+    return `too many files: ${names.length} > ${MAX_DIRECTORY_FILES} in one directory upload`;
+  }
   const files = new Set<string>();
   const directories = new Set<string>();
   for (const name of names) {
     if (name === '') return 'file name is empty';
+    const invalid = (why: string) => `invalid path "${quote(name)}": ${why}`;
+    if (Buffer.byteLength(name) > MAX_PATH_BYTES) {
+      return invalid(`longer than ${MAX_PATH_BYTES} bytes`);
+    }
+    if (hasControlOrBackslash(name)) {
+      return invalid('control characters and backslashes are not allowed');
+    }
     const segments = name.split('/');
     for (const segment of segments) {
-      if (segment === '') return `invalid path "${name}": empty path segment`;
+      if (segment === '') return invalid('empty path segment');
       if (segment === '.' || segment === '..') {
-        return `invalid path "${name}": "${segment}" segments are not allowed`;
+        return invalid(`"${segment}" segments are not allowed`);
+      }
+      if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
+        return invalid(`a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
       }
     }
-    if (files.has(name)) return `duplicate path "${name}"`;
+    if (files.has(name)) return `duplicate path "${quote(name)}"`;
     files.add(name);
     for (let i = 1; i < segments.length; i++) directories.add(segments.slice(0, i).join('/'));
   }
   for (const name of files) {
-    if (directories.has(name)) return `path "${name}" is used both as a file and as a directory`;
+    if (directories.has(name)) {
+      return `path "${quote(name)}" is used both as a file and as a directory`;
+    }
   }
   return undefined;
+}
+
+function hasControlOrBackslash(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
+  }
+  return false;
 }
 
 async function pack(candidates: FileCandidate[], wrap: boolean): Promise<PackedDag> {

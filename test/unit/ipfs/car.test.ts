@@ -137,6 +137,23 @@ describe('validateCar accepts', () => {
     expect(car.dagSize).toBe(blocks.reduce((sum, block) => sum + block.bytes.byteLength, 0));
   });
 
+  it.each([
+    ['one Tsize of 2^53-1 plus the root', [Number.MAX_SAFE_INTEGER, 10]],
+    ['Tsizes summing past 2^53', [2 ** 52, 2 ** 52]],
+  ])('a partial DAG whose root declares %s: size unknown, not a crash', async (_label, tsizes) => {
+    const leaves = await Promise.all(tsizes.map((_, i) => rawBlock(utf8(`leaf ${i}`))));
+    const rootBytes = dagPb.encode(
+      dagPb.prepare({
+        Data: new Uint8Array([8, 2]),
+        Links: leaves.map((leaf, i) => ({ Hash: leaf.cid, Name: `${i}`, Tsize: tsizes[i] })),
+      }),
+    );
+    const root = CID.createV1(dagPb.code, await sha256.digest(rootBytes));
+    const car = await valid(await craftCar([root], [{ cid: root, bytes: rootBytes }]));
+    expect(car.structure).toBe('partial');
+    expect(car.dagSize).toBeUndefined();
+  });
+
   it('one chunk of a larger DAG (root + some leaves) as partial', async () => {
     const { root, blocks } = await fileDag(1_000_000);
     const car = await valid(await craftCar([root], blocks.slice(0, 2)));
@@ -155,22 +172,6 @@ describe('validateCar accepts', () => {
     expect(partial.structure).toBe('partial');
     expect(partial.dagSize).toBeUndefined();
     expect(partial.missing.map(String)).toEqual([leaf.cid.toString()]);
-  });
-
-  it('a root of an unknown codec, with structure unknown and no size', async () => {
-    const bytes = utf8('{"hello":"json"}');
-    const cid = CID.create(1, 0x0200, await sha256.digest(bytes)); // json codec
-    const car = await valid(await craftCar([cid], [{ cid, bytes }]));
-    expect(car.structure).toBe('unknown');
-    expect(car.dagSize).toBeUndefined();
-  });
-
-  it('a dag-pb root that does not decode, with structure unknown and no size', async () => {
-    const bytes = Uint8Array.from([0xff, 0xff, 0xff]);
-    const cid = CID.create(1, dagPb.code, await sha256.digest(bytes));
-    const car = await valid(await craftCar([cid], [{ cid, bytes }]));
-    expect(car.structure).toBe('unknown');
-    expect(car.dagSize).toBeUndefined();
   });
 
   it('a CIDv0 root, reported exactly as the header has it', async () => {
@@ -221,6 +222,57 @@ describe('verifyCarBlocks', () => {
 });
 
 describe('validateCar rejects', () => {
+  it('a root of a codec whose links cannot be read, naming the codec', async () => {
+    const bytes = utf8('{"hello":"json"}');
+    const cid = CID.create(1, 0x0200, await sha256.digest(bytes)); // json codec
+    const error = await invalid(await craftCar([cid], [{ cid, bytes }]));
+    expect(error).toMatchObject({ reason: 'undecodable-block', cid });
+    expect(error.message).toMatch(/codec 0x200, which is not one of raw, dag-pb, dag-cbor/);
+  });
+
+  it.each([
+    [
+      'a dag-pb CIDv1 root',
+      (digest: Digest.Digest<0x12, number>) => CID.createV1(dagPb.code, digest),
+    ],
+    ['a CIDv0 root', (digest: Digest.Digest<0x12, number>) => CID.createV0(digest)],
+    [
+      'a dag-cbor root',
+      (digest: Digest.Digest<0x12, number>) => CID.createV1(dagCbor.code, digest),
+    ],
+  ])('%s whose bytes do not decode (it would never become pinned)', async (_label, make) => {
+    const bytes = Uint8Array.from([0xff, 0xff, 0xff]);
+    const cid = make((await sha256.digest(bytes)) as Digest.Digest<0x12, number>);
+    const error = await invalid(await craftCar([cid], [{ cid, bytes }]));
+    expect(error).toMatchObject({ reason: 'undecodable-block' });
+    expect(error.message).toMatch(/is not valid dag-(pb|cbor)$/);
+  });
+
+  it('an undecodable block below a valid root', async () => {
+    const bytes = Uint8Array.from([0xff, 0xff, 0xff]);
+    const child = CID.createV1(dagPb.code, await sha256.digest(bytes));
+    const rootBytes = dagCbor.encode({ child });
+    const root = CID.createV1(dagCbor.code, await sha256.digest(rootBytes));
+    const error = await invalid(
+      await craftCar(
+        [root],
+        [
+          { cid: root, bytes: rootBytes },
+          { cid: child, bytes },
+        ],
+      ),
+    );
+    expect(error).toMatchObject({ reason: 'undecodable-block', cid: child });
+  });
+
+  it('a root CID longer than 512 characters (an identity CID carrying its data)', async () => {
+    const data = seededBytes(400, 1);
+    const cid = CID.createV1(raw.code, identity.digest(data));
+    const error = await invalid(await craftCar([cid], [{ cid, bytes: data }]));
+    expect(error).toMatchObject({ reason: 'root-cid-too-long' });
+    expect(error.message.length).toBeLessThan(100);
+  });
+
   it.each([
     ['no bytes', new Uint8Array()],
     ['a JSON document', utf8('{"roots":[]}')],

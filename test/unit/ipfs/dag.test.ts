@@ -129,7 +129,7 @@ describe('dagStructure', () => {
       root.cid,
       source([root, { cid: json, bytes: jsonBytes }]).getBlock,
     );
-    expect(present).toEqual({ structure: 'unknown', missing: [] });
+    expect(present).toEqual({ structure: 'unknown', missing: [], undecodable: json });
     const absent = dagStructure(root.cid, source([root]).getBlock);
     expect(absent.structure).toBe('partial');
     expect(absent.missing.map(String)).toEqual([json.toString()]);

@@ -2,7 +2,7 @@
 
 import { MAX_NAME_LENGTH } from '../../../../contract/schema.ts';
 import { deleteUpload, renameUpload, store, upload } from '../../../../contract/uploads.ts';
-import { expectOk, FailureError, failure } from '../../../core/failures.ts';
+import { expectOk, FailureError, failure, quote } from '../../../core/failures.ts';
 import {
   carFromDirectory,
   carFromFile,
@@ -53,7 +53,9 @@ export const uploadWriteRoutes = [
       throw new FailureError(failure.invalidRequest('missing `meta` in multipart'));
     }
     const stray = [...form.fields.keys()].find((field) => field !== 'meta');
-    if (stray) throw new FailureError(failure.invalidRequest(`expected File part: "${stray}"`));
+    if (stray) {
+      throw new FailureError(failure.invalidRequest(`expected File part: "${quote(stray)}"`));
+    }
     const nft = expectOk(await nftFromForm(meta, form.files));
     await storeUpload(
       {
@@ -100,15 +102,26 @@ async function prepareUpload(request: ApiRequest, maxBytes: number) {
     };
   }
   if (body.length === 0) throw new FailureError(failure.invalidRequest('empty payload'));
-  const isCar = contentType.includes('application/car');
+  const type = mediaType(contentType);
+  const isCar = CAR_TYPES.has(type);
+  if (type.length > MAX_TYPE_LENGTH) {
+    throw new FailureError(
+      failure.invalidRequest(`content-type is longer than ${MAX_TYPE_LENGTH} characters`),
+    );
+  }
   return {
     car: expectOk(isCar ? await carFromUpload(body) : await carFromFile(body)),
-    type: isCar ? 'application/car' : mimeType(contentType),
+    type: isCar ? 'application/car' : type,
     files: [],
   };
 }
 
-const isMultipart = (contentType: string) => contentType.includes('multipart/form-data');
+/** Media types of a CAR upload: nft.storage's and the registered one. */
+const CAR_TYPES = new Set(['application/car', 'application/vnd.ipld.car']);
+/** Longest media type recorded as an upload's `type`. */
+const MAX_TYPE_LENGTH = 255;
+
+const isMultipart = (contentType: string) => mediaType(contentType) === 'multipart/form-data';
 
 /** `x-name` is URI-encoded; without it the upload keeps (or gets) its default name. */
 function uploadName(header: string | undefined): string | undefined {
@@ -142,6 +155,7 @@ function fileParts(form: FormData) {
   return files;
 }
 
-function mimeType(contentType: string): string {
+/** `Type/Subtype; params` -> `type/subtype`: media types are case-insensitive. */
+function mediaType(contentType: string): string {
   return contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 }
