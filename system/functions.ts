@@ -78,7 +78,8 @@ export const functions = [
       "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json and CORS",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'read+counters' },
+    // The carpark only for long file lists, which are stored beside the CARs.
+    bindings: { table: 'read+counters', carpark: 'read' },
     triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
   },
   {

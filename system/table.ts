@@ -6,9 +6,9 @@
  *   USER#<userId>            / PROFILE                   a user
  *   TOKEN#<tokenId>          / TOKEN                     an API token (only a hash of its secret)
  *   USER#<userId>            / UPLOAD#<cidV1>            a user's upload of one root CID
- *   CONTENT#<multihash>      / CONTENT                   content and its pin, one per multihash
- *   CONTENT#<multihash>      / CAR#<carCid>              a stored CAR holding blocks of that content
- *   CONTENT#<multihash>      / HOLDER#<userId>#<cidV1>   a live upload that keeps the content pinned
+ *   CONTENT#<cidV1>          / CONTENT                   content and its pin, one per root CID
+ *   CONTENT#<cidV1>          / CAR#<carCid>              a stored CAR holding blocks of that content
+ *   CONTENT#<cidV1>          / HOLDER#<userId>#<cidV1>   an upload that keeps the content pinned
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
  *   CURSOR#<name>            / CURSOR                    a scraper cursor
@@ -17,8 +17,9 @@
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first
  *   gsi2  TOKEN#<tokenId>#UPLOADS / <created>#<cidV1>  live uploads made with one token
  *         USER#<userId>#TOKENS    / <created>#<tokenId> a user's tokens
- *         UNPIN                   / <dueTime>#<multihash> content no live upload holds any more
- *   gsi3  PIN#<status>            / <updated>#<multihash> pins that are not final yet
+ *         UNPIN                   / <dueTime>#<cid>       content no live upload holds any more
+ *   gsi3  PIN#<status>            / <updated>#<cid>       pins that are not final yet
+ *         HOLD#unconfirmed        / <recorded>#<cid>#<holder> holds whose upload is not confirmed
  */
 export const TTL_ATTRIBUTE = 'ttl';
 

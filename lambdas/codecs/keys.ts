@@ -21,6 +21,8 @@ export const keys = {
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,
+  /** The gsi3 partition of holds not confirmed by their upload yet. */
+  unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
 } as const;
 

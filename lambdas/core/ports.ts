@@ -59,6 +59,15 @@ export interface UploadFile {
   type: string;
 }
 
+/** Where a file list too long to keep in its upload's record is stored (see uploads.ts). */
+export interface FileListRef {
+  /** The list's carpark key (content-addressed: the SHA-256 of its JSON). */
+  key: string;
+  count: number;
+  /** Length of its JSON: what it adds to a response. */
+  bytes: number;
+}
+
 export type UploadType = 'nft' | 'directory' | string;
 
 /** One per user and root CID (both CID versions of a root are one upload). */
@@ -71,7 +80,9 @@ export interface UploadRecord {
   name: string;
   /** "nft", "directory" or the request MIME type ("application/car", "image/png", ""). */
   type: UploadType;
+  /** The files of a multipart upload, when short enough to keep here; else `fileList`. */
   files: UploadFile[];
+  fileList?: FileListRef;
   tokenId: string;
   /** The token's name at upload time, reported as `scope`. */
   tokenName: string;
@@ -139,15 +150,36 @@ export interface ContentStore {
   /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
   markFailed(cid: string, now: string): Promise<void>;
   /**
-   * Records a CAR stored for the content and a live upload's hold on the content, in one
-   * idempotent write (a repeat changes nothing but the CAR's recorded creation time).
+   * Records a CAR stored for the content and an upload's hold on the content (unconfirmed, as
+   * addHolder's, recorded at the CAR's `created`), in one idempotent write (a repeat changes
+   * nothing but those times).
    */
   recordCar(cid: string, car: CarRecord, holder: string): Promise<void>;
   listCars(cid: string): Promise<CarRecord[]>;
-  /** Records that a live upload holds the content. Idempotent; a scheduled unpin stays (see cancelUnpin). */
-  addHolder(cid: string, holder: string): Promise<void>;
-  /** Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. */
-  removeHolder(cid: string, holder: string, unpinAfter: string): Promise<void>;
+  /**
+   * Records that an upload holds the content (idempotent; a scheduled unpin stays, see
+   * cancelUnpin). The hold is unconfirmed until confirmHolder: the cron confirms it once the
+   * upload exists, or releases it if the writer died before writing the upload.
+   */
+  addHolder(cid: string, holder: string, now: string): Promise<void>;
+  /** Holds recorded before `before` and not confirmed yet, oldest first. */
+  listUnconfirmedHolders(
+    before: string,
+    limit: number,
+  ): Promise<{ cid: string; holder: string; recorded: string }[]>;
+  /** Confirms a hold whose upload exists (idempotent; a released hold stays released). */
+  confirmHolder(cid: string, holder: string): Promise<void>;
+  /**
+   * Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. With
+   * `onlyIfUnconfirmedSince`, only a hold still unconfirmed since that time is removed (one the
+   * upload took again meanwhile stays).
+   */
+  removeHolder(
+    cid: string,
+    holder: string,
+    unpinAfter: string,
+    onlyIfUnconfirmedSince?: string,
+  ): Promise<void>;
   hasHolders(cid: string): Promise<boolean>;
   /** Content whose pin is in `status`, last updated before `updatedBefore`, oldest first. */
   listPending(status: PinStatus, updatedBefore: string, limit: number): Promise<ContentRecord[]>;
@@ -173,6 +205,8 @@ export interface UploadStore {
   /** Renames a live upload; false when there is none. */
   rename(userId: string, cid: string, name: string, now: string): Promise<boolean>;
   list(query: ListUploadsQuery): Promise<UploadPage>;
+  /** Where an upload sits in listings: what `next` holds when a page ends with it. */
+  positionOf(upload: UploadRecord): string;
 }
 
 /** Object storage for CARs (the carpark is content-addressed; staging is not). */

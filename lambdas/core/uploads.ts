@@ -3,6 +3,7 @@
  * and the public content check. Every write is an idempotent upsert in an order that a retry
  * (or the pin-status cron) completes after a crash between any two steps.
  */
+import { createHash } from 'node:crypto';
 import type { CID } from 'multiformats/cid';
 import type { CheckView, NftStatus, PinView } from '../../contract/status.ts';
 import { type ContentId, fromCid } from '../codecs/cid.ts';
@@ -72,8 +73,9 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   const id = fromCid(car.root);
   const now = ports.clock.now().toISOString();
   const carCid = car.carCid.toString();
+  const files = fileListOf(input.files);
 
-  // 1. Bytes first: nothing refers to a CAR before it is durably stored. The CAR CID is the
+  // 1. Bytes first: nothing refers to them before they are durably stored. The CAR CID is the
   // SHA-256 of its bytes, so the store checks them against it.
   const carRecord: CarRecord = {
     carCid,
@@ -85,26 +87,29 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   await Promise.all([
     ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest),
     car.linkIndex && ports.carpark.put(linkIndexKey(carCid), car.linkIndex),
+    files.stored && ports.carpark.put(files.stored.key, files.stored.bytes),
   ]);
 
-  // 2. The content and its pin (shared by every uploader of the root), and in one batch the
-  // CAR's record and this user's hold on the content: independent idempotent writes, so they
-  // go out together, and with them the pin request, which concerns only the content (a lost
-  // one is re-sent by the pin-status cron).
+  // 2. This user's hold on the content, with the CAR's record, and the pin request (which
+  // concerns only the content; a lost one is re-sent by the pin-status cron). The hold comes
+  // before the content, so content never exists without one; it stays unconfirmed until the
+  // cron sees the upload, or releases it if this request dies before writing the upload.
   const holder = holderOf(principal.userId, id.v1);
-  const [content] = await Promise.all([
-    ports.contents.recordStored({
-      cid: id.v1,
-      size: car.dagSize,
-      structure: car.structure,
-      now,
-    }),
+  await Promise.all([
     ports.contents.recordCar(id.v1, carRecord, holder),
     ports.pinQueue.send({ op: 'pin', cid: id.v1 }),
   ]);
+
+  // 3. The content and its pin, shared by every uploader of the root.
+  const content = await ports.contents.recordStored({
+    cid: id.v1,
+    size: car.dagSize,
+    structure: car.structure,
+    now,
+  });
   if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.v1);
 
-  // 3. The user's upload, written after the content it shows, and meanwhile the completeness
+  // 4. The user's upload, written after the content it shows, and meanwhile the completeness
   // check of a partial DAG (a lost one is re-queued by the pin-status cron).
   const record: UploadRecord = {
     userId: principal.userId,
@@ -112,20 +117,53 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     sourceCid: id.source,
     name: input.name ?? defaultUploadName(now),
     type: input.type,
-    files: input.files,
+    files: files.inline,
+    ...(files.stored ? { fileList: files.stored.ref } : {}),
     tokenId: principal.tokenId,
     tokenName: principal.tokenName,
     created: now,
     updated: now,
   };
   const [upload] = await Promise.all([
-    writeUpload(record, { rename: input.name !== undefined }, holder, ports),
+    writeUpload(record, { rename: input.name !== undefined }, holder, now, ports),
     content.pinStatus === 'pinned'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', cid: id.v1 }),
   ]);
 
-  return toStatus(upload, content, id.source);
+  // The answer shows the files of the upload as stored (a repeat keeps the first one's).
+  const shown = upload === record ? input.files : await filesOf(upload, ports.carpark);
+  return toStatus(upload, content, id.source, shown);
+}
+
+/**
+ * A file list up to this long (as JSON) stays in its upload's record; a longer one — a
+ * directory of thousands of files — is stored beside the CARs, since a DynamoDB item holds at
+ * most 400 KB.
+ */
+export const INLINE_FILE_LIST_BYTES = 32 * 1024;
+
+/** Where a long file list is stored: under the SHA-256 of its JSON, so a retry writes it again. */
+export const fileListKey = (sha256Hex: string) => `file-lists/${sha256Hex}.json`;
+
+function fileListOf(files: UploadFile[]) {
+  if (files.length === 0) return { inline: files };
+  const bytes = new TextEncoder().encode(JSON.stringify(files));
+  if (bytes.byteLength <= INLINE_FILE_LIST_BYTES) return { inline: files };
+  const key = fileListKey(createHash('sha256').update(bytes).digest('hex'));
+  return {
+    inline: [],
+    stored: { key, bytes, ref: { key, count: files.length, bytes: bytes.byteLength } },
+  };
+}
+
+/** An upload's files, read from the carpark when the list is stored there. */
+async function filesOf(upload: UploadRecord, carpark: BlobStore): Promise<UploadFile[]> {
+  if (!upload.fileList) return upload.files;
+  const bytes = await carpark.get(upload.fileList.key);
+  // The list is stored before the upload that refers to it, so a missing one is a fault.
+  if (!bytes) throw new Error(`file list ${upload.fileList.key} is missing from the carpark`);
+  return JSON.parse(new TextDecoder().decode(bytes)) as UploadFile[];
 }
 
 export const defaultUploadName = (created: string) => `Upload at ${created}`;
@@ -141,23 +179,27 @@ async function writeUpload(
   record: UploadRecord,
   options: { rename: boolean },
   holder: string,
+  now: string,
   ports: Pick<UploadPorts, 'uploads' | 'contents'>,
 ): Promise<UploadRecord> {
   if (await ports.uploads.create(record)) return record;
   const revived = await ports.uploads.revive(record, options);
-  await ports.contents.addHolder(record.cid, holder);
+  await ports.contents.addHolder(record.cid, holder, now);
   return revived;
 }
 
 export async function getUpload(
   principal: Principal,
   id: ContentId,
-  ports: Pick<UploadPorts, 'uploads' | 'contents'>,
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark'>,
 ): Promise<Result<NftStatus, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload || upload.deleted) return err(NFT_NOT_FOUND);
-  const content = await ports.contents.get(upload.cid);
-  return ok(toStatus(upload, content, id.source));
+  const [content, files] = await Promise.all([
+    ports.contents.get(upload.cid),
+    filesOf(upload, ports.carpark),
+  ]);
+  return ok(toStatus(upload, content, id.source, files));
 }
 
 export async function checkContent(
@@ -177,10 +219,18 @@ export interface ListRequest {
   tokenId?: string;
 }
 
+/**
+ * Most bytes of file lists one page of `GET /` carries: with the rest of each status object,
+ * a page stays well inside the 6 MB a Lambda may answer. A page stops early (with a cursor to
+ * the rest) rather than grow past it; its first upload is always included, and one upload's
+ * list is bounded by the inline body limit its upload came in.
+ */
+export const PAGE_FILE_LIST_BYTES = 4_500_000;
+
 export async function listUploads(
   principal: Principal,
   request: ListRequest,
-  ports: Pick<UploadPorts, 'uploads' | 'contents'> & { tokens: TokenStore },
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark'> & { tokens: TokenStore },
 ): Promise<{ statuses: NftStatus[]; next: UploadPage['next'] }> {
   if (request.tokenId !== undefined) {
     // Filtering by someone else's token finds nothing, without reading their uploads.
@@ -188,10 +238,27 @@ export async function listUploads(
     if (token?.userId !== principal.userId) return { statuses: [], next: undefined };
   }
   const page = await ports.uploads.list({ userId: principal.userId, ...request });
-  const contents = await ports.contents.getMany([...new Set(page.uploads.map((u) => u.cid))]);
+  let uploads = page.uploads;
+  let next = page.next;
+  let budget = PAGE_FILE_LIST_BYTES;
+  for (const [i, upload] of uploads.entries()) {
+    budget -= upload.fileList?.bytes ?? JSON.stringify(upload.files).length;
+    if (budget < 0 && i > 0) {
+      uploads = uploads.slice(0, i);
+      const last = uploads[i - 1] as UploadRecord;
+      next = ports.uploads.positionOf(last);
+      break;
+    }
+  }
+  const [contents, files] = await Promise.all([
+    ports.contents.getMany([...new Set(uploads.map((u) => u.cid))]),
+    Promise.all(uploads.map((u) => filesOf(u, ports.carpark))),
+  ]);
   return {
-    statuses: page.uploads.map((u) => toStatus(u, contents.get(u.cid), u.sourceCid)),
-    next: page.next,
+    statuses: uploads.map((u, i) =>
+      toStatus(u, contents.get(u.cid), u.sourceCid, files[i] as UploadFile[]),
+    ),
+    next,
   };
 }
 
@@ -199,7 +266,7 @@ export async function renameUpload(
   principal: Principal,
   id: ContentId,
   name: string,
-  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>,
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark' | 'clock'>,
 ): Promise<Result<NftStatus, NotFound>> {
   const now = ports.clock.now().toISOString();
   const renamed = await ports.uploads.rename(principal.userId, id.v1, name, now);
@@ -210,9 +277,9 @@ export async function renameUpload(
 export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>;
 
 /**
- * Soft-deletes the caller's upload and releases its hold on the content. The hold is released
- * after the upload is hidden, and again on a repeated delete, so a crash in between is repaired
- * by the client's retry; until then the content simply stays pinned.
+ * Soft-deletes the caller's upload and releases its hold on the content. The hold is marked
+ * unconfirmed first, then the upload hidden, then the hold released: a crash in between leaves
+ * an unconfirmed hold of a deleted upload, which the cron releases (as does a repeated delete).
  */
 export async function deleteUpload(
   principal: Principal,
@@ -223,16 +290,17 @@ export async function deleteUpload(
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload) return err(NFT_NOT_FOUND);
   const now = ports.clock.now();
+  const holder = holderOf(principal.userId, id.v1);
+  if (!upload.deleted) await ports.contents.addHolder(upload.cid, holder, now.toISOString());
   const wasLive = upload.deleted
     ? false
     : await ports.uploads.markDeleted(principal.userId, id.v1, now.toISOString());
   const unpinAfter = new Date(now.getTime() + settings.UNPIN_GRACE_DAYS * 86_400_000).toISOString();
-  const holder = holderOf(principal.userId, id.v1);
   await ports.contents.removeHolder(upload.cid, holder, unpinAfter);
   // A re-upload racing this delete may have revived the upload meanwhile: it keeps its hold.
   const after = await ports.uploads.get(principal.userId, id.v1);
   if (after && !after.deleted) {
-    await ports.contents.addHolder(upload.cid, holder);
+    await ports.contents.addHolder(upload.cid, holder, now.toISOString());
     await ports.contents.cancelUnpin(upload.cid);
   }
   return wasLive ? ok(undefined) : err(NFT_NOT_FOUND);
@@ -251,6 +319,7 @@ export function toStatus(
   upload: UploadRecord,
   content: ContentRecord | undefined,
   requestedCid: string,
+  files: UploadFile[],
 ): NftStatus {
   // Content is written before the upload, so it is only absent if the table lost it.
   const pin: PinView = content
@@ -261,7 +330,7 @@ export function toStatus(
     created: upload.created,
     type: upload.type,
     scope: upload.tokenName,
-    files: upload.files,
+    files,
     size: pin.size,
     name: upload.name,
     pin,

@@ -5,8 +5,10 @@ import { log } from '../shared/log.ts';
 import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
+const { contents, uploads } = contentPorts(config);
 const ports = {
-  contents: contentPorts(config).contents,
+  contents,
+  uploads,
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
   clock: systemClock,

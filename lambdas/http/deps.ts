@@ -7,6 +7,7 @@ import { type ContentId, parseContentId } from '../codecs/cid.ts';
 import { admit, authorize, lookUpToken, type Principal, readBearer } from '../core/auth.ts';
 import { expectOk, FailureError, failure } from '../core/failures.ts';
 import type {
+  BlobStore,
   Clock,
   ContentStore,
   CounterStore,
@@ -27,6 +28,8 @@ export interface PublicDeps {
 
 export interface ReadPorts {
   contents: ContentStore;
+  /** Read only here: long file lists are stored beside the CARs. */
+  carpark: BlobStore;
   uploads: UploadStore;
   tokens: TokenStore;
   users: UserStore;

@@ -77,7 +77,12 @@ export function publicDeps(config: Config): PublicDeps {
 
 /** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */
 export function readPorts(config: Config) {
-  return { ...identityPorts(config), ...contentPorts(config), clock: systemClock };
+  return {
+    ...identityPorts(config),
+    ...contentPorts(config),
+    carpark: carpark(config),
+    clock: systemClock,
+  };
 }
 
 export function readDeps(config: Config): ReadDeps {
@@ -88,7 +93,6 @@ export function writeDeps(config: Config): WriteDeps {
   return {
     ports: {
       ...readPorts(config),
-      carpark: carpark(config),
       pinQueue: pinQueue(config),
       ingestQueue: ingestQueue(config),
       presigner: stagingPresigner(config),

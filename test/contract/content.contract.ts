@@ -227,13 +227,57 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
       });
     });
 
+    describe('unconfirmed holds', () => {
+      it('a new hold is listed as unconfirmed, by when it was recorded, until confirmed', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.addHolder('mh-a', 'alice#a', T1);
+        await contents.recordCar('mh-b', car('bagcar1', { created: T0 }), 'bob#b');
+        expect(await contents.listUnconfirmedHolders(T2, 10)).toEqual([
+          { cid: 'mh-b', holder: 'bob#b', recorded: T0 },
+          { cid: 'mh-a', holder: 'alice#a', recorded: T1 },
+        ]);
+        expect(await contents.listUnconfirmedHolders(T1, 10)).toHaveLength(1);
+        expect(await contents.listUnconfirmedHolders(T2, 1)).toHaveLength(1);
+        await contents.confirmHolder('mh-a', 'alice#a');
+        await contents.confirmHolder('mh-a', 'alice#a');
+        expect(await contents.listUnconfirmedHolders(T2, 10)).toEqual([
+          { cid: 'mh-b', holder: 'bob#b', recorded: T0 },
+        ]);
+        expect(await contents.hasHolders('mh-a')).toBe(true);
+      });
+
+      it('confirming a released hold leaves it released', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.addHolder('mh-a', 'alice#a', T0);
+        await contents.removeHolder('mh-a', 'alice#a', DAY);
+        await contents.confirmHolder('mh-a', 'alice#a');
+        expect(await contents.hasHolders('mh-a')).toBe(false);
+        expect(await contents.listUnconfirmedHolders(DAY, 10)).toEqual([]);
+      });
+
+      it('a conditional release removes only a hold still unconfirmed since then', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.addHolder('mh-a', 'alice#a', T0);
+        // Taken again by the upload (a re-upload) before the release: it stays.
+        await contents.addHolder('mh-a', 'alice#a', T1);
+        await contents.removeHolder('mh-a', 'alice#a', DAY, T0);
+        expect(await contents.hasHolders('mh-a')).toBe(true);
+        await contents.removeHolder('mh-a', 'alice#a', DAY, T1);
+        expect(await contents.hasHolders('mh-a')).toBe(false);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
+      });
+    });
+
     describe('holders and unpinning', () => {
       it('addHolder is idempotent and hasHolders reflects it', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
         expect(await contents.hasHolders('mh-a')).toBe(false);
-        await contents.addHolder('mh-a', 'alice#cid');
-        await contents.addHolder('mh-a', 'alice#cid');
+        await contents.addHolder('mh-a', 'alice#cid', T0);
+        await contents.addHolder('mh-a', 'alice#cid', T0);
         expect(await contents.hasHolders('mh-a')).toBe(true);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         expect(await contents.hasHolders('mh-a')).toBe(false);
@@ -242,8 +286,8 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
       it('removing one of two holders schedules nothing', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
-        await contents.addHolder('mh-a', 'alice#cid');
-        await contents.addHolder('mh-a', 'bob#cid');
+        await contents.addHolder('mh-a', 'alice#cid', T0);
+        await contents.addHolder('mh-a', 'bob#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         expect(await contents.hasHolders('mh-a')).toBe(true);
         expect((await contents.get('mh-a'))?.unpinAfter).toBeUndefined();
@@ -253,7 +297,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
       it('removing the last holder schedules the unpin, due at and after its time only', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
-        await contents.addHolder('mh-a', 'alice#cid');
+        await contents.addHolder('mh-a', 'alice#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
         expect(await contents.listUnpinDue(at(DAY, -1), 10)).toEqual([]);
@@ -266,7 +310,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
       it('a repeated removal keeps the first due time', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
-        await contents.addHolder('mh-a', 'alice#cid');
+        await contents.addHolder('mh-a', 'alice#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         await contents.removeHolder('mh-a', 'alice#cid', at(DAY, 5000));
         expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
@@ -307,9 +351,9 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
       it('a new holder leaves a scheduled unpin for cancelUnpin or the cron to drop', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
-        await contents.addHolder('mh-a', 'alice#cid');
+        await contents.addHolder('mh-a', 'alice#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
-        await contents.addHolder('mh-a', 'bob#cid');
+        await contents.addHolder('mh-a', 'bob#cid', T0);
         expect(await contents.hasHolders('mh-a')).toBe(true);
         expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
         expect(await contents.listUnpinDue(DAY, 10)).toHaveLength(1);

@@ -105,6 +105,8 @@ export class FakeContentStore implements ContentStore {
   readonly contents = new Map<string, StoredContent>();
   readonly cars = new Map<string, Map<string, CarRecord>>();
   readonly holders = new Map<string, Set<string>>();
+  /** Unconfirmed holds: `<cid>#<holder>` -> when recorded. */
+  readonly unconfirmed = new Map<string, { cid: string; holder: string; recorded: string }>();
 
   async get(multihash: string): Promise<ContentRecord | undefined> {
     const stored = this.contents.get(multihash);
@@ -172,7 +174,7 @@ export class FakeContentStore implements ContentStore {
     const cars = this.cars.get(multihash) ?? new Map<string, CarRecord>();
     cars.set(car.carCid, copy(car));
     this.cars.set(multihash, cars);
-    await this.addHolder(multihash, holder);
+    await this.addHolder(multihash, holder, car.created);
   }
 
   async listCars(multihash: string): Promise<CarRecord[]> {
@@ -180,14 +182,40 @@ export class FakeContentStore implements ContentStore {
     return cars.sort((a, b) => byKey(a.carCid, b.carCid)).map(copy);
   }
 
-  async addHolder(multihash: string, holder: string): Promise<void> {
+  async addHolder(multihash: string, holder: string, now: string): Promise<void> {
     const holders = this.holders.get(multihash) ?? new Set<string>();
     holders.add(holder);
     this.holders.set(multihash, holders);
+    this.unconfirmed.set(`${multihash}#${holder}`, { cid: multihash, holder, recorded: now });
     // A scheduled unpin stays: cancelUnpin (or the cron, which re-checks holders) drops it.
   }
 
-  async removeHolder(multihash: string, holder: string, unpinAfter: string): Promise<void> {
+  async listUnconfirmedHolders(before: string, limit: number) {
+    return [...this.unconfirmed.values()]
+      .filter((hold) => hold.recorded < before)
+      .sort((a, b) => byKey(a.recorded, b.recorded))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async confirmHolder(multihash: string, holder: string): Promise<void> {
+    this.unconfirmed.delete(`${multihash}#${holder}`);
+  }
+
+  async removeHolder(
+    multihash: string,
+    holder: string,
+    unpinAfter: string,
+    onlyIfUnconfirmedSince?: string,
+  ): Promise<void> {
+    const key = `${multihash}#${holder}`;
+    if (
+      onlyIfUnconfirmedSince !== undefined &&
+      this.unconfirmed.get(key)?.recorded !== onlyIfUnconfirmedSince
+    ) {
+      return;
+    }
+    this.unconfirmed.delete(key);
     const holders = this.holders.get(multihash);
     holders?.delete(holder);
     if (holders?.size) return;
@@ -302,8 +330,12 @@ export class FakeUploadStore implements UploadStore {
     return true;
   }
 
+  positionOf(upload: UploadRecord): string {
+    return `${upload.created}#${upload.cid}`;
+  }
+
   async list(query: ListUploadsQuery): Promise<UploadPage> {
-    const position = (upload: UploadRecord) => `${upload.created}#${upload.cid}`;
+    const position = (upload: UploadRecord) => this.positionOf(upload);
     const bound = query.before === undefined ? undefined : `${query.before}${HIGH}`;
     const matching = [...this.uploads.values()]
       .filter(

@@ -19,6 +19,17 @@ import {
   withoutKeys,
 } from './table.ts';
 
+/**
+ * A holder item, unconfirmed: the sparse gsi3 partition of unconfirmed holds lists it (by when
+ * it was recorded) until the cron confirms it.
+ */
+const holderItem = (cid: string, holder: string, now: string) => ({
+  ...keys.holder(cid, holder),
+  holder,
+  gsi3pk: keys.unconfirmedHolders,
+  gsi3sk: `${now}#${cid}#${holder}`,
+});
+
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
 
@@ -131,7 +142,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     async recordCar(cid, car, holder) {
       await batchPut(ctx, [
         { ...keys.contentCar(cid, car.carCid), ...car },
-        { ...keys.holder(cid, holder), holder },
+        holderItem(cid, holder, car.created),
       ]);
     },
 
@@ -144,15 +155,58 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       return items.map((item) => withoutKeys<CarRecord>(item));
     },
 
-    async addHolder(cid, holder) {
-      await client.send(
-        new PutCommand({ TableName, Item: { ...keys.holder(cid, holder), holder } }),
+    async addHolder(cid, holder, now) {
+      await client.send(new PutCommand({ TableName, Item: holderItem(cid, holder, now) }));
+    },
+
+    async listUnconfirmedHolders(before, limit) {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: INDEX.gsi3,
+          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
+          ExpressionAttributeValues: { ':pk': keys.unconfirmedHolders, ':before': before },
+          Limit: limit,
+        }),
+      );
+      return (Items ?? []).map((item) => ({
+        cid: String(item.pk).slice(keys.contentPk('').length),
+        holder: String(item.holder),
+        recorded: String(item.gsi3sk).split('#')[0] as string,
+      }));
+    },
+
+    async confirmHolder(cid, holder) {
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.holder(cid, holder),
+            UpdateExpression: 'REMOVE gsi3pk, gsi3sk',
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        ),
       );
     },
 
-    async removeHolder(cid, holder, unpinAfter) {
-      await client.send(new DeleteCommand({ TableName, Key: keys.holder(cid, holder) }));
-      if (await firstHolder(cid)) return;
+    async removeHolder(cid, holder, unpinAfter, onlyIfUnconfirmedSince) {
+      const removed = await conditionally(() =>
+        client.send(
+          new DeleteCommand({
+            TableName,
+            Key: keys.holder(cid, holder),
+            ...(onlyIfUnconfirmedSince === undefined
+              ? {}
+              : {
+                  ConditionExpression: 'gsi3sk = :recorded',
+                  ExpressionAttributeValues: {
+                    ':recorded': `${onlyIfUnconfirmedSince}#${cid}#${holder}`,
+                  },
+                }),
+          }),
+        ),
+      );
+      if (!removed || (await firstHolder(cid))) return;
       // The cron re-checks holders before unpinning, so a holder added meanwhile is safe.
       await conditionally(() =>
         client.send(

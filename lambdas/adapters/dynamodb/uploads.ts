@@ -88,6 +88,8 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
       );
     },
 
+    positionOf: (upload) => keys.uploadPosition(upload.created, upload.cid),
+
     async list(query: ListUploadsQuery) {
       const byToken = query.tokenId !== undefined;
       const [index, pkName, skName] = byToken

@@ -175,13 +175,15 @@ describe('maintainPins (the pin-status cron)', () => {
     expect(ports.ingestQueue.sent).toEqual([]);
 
     // Too recent to re-check yet.
-    expect((await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).rechecksQueued).toBe(
-      0,
-    );
+    expect(
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
+        .rechecksQueued,
+    ).toBe(0);
     clock.advance(11 * 60_000);
-    expect((await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).rechecksQueued).toBe(
-      1,
-    );
+    expect(
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
+        .rechecksQueued,
+    ).toBe(1);
     expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', cid: multihash }]);
   });
 
@@ -205,22 +207,29 @@ describe('maintainPins (the pin-status cron)', () => {
     await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 7 });
     clock.advance(8 * 86_400_000);
     expect(
-      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
+        .unpinsRequested,
     ).toBe(0); // bob still holds it
 
     await deleteUpload(bob, id, ports, { UNPIN_GRACE_DAYS: 7 });
     clock.advance(6 * 86_400_000);
     expect(
-      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
+        .unpinsRequested,
     ).toBe(0); // grace period not over
     clock.advance(2 * 86_400_000);
-    const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
+    const report = await maintainPins(
+      maintenance,
+      { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 },
+      100,
+    );
     expect(report.unpinsRequested).toBe(1);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([
       { op: 'unpin', cid: id.v1 },
     ]);
     expect(
-      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100)).unpinsRequested,
+      (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
+        .unpinsRequested,
     ).toBe(0);
     // /check keeps answering: nothing is removed, only handed to the pin queue.
     expect(await ports.contents.get(id.v1)).toBeDefined();
@@ -243,11 +252,27 @@ describe('maintainPins (the pin-status cron)', () => {
     const id = fromCid(root);
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
     await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 1 });
-    // Re-added as a holder without the upload clearing the schedule (a race the cron resolves).
-    await ports.contents.addHolder(id.v1, 'bob#x');
+    // Bob's upload takes the content, but the schedule is left (a race the cron resolves).
+    await ports.uploads.create({
+      userId: 'bob',
+      cid: id.v1,
+      sourceCid: id.source,
+      name: 'bob',
+      type: '',
+      files: [],
+      tokenId: bob.tokenId,
+      tokenName: bob.tokenName,
+      created: clock.now().toISOString(),
+      updated: clock.now().toISOString(),
+    });
+    await ports.contents.addHolder(id.v1, `bob#${id.v1}`, clock.now().toISOString());
     clock.advance(2 * 86_400_000);
-    const report = await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10 }, 100);
-    expect(report).toMatchObject({ unpinsRequested: 0, unpinsCancelled: 1 });
+    const report = await maintainPins(
+      maintenance,
+      { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 },
+      100,
+    );
+    expect(report).toMatchObject({ holdsConfirmed: 1, unpinsRequested: 0, unpinsCancelled: 1 });
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
     expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
   });

@@ -436,7 +436,7 @@ describe('deleteUpload', () => {
     expect((await ports.uploads.get('alice', id.v1))?.deleted).toBeUndefined();
     expect(await ports.contents.hasHolders(id.v1)).toBe(true);
     ports.clock.advance((GRACE_DAYS + 1) * DAY_MS);
-    await maintainPins(ports, { PIN_RECHECK_MINUTES: 10 }, 100);
+    await maintainPins(ports, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: GRACE_DAYS }, 100);
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([]);
   };
 
@@ -470,5 +470,57 @@ describe('deleteUpload', () => {
     gate.release();
     await storing;
     await expectHeldAndLive(ports, id);
+  });
+});
+
+describe('long file lists', () => {
+  const filesOf = (count: number, nameLength: number, seed: string) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `${seed}-${String(i).padStart(nameLength, '0')}.json`,
+      type: 'application/json',
+    }));
+
+  it('are stored beside the CARs, kept out of the record, and shown whole', async () => {
+    const { ports } = setup();
+    const car = await rawCar('a collection');
+    const files = filesOf(2_000, 40, 'meta');
+    const status = await store(ports, alice, car, { type: 'directory' });
+    expect(status.files).toEqual([]);
+    const { ports: withList } = setup();
+    const stored = await storeUpload({ principal: alice, car, type: 'directory', files }, withList);
+    expect(stored.files).toEqual(files);
+    const record = await withList.uploads.get('alice', idOf(car).v1);
+    expect(record?.files).toEqual([]);
+    expect(record?.fileList).toMatchObject({ count: 2_000 });
+    expect(JSON.stringify(record).length).toBeLessThan(2_000);
+    expect(withList.carpark.blobs.has(record?.fileList?.key ?? '')).toBe(true);
+    const fetched = await getUpload(alice, idOf(car), withList);
+    expect(fetched.ok && fetched.value.files).toEqual(files);
+    const listed = await listUploads(alice, { limit: 10 }, withList);
+    expect(listed.statuses[0]?.files).toEqual(files);
+  });
+
+  it('end a list page early, with a cursor, rather than outgrow a Lambda response', async () => {
+    const { ports } = setup();
+    // About 2 MB of file list each: two fit in a page's budget, three do not.
+    for (const seed of ['one', 'two', 'three']) {
+      await storeUpload(
+        {
+          principal: alice,
+          car: await rawCar(seed),
+          type: 'directory',
+          files: filesOf(10_000, 170, seed),
+        },
+        ports,
+      );
+      ports.clock.advance(1_000);
+    }
+    const first = await listUploads(alice, { limit: 10 }, ports);
+    expect(first.statuses).toHaveLength(2);
+    expect(first.next).toBeDefined();
+    const second = await listUploads(alice, { limit: 10, cursor: first.next }, ports);
+    expect(second.statuses).toHaveLength(1);
+    expect(second.next).toBeUndefined();
+    expect(JSON.stringify(first.statuses).length).toBeLessThan(6_000_000);
   });
 });
