@@ -8,7 +8,7 @@ import {
   type RateLimited,
   type UnknownToken,
 } from './failures.ts';
-import type { Clock, CounterStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
+import type { Clock, RateLimitStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
 
 export interface Principal {
@@ -61,35 +61,45 @@ const principalOf = (token: TokenRecord): Principal => ({
 
 /**
  * Admits a verified token's request: its user exists and the token is within its rate limit.
- * The two lookups are independent, so they share one round trip.
+ * The two lookups are independent, so they share one round trip; `recent` is the rate limit's
+ * read, when the caller started it already (see authorize).
  */
 export async function admit(
   token: TokenRecord,
   limit: RateLimit,
   ports: AuthPorts & RateLimitPorts,
+  recent?: Promise<number[]>,
 ): Promise<Result<Principal, AuthFailure | RateLimited>> {
   const [user, allowed] = await Promise.all([
     ports.users.get(token.userId),
-    checkRateLimit(token.tokenId, limit, ports),
+    checkRateLimit(token.tokenId, limit, ports, recent),
   ]);
   if (!user) return err(failure.unknownUser());
   if (!allowed.ok) return allowed;
   return ok(principalOf(token));
 }
 
-/** Authentication, then admission (user and rate limit). */
+/**
+ * Authentication, then admission (user and rate limit). The rate limit's read of recent use
+ * needs only the token's id, so it goes out with the token lookup; nothing is written before
+ * the token is verified.
+ */
 export async function authorize(
   authorization: string | undefined,
   limit: RateLimit,
   ports: AuthPorts & RateLimitPorts,
 ): Promise<Result<Principal, AuthFailure | RateLimited>> {
-  const token = await verifyToken(authorization, ports.tokens);
+  const bearer = readBearer(authorization);
+  if (!bearer.ok) return bearer;
+  const recent = recentUse(bearer.value.tokenId, limit, ports);
+  recent.catch(() => {}); // Reported by admit when it is used.
+  const token = await lookUpToken(bearer.value, ports.tokens);
   if (!token.ok) return token;
-  return admit(token.value, limit, ports);
+  return admit(token.value, limit, ports, recent);
 }
 
 export interface RateLimitPorts {
-  counters: CounterStore;
+  rateLimits: RateLimitStore;
   clock: Clock;
 }
 
@@ -98,22 +108,46 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+/** A window is counted in this many buckets, plus the bucket now under way. */
+const BUCKETS_PER_WINDOW = 10;
+
+function buckets(limit: RateLimit, now: Date) {
+  const bucketSeconds = Math.max(1, Math.ceil(limit.windowSeconds / BUCKETS_PER_WINDOW));
+  const span = Math.ceil(limit.windowSeconds / bucketSeconds);
+  const current = Math.floor(now.getTime() / 1000 / bucketSeconds);
+  return { bucketSeconds, span, current, key: (tokenId: string) => `${tokenId}#${bucketSeconds}` };
+}
+
+/** The counts of the buckets before the current one that a window covers, oldest first. */
+export function recentUse(tokenId: string, limit: RateLimit, ports: RateLimitPorts) {
+  const { span, current, key } = buckets(limit, ports.clock.now());
+  return ports.rateLimits.counts(key(tokenId), current - span, span);
+}
+
 /**
- * Fixed-window counter per token, kept in the table so it holds across any number of Lambdas.
- * The counter item expires (TTL) a window after it closes.
+ * A sliding-window limit per token, kept in the table so it holds across any number of
+ * Lambdas: a request is admitted while the current bucket and the window's worth of buckets
+ * before it hold fewer than the limit. Any span of one window length lies within those
+ * buckets, so no span ever sees more than the limit (at the price of counting up to one bucket,
+ * a tenth of the window, more than the window). Buckets expire by TTL once out of reach.
  */
 export async function checkRateLimit(
   tokenId: string,
   limit: RateLimit,
   ports: RateLimitPorts,
+  recent: Promise<number[]> = recentUse(tokenId, limit, ports),
 ): Promise<Result<void, RateLimited>> {
-  const nowSeconds = ports.clock.now().getTime() / 1000;
-  const windowStart = Math.floor(nowSeconds / limit.windowSeconds) * limit.windowSeconds;
-  const windowEnd = windowStart + limit.windowSeconds;
-  const count = await ports.counters.increment(
-    `${tokenId}#${windowStart}`,
-    windowEnd + limit.windowSeconds,
-  );
-  if (count <= limit.requests) return ok(undefined);
-  return err(failure.rateLimited(Math.max(1, Math.ceil(windowEnd - nowSeconds))));
+  const now = ports.clock.now();
+  const { bucketSeconds, span, current, key } = buckets(limit, now);
+  const counts = await recent;
+  const budget = limit.requests - counts.reduce((sum, count) => sum + count, 0);
+  const expiresAt = (current + span + 2) * bucketSeconds;
+  if (budget > 0 && (await ports.rateLimits.take(key(tokenId), current, budget, expiresAt))) {
+    return ok(undefined);
+  }
+  // Room comes back when the oldest bucket in use leaves the window (or the current one does).
+  const oldestUsed = counts.findIndex((count) => count > 0);
+  const leaving = oldestUsed < 0 ? current : current - span + oldestUsed;
+  const freeAtSeconds = (leaving + span + 1) * bucketSeconds;
+  return err(failure.rateLimited(Math.max(1, Math.ceil(freeAtSeconds - now.getTime() / 1000))));
 }

@@ -122,9 +122,20 @@ export interface TokenStore {
   revoke(tokenId: string, now: string): Promise<boolean>;
 }
 
-export interface CounterStore {
-  /** Atomically adds one to a counter that expires at `expiresAtEpochSeconds`; returns the new count. */
-  increment(key: string, expiresAtEpochSeconds: number): Promise<number>;
+/** Per-key request counts in time buckets, for a sliding-window rate limit. */
+export interface RateLimitStore {
+  /** The counts of buckets `first` .. `first + n - 1` of `key` (0 for a bucket never used). */
+  counts(key: string, first: number, n: number): Promise<number[]>;
+  /**
+   * Counts one request in `bucket` if it holds fewer than `budget`, atomically however many
+   * callers race; false when it is full. The bucket expires at `expiresAtEpochSeconds`.
+   */
+  take(
+    key: string,
+    bucket: number,
+    budget: number,
+    expiresAtEpochSeconds: number,
+  ): Promise<boolean>;
 }
 
 export interface StoredDag {

@@ -10,7 +10,7 @@ import type {
   BlobStore,
   Clock,
   ContentStore,
-  CounterStore,
+  RateLimitStore,
   StagedUploadStore,
   TokenStore,
   UploadPresigner,
@@ -33,7 +33,7 @@ export interface ReadPorts {
   uploads: UploadStore;
   tokens: TokenStore;
   users: UserStore;
-  counters: CounterStore;
+  rateLimits: RateLimitStore;
   staged: StagedUploadStore;
   clock: Clock;
 }

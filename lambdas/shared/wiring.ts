@@ -4,7 +4,7 @@
  */
 import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
 import {
-  dynamoCounterStore,
+  dynamoRateLimitStore,
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
@@ -34,7 +34,7 @@ export function identityPorts(config: Config, clients: ClientOverrides = {}) {
   return {
     users: dynamoUserStore(ctx),
     tokens: dynamoTokenStore(ctx),
-    counters: dynamoCounterStore(ctx),
+    rateLimits: dynamoRateLimitStore(ctx),
   };
 }
 

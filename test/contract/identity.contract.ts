@@ -1,6 +1,11 @@
-/** Behaviour every UserStore, TokenStore and CounterStore must show (fakes and adapters alike). */
+/** Behaviour every UserStore, TokenStore and RateLimitStore must show (fakes and adapters alike). */
 import { describe, expect, it } from 'vitest';
-import type { CounterStore, TokenRecord, TokenStore, UserStore } from '../../lambdas/core/ports.ts';
+import type {
+  RateLimitStore,
+  TokenRecord,
+  TokenStore,
+  UserStore,
+} from '../../lambdas/core/ports.ts';
 import type { Make } from './make.ts';
 
 export function userStoreContract(name: string, makeStore: Make<UserStore>) {
@@ -91,24 +96,27 @@ export function tokenStoreContract(name: string, makeStore: Make<TokenStore>) {
   });
 }
 
-export function counterStoreContract(name: string, makeStore: Make<CounterStore>) {
-  describe(`CounterStore contract: ${name}`, () => {
-    it('counts from one, per key', async () => {
-      const counters = await makeStore();
-      expect(await counters.increment('t#0', 100)).toBe(1);
-      expect(await counters.increment('t#0', 100)).toBe(2);
-      expect(await counters.increment('t#10', 100)).toBe(1);
+export function rateLimitStoreContract(name: string, makeStore: Make<RateLimitStore>) {
+  describe(`RateLimitStore contract: ${name}`, () => {
+    it('counts what it takes, per key and bucket, and 0 for buckets never used', async () => {
+      const store = await makeStore();
+      expect(await store.take('t', 5, 10, 100)).toBe(true);
+      expect(await store.take('t', 5, 10, 100)).toBe(true);
+      expect(await store.take('t', 7, 10, 100)).toBe(true);
+      expect(await store.take('other', 6, 10, 100)).toBe(true);
+      expect(await store.counts('t', 4, 4)).toEqual([0, 2, 0, 1]);
+      expect(await store.counts('unknown', 0, 3)).toEqual([0, 0, 0]);
     });
 
-    it('50 concurrent increments are all counted, each seeing a distinct count', async () => {
-      const counters = await makeStore();
-      const counts = await Promise.all(
-        Array.from({ length: 50 }, () => counters.increment('busy#0', 100)),
+    it('takes exactly the budget however many callers race', async () => {
+      const store = await makeStore();
+      const taken = await Promise.all(
+        Array.from({ length: 40 }, () => store.take('busy', 1, 7, 100)),
       );
-      expect([...counts].sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 50 }, (_, i) => i + 1),
-      );
-      expect(await counters.increment('busy#0', 100)).toBe(51);
+      expect(taken.filter(Boolean)).toHaveLength(7);
+      expect(await store.counts('busy', 1, 1)).toEqual([7]);
+      expect(await store.take('busy', 1, 7, 100)).toBe(false);
+      expect(await store.take('busy', 1, 8, 100)).toBe(true);
     });
   });
 }

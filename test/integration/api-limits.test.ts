@@ -43,7 +43,8 @@ describe('rate limit', () => {
       });
       const retryAfter = Number(response.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+      // The window slides in tenths: the wait is at most the window and the tenth under way.
+      expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS * 1.1);
     }
   });
 

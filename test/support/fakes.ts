@@ -10,13 +10,13 @@ import type {
   Clock,
   ContentRecord,
   ContentStore,
-  CounterStore,
   IngestMessage,
   ListUploadsQuery,
   MessageQueue,
   PinMessage,
   PinStatus,
   PresignedPut,
+  RateLimitStore,
   StagedUploadRecord,
   StagedUploadStore,
   StoredDag,
@@ -83,13 +83,19 @@ export class FakeTokenStore implements TokenStore {
   }
 }
 
-export class FakeCounterStore implements CounterStore {
-  readonly counters = new Map<string, { count: number; expiresAtEpochSeconds: number }>();
+export class FakeRateLimitStore implements RateLimitStore {
+  /** `<key>:<bucket>` -> its count and expiry. */
+  readonly buckets = new Map<string, { count: number; expiresAtEpochSeconds: number }>();
 
-  async increment(key: string, expiresAtEpochSeconds: number): Promise<number> {
-    const count = (this.counters.get(key)?.count ?? 0) + 1;
-    this.counters.set(key, { count, expiresAtEpochSeconds });
-    return count;
+  async counts(key: string, first: number, n: number): Promise<number[]> {
+    return Array.from({ length: n }, (_, i) => this.buckets.get(`${key}:${first + i}`)?.count ?? 0);
+  }
+
+  async take(key: string, bucket: number, budget: number, expiresAtEpochSeconds: number) {
+    const count = this.buckets.get(`${key}:${bucket}`)?.count ?? 0;
+    if (count >= budget) return false;
+    this.buckets.set(`${key}:${bucket}`, { count: count + 1, expiresAtEpochSeconds });
+    return true;
   }
 }
 
@@ -469,7 +475,7 @@ export function fakePorts(clock = new FakeClock()) {
   return {
     users: new FakeUserStore(),
     tokens: new FakeTokenStore(),
-    counters: new FakeCounterStore(),
+    rateLimits: new FakeRateLimitStore(),
     contents: new FakeContentStore(),
     uploads: new FakeUploadStore(),
     staged: new FakeStagedUploadStore(),

@@ -1,15 +1,15 @@
-/** Users, API tokens and rate-limit counters in the single table. */
+/** Users, API tokens and rate-limit buckets in the single table. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
 import { keys } from '../../codecs/keys.ts';
 import type {
-  CounterStore,
+  RateLimitStore,
   TokenRecord,
   TokenStore,
   UserRecord,
   UserStore,
 } from '../../core/ports.ts';
-import { conditionally, queryAll, type TableContext, withoutKeys } from './table.ts';
+import { batchGet, conditionally, queryAll, type TableContext, withoutKeys } from './table.ts';
 
 export function dynamoUserStore(ctx: TableContext): UserStore {
   const get = async (userId: string) => {
@@ -90,20 +90,35 @@ export function dynamoTokenStore(ctx: TableContext): TokenStore {
   };
 }
 
-export function dynamoCounterStore(ctx: TableContext): CounterStore {
+export function dynamoRateLimitStore(ctx: TableContext): RateLimitStore {
+  const bucketKey = (key: string, bucket: number) => keys.counter(`${key}:${bucket}`);
   return {
-    async increment(key, expiresAtEpochSeconds) {
-      const { Attributes } = await ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: keys.counter(key),
-          UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
-          ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAtEpochSeconds },
-          ReturnValues: 'UPDATED_NEW',
-        }),
+    async counts(key, first, n) {
+      const wanted = Array.from({ length: n }, (_, i) => first + i);
+      const items = await batchGet(
+        ctx,
+        wanted.map((bucket) => bucketKey(key, bucket)),
       );
-      return Number(Attributes?.count ?? 0);
+      const counts = new Map(items.map((item) => [String(item.pk), Number(item.count ?? 0)]));
+      return wanted.map((bucket) => counts.get(bucketKey(key, bucket).pk) ?? 0);
+    },
+    take(key, bucket, budget, expiresAtEpochSeconds) {
+      return conditionally(() =>
+        ctx.client.send(
+          new UpdateCommand({
+            TableName: ctx.tableName,
+            Key: bucketKey(key, bucket),
+            UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count < :budget',
+            ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':ttl': expiresAtEpochSeconds,
+              ':budget': budget,
+            },
+          }),
+        ),
+      );
     },
   };
 }

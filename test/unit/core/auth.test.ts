@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { authorize, checkRateLimit } from '../../../lambdas/core/auth.ts';
 import { createToken, revokeToken } from '../../../lambdas/core/tokens.ts';
 import { nftStorageError } from '../../../lambdas/http/nft-storage-errors.ts';
-import { FakeClock, FakeCounterStore, FakeTokenStore, FakeUserStore } from '../../support/fakes.ts';
+import {
+  FakeClock,
+  FakeRateLimitStore,
+  FakeTokenStore,
+  FakeUserStore,
+} from '../../support/fakes.ts';
 
 /** The core's failure as the nft.storage edge answers it. */
 const answered = (failure: Parameters<typeof nftStorageError>[0]) => {
@@ -14,7 +19,7 @@ async function setup() {
   const ports = {
     users: new FakeUserStore(),
     tokens: new FakeTokenStore(),
-    counters: new FakeCounterStore(),
+    rateLimits: new FakeRateLimitStore(),
     clock: new FakeClock(),
   };
   const { token, record } = await createToken({ userId: 'alice', name: 'laptop' }, ports);
@@ -103,16 +108,15 @@ describe('authorize: the bearer token and its user', () => {
 
 describe('checkRateLimit', () => {
   const limit = { requests: 3, windowSeconds: 10 };
-  // 2.5 s into a 10 s window.
   const start = '2024-01-01T00:00:02.500Z';
 
   const setupLimiter = () => {
     const clock = new FakeClock(start);
-    const counters = new FakeCounterStore();
-    return { clock, counters, ports: { clock, counters } };
+    const rateLimits = new FakeRateLimitStore();
+    return { clock, rateLimits, ports: { clock, rateLimits } };
   };
 
-  it('lets N requests through, then answers 429 with seconds until the window ends', async () => {
+  it('lets N requests through, then answers 429 with the seconds until one leaves the window', async () => {
     const { ports } = setupLimiter();
     for (let i = 0; i < 3; i++) {
       expect(await checkRateLimit('tok', limit, ports)).toEqual({ ok: true, value: undefined });
@@ -120,31 +124,53 @@ describe('checkRateLimit', () => {
     const limited = await checkRateLimit('tok', limit, ports);
     expect(limited.ok).toBe(false);
     if (limited.ok) return;
-    expect(limited.error).toMatchObject({ name: 'RateLimited', retryAfterSeconds: 8 });
+    // The requests of second 2 leave a 10 s window (of whole seconds) at 13 s.
+    expect(limited.error).toMatchObject({ name: 'RateLimited', retryAfterSeconds: 11 });
     expect(answered(limited.error)).toMatchObject({
       status: 429,
       code: 'ERROR_RATE_LIMITED',
       message: 'You are being rate limited',
-      headers: { 'retry-after': '8' },
+      headers: { 'retry-after': '11' },
     });
   });
 
-  it('retry-after shrinks as the window runs out and never reaches zero', async () => {
+  it('retry-after shrinks as the window moves on and never reaches zero', async () => {
     const { ports, clock } = setupLimiter();
     for (let i = 0; i < 3; i++) await checkRateLimit('tok', limit, ports);
-    clock.set('2024-01-01T00:00:09.900Z');
+    clock.set('2024-01-01T00:00:12.900Z');
     const limited = await checkRateLimit('tok', limit, ports);
     expect(limited.ok ? undefined : answered(limited.error).headers).toEqual({
       'retry-after': '1',
     });
   });
 
-  it('a new window starts from zero', async () => {
+  it('admits again once the used requests have left the window, not at a window boundary', async () => {
     const { ports, clock } = setupLimiter();
     for (let i = 0; i < 4; i++) await checkRateLimit('tok', limit, ports);
     clock.set('2024-01-01T00:00:10.000Z');
+    expect((await checkRateLimit('tok', limit, ports)).ok).toBe(false);
+    clock.set('2024-01-01T00:00:13.000Z');
     for (let i = 0; i < 3; i++) expect((await checkRateLimit('tok', limit, ports)).ok).toBe(true);
     expect((await checkRateLimit('tok', limit, ports)).ok).toBe(false);
+  });
+
+  it('never admits more than the limit in any window-long span', async () => {
+    const { ports, clock } = setupLimiter();
+    const admitted: number[] = [];
+    // A request every 50 ms for 60 s, bursts included: the fixed-window flaw let 2x through
+    // around each window boundary.
+    for (let t = 0; t < 60_000; t += 50) {
+      clock.set(new Date(Date.parse(start) + t).toISOString());
+      const burst = t % 5_000 === 0 ? 5 : 1;
+      for (let i = 0; i < burst; i++) {
+        if ((await checkRateLimit('tok', limit, ports)).ok) admitted.push(t);
+      }
+    }
+    expect(admitted.length).toBeGreaterThan(10);
+    for (const from of admitted) {
+      const inSpan = admitted.filter((t) => t >= from && t < from + 10_000).length;
+      expect(inSpan, `from ${from} ms`).toBeLessThanOrEqual(3);
+    }
   });
 
   it('counts each token separately', async () => {
@@ -153,13 +179,24 @@ describe('checkRateLimit', () => {
     expect((await checkRateLimit('quiet', limit, ports)).ok).toBe(true);
   });
 
-  it('lets the counter expire a whole window after its window closes', async () => {
-    const { ports, counters } = setupLimiter();
+  it('lets a bucket expire once no window can reach it', async () => {
+    const { ports, rateLimits } = setupLimiter();
     await checkRateLimit('tok', limit, ports);
-    const windowStart = Date.parse('2024-01-01T00:00:00.000Z') / 1000;
-    expect(counters.counters.get(`tok#${windowStart}`)).toEqual({
+    const second = Math.floor(Date.parse(start) / 1000);
+    // Reachable by windows ending up to ten buckets later; kept a little longer.
+    expect(rateLimits.buckets.get(`tok#1:${second}`)).toEqual({
       count: 1,
-      expiresAtEpochSeconds: windowStart + 20,
+      expiresAtEpochSeconds: second + 12,
     });
+  });
+
+  it('counts a day-long window in tenths', async () => {
+    const { ports, rateLimits, clock } = setupLimiter();
+    const daily = { requests: 2, windowSeconds: 86_400 };
+    expect((await checkRateLimit('tok', daily, ports)).ok).toBe(true);
+    clock.advance(50_000_000);
+    expect((await checkRateLimit('tok', daily, ports)).ok).toBe(true);
+    expect((await checkRateLimit('tok', daily, ports)).ok).toBe(false);
+    expect([...rateLimits.buckets.keys()].every((key) => key.startsWith('tok#8640:'))).toBe(true);
   });
 });
