@@ -19,6 +19,7 @@ export const S3EventMessage = z.object({
   Records: z.array(
     z.object({
       eventName: z.string(),
+      eventTime: z.optional(z.iso.datetime({ offset: true })),
       s3: z.object({ object: z.object({ key: z.string() }) }),
     }),
   ),

@@ -144,6 +144,14 @@ export class PinstackStack extends Stack {
           queue: this.queues[trigger.queue],
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+          ...(trigger.redelivery
+            ? {
+                redelivery: {
+                  after: Duration.seconds(trigger.redelivery.afterSeconds),
+                  maxConcurrency: trigger.redelivery.maxConcurrency,
+                },
+              }
+            : {}),
           reportBatchItemFailures: true,
         });
       } else if (trigger.kind === 'schedule') {

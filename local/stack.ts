@@ -12,8 +12,8 @@ import {
   bucketNotifications,
   functions as catalogFunctions,
   type FunctionSpec,
-  QUEUE_POLICY,
   type QueueName,
+  visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
@@ -175,7 +175,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureBucket(s3, names.staging, region);
     await ensureBucket(s3, names.carpark, region);
     const visibility = (queue: QueueName) =>
-      options.visibilityTimeoutSeconds ?? visibilityTimeoutFor(queue, functions);
+      options.visibilityTimeoutSeconds ??
+      visibilityTimeoutSeconds(
+        queue,
+        functions.filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue)),
+      );
     const queues: Record<QueueName, ProvisionedQueue> = {
       ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
       pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
@@ -347,14 +351,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await runCleanup();
     throw error;
   }
-}
-
-/** The catalog's rule (a multiple of the slowest consumer's timeout) for these functions. */
-function visibilityTimeoutFor(queue: QueueName, functions: readonly FunctionSpec[]): number {
-  const timeouts = functions
-    .filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue))
-    .map((fn) => fn.timeoutSeconds);
-  return Math.max(30, ...timeouts) * QUEUE_POLICY.visibilityTimeoutFactor;
 }
 
 async function configureExternalNotifications(

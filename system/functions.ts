@@ -36,11 +36,29 @@ export interface Bindings {
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
 
+/**
+ * A queue whose consumer crashed mid-message gets the message back after `afterSeconds`, instead
+ * of after 6x the function's timeout. AWS refuses a mapping on a queue whose visibility is under
+ * the function's timeout, so `afterSeconds` is at least that. AWS advises 6x so a poller holding
+ * messages for a throttled function does not let them expire; `maxConcurrency` caps the mapping
+ * so it only polls what it can hand over.
+ */
+export interface PromptRedelivery {
+  afterSeconds: number;
+  maxConcurrency: number;
+}
+
 export type Trigger =
   /** An API Gateway HTTP API route (payload format 2.0). */
   | { kind: 'http'; method: HttpMethod; path: string }
   /** An SQS event source mapping with partial batch responses. */
-  | { kind: 'queue'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  | {
+      kind: 'queue';
+      queue: QueueName;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      redelivery?: PromptRedelivery;
+    }
   /** An EventBridge Scheduler rate schedule. */
   | { kind: 'schedule'; name: string; rateMinutes: number };
 
@@ -116,7 +134,16 @@ export const functions = [
       ingestQueue: 'send+consume',
       pinQueue: 'send',
     },
-    triggers: [{ kind: 'queue', queue: 'ingestQueue', batchSize: 1, maxBatchingWindowSeconds: 0 }],
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'ingestQueue',
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        // A staged CAR whose ingest crashed is ingested again six minutes later, not 30.
+        redelivery: { afterSeconds: 360, maxConcurrency: 20 },
+      },
+    ],
   },
   {
     name: 'pin-status',
@@ -166,8 +193,26 @@ export function queueConsumers(queue: QueueName): readonly FunctionSpec[] {
   );
 }
 
-/** Visibility timeout for a queue: 6x its slowest consumer, or 6x 30s with no consumer yet. */
-export function visibilityTimeoutSeconds(queue: QueueName): number {
-  const slowest = Math.max(30, ...queueConsumers(queue).map((fn) => fn.timeoutSeconds));
+/** The queue triggers of a queue's consumers. */
+const triggersOf = (queue: QueueName, consumers: readonly FunctionSpec[]) =>
+  consumers.flatMap((fn) =>
+    (fn.triggers as readonly Trigger[]).filter(
+      (t): t is Extract<Trigger, { kind: 'queue' }> => t.kind === 'queue' && t.queue === queue,
+    ),
+  );
+
+/**
+ * Visibility timeout for a queue: the prompt redelivery time when every consumer asks for one,
+ * else 6x its slowest consumer's timeout (or 6x 30 s with no consumer yet).
+ */
+export function visibilityTimeoutSeconds(
+  queue: QueueName,
+  consumers: readonly FunctionSpec[] = queueConsumers(queue),
+): number {
+  const prompt = triggersOf(queue, consumers).map((t) => t.redelivery?.afterSeconds);
+  if (prompt.length > 0 && prompt.every((seconds) => seconds !== undefined)) {
+    return Math.max(...(prompt as number[]));
+  }
+  const slowest = Math.max(30, ...consumers.map((fn) => fn.timeoutSeconds));
   return slowest * QUEUE_POLICY.visibilityTimeoutFactor;
 }

@@ -156,6 +156,8 @@ export type StagedOutcome =
 export async function ingestStagedObject(
   key: string,
   ports: IngestStagedPorts,
+  /** When S3 says the object was created (the event's time): a PUT after expiry is refused. */
+  createdAt?: Date,
 ): Promise<StagedOutcome> {
   const id = STAGED_KEY_PATTERN.exec(key)?.[1];
   const record = id ? await ports.staged.get(id) : undefined;
@@ -164,10 +166,12 @@ export async function ingestStagedObject(
     await ports.staging.delete(key);
     return { outcome: 'not-staged', key };
   }
-  if (record.status !== 'waiting') return { outcome: 'already-finished', id };
+  if (record.status !== 'waiting') {
+    // A second PUT to a finished upload's URL, or a redelivered event: the object is surplus.
+    await ports.staging.delete(key);
+    return { outcome: 'already-finished', id };
+  }
 
-  const bytes = await ports.staging.get(key);
-  if (!bytes) return { outcome: 'missing-object', id };
   const now = () => ports.clock.now().toISOString();
   const reject = async (rejection: StagedRejection): Promise<StagedOutcome> => {
     await ports.staged.finish(
@@ -178,7 +182,17 @@ export async function ingestStagedObject(
     await ports.staging.delete(key);
     return { outcome: 'rejected', id, failure: rejection };
   };
+  // S3 refuses a presigned PUT after its expiry; an emulator may not, so ingest checks too.
+  if (createdAt && createdAt.getTime() > Date.parse(record.expires)) {
+    return reject(
+      failure.contentMismatch(
+        `the CAR arrived at ${createdAt.toISOString()}, after its URL expired`,
+      ),
+    );
+  }
 
+  const bytes = await ports.staging.get(key);
+  if (!bytes) return { outcome: 'missing-object', id };
   if (bytes.length !== record.size) {
     return reject(
       failure.contentMismatch(

@@ -44,7 +44,8 @@ export const handler = createQueueHandler(async (record) => {
       if (!s3Record.eventName.startsWith('ObjectCreated')) continue;
       // S3 URL-encodes keys in notifications, with '+' for spaces.
       const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));
-      const result = await ingestStagedObject(key, ports);
+      const createdAt = s3Record.eventTime ? new Date(s3Record.eventTime) : undefined;
+      const result = await ingestStagedObject(key, ports, createdAt);
       log.info('staged object ingested', { key, ...result });
     }
     return;

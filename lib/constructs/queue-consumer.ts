@@ -2,7 +2,8 @@
  * A Lambda consuming a WorkQueue. Every consumer states its failure semantics up front: batch
  * size, batching window and partial batch responses are required props, the queue type always
  * carries a DLQ, and a visibility timeout shorter than the AWS-recommended multiple of the
- * function timeout is rejected at synth.
+ * function timeout is rejected at synth — unless the consumer asks for prompt redelivery and
+ * caps its concurrency (see PromptRedelivery in the catalog).
  */
 import type { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -13,8 +14,10 @@ import type { WorkQueue } from './work-queue.ts';
 
 export interface QueueConsumerProps {
   fn: IFunction;
-  /** The function's timeout; the queue's visibility timeout must be >= 6x this. */
+  /** The function's timeout; the queue's visibility timeout must be >= 6x this, unless prompt. */
   functionTimeout: Duration;
+  /** Redeliver sooner than 6x the timeout, polling at most `maxConcurrency` batches at once. */
+  redelivery?: { after: Duration; maxConcurrency: number };
   queue: WorkQueue;
   batchSize: number;
   maxBatchingWindow: Duration;
@@ -40,17 +43,32 @@ export class QueueConsumer extends Construct {
       throw new QueueConsumerError(`${id}: batchSize > 10 needs a batching window of >= 1s`);
     }
     const visibility = queue.visibilityTimeout.toSeconds();
-    const required = props.functionTimeout.toSeconds() * QUEUE_POLICY.visibilityTimeoutFactor;
-    if (visibility < required) {
+    const timeout = props.functionTimeout.toSeconds();
+    const factor = QUEUE_POLICY.visibilityTimeoutFactor;
+    const { redelivery } = props;
+    if (redelivery) {
+      // AWS refuses a mapping whose queue hides messages for less than the function may run.
+      if (visibility < timeout) {
+        throw new QueueConsumerError(
+          `${id}: visibility timeout ${visibility}s is under the consumer timeout (${timeout}s); ` +
+            'AWS refuses the mapping',
+        );
+      }
+      const { maxConcurrency } = redelivery;
+      if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+        throw new QueueConsumerError(`${id}: maxConcurrency must be an integer in 2..1000`);
+      }
+    } else if (visibility < timeout * factor) {
       throw new QueueConsumerError(
-        `${id}: visibility timeout ${visibility}s is under ${QUEUE_POLICY.visibilityTimeoutFactor}x ` +
-          `the consumer timeout (${required}s); messages would be redelivered mid-flight`,
+        `${id}: visibility timeout ${visibility}s is under ${factor}x the consumer timeout ` +
+          `(${timeout * factor}s); messages would be redelivered mid-flight`,
       );
     }
     this.eventSource = new SqsEventSource(queue.queue, {
       batchSize,
       maxBatchingWindow,
       reportBatchItemFailures: props.reportBatchItemFailures,
+      ...(redelivery ? { maxConcurrency: redelivery.maxConcurrency } : {}),
     });
     props.fn.addEventSource(this.eventSource);
   }

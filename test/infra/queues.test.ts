@@ -8,6 +8,7 @@ import {
   bucketNotifications,
   functions,
   QUEUE_POLICY,
+  type QueueName,
   type Trigger,
   visibilityTimeoutSeconds,
 } from '../../system/functions.ts';
@@ -16,7 +17,6 @@ import { buildStack, logicalId, refId } from './helpers.ts';
 const { stack, template } = buildStack();
 const queues = template.findResources('AWS::SQS::Queue');
 const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-const lambdas = template.findResources('AWS::Lambda::Function');
 
 /** Queues something else dead-letters into: other queues' redrive targets and schedule DLQs. */
 function deadLetterQueueIds(): Set<string> {
@@ -80,17 +80,45 @@ describe('queues', () => {
     }
   });
 
-  it('sets visibility from the catalog, at least 6x each consumer timeout', () => {
-    expect(Object.keys(mappings)).not.toHaveLength(0);
-    for (const mapping of Object.values(mappings)) {
-      const queue = queues[refId(mapping.Properties.EventSourceArn)];
-      const fn = lambdas[refId(mapping.Properties.FunctionName)];
-      expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
-        6 * fn?.Properties.Timeout,
+  it('sets visibility from the catalog: prompt redelivery where asked, else 6x the timeout', () => {
+    for (const [name, handle] of Object.entries(stack.queues)) {
+      const visibility = queues[logicalId(handle.queue)]?.Properties.VisibilityTimeout;
+      expect(visibility, name).toBe(visibilityTimeoutSeconds(name as QueueName));
+    }
+    const consumers = functions.flatMap((fn) =>
+      (fn.triggers as readonly Trigger[]).flatMap((t) => (t.kind === 'queue' ? [{ fn, t }] : [])),
+    );
+    expect(consumers).not.toHaveLength(0);
+    for (const { fn, t } of consumers) {
+      const visibility =
+        queues[logicalId(stack.queues[t.queue].queue)]?.Properties.VisibilityTimeout;
+      // Never under the function's timeout: AWS refuses such a mapping.
+      expect(visibility, fn.name).toBeGreaterThanOrEqual(fn.timeoutSeconds);
+      expect(visibility, fn.name).toBeGreaterThanOrEqual(
+        t.redelivery?.afterSeconds ?? 6 * fn.timeoutSeconds,
       );
     }
-    expect(queues[logicalId(stack.queues.ingestQueue.queue)]?.Properties.VisibilityTimeout).toBe(
-      visibilityTimeoutSeconds('ingestQueue'),
+  });
+
+  it('redelivers a crashed staged ingest after six minutes, polling at most 20 at once', () => {
+    expect(visibilityTimeoutSeconds('ingestQueue')).toBe(360);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.ingestQueue.queue), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('needs 6x the timeout when any consumer of a queue asks for no prompt redelivery', () => {
+    const ingest = functions.find((fn) => fn.name === 'ingest');
+    if (!ingest) throw new Error('catalog has no ingest function');
+    const unleased = {
+      ...ingest,
+      triggers: [
+        { kind: 'queue', queue: 'ingestQueue', batchSize: 1, maxBatchingWindowSeconds: 0 },
+      ],
+    } as unknown as typeof ingest;
+    expect(visibilityTimeoutSeconds('ingestQueue', [ingest, unleased])).toBe(
+      6 * ingest.timeoutSeconds,
     );
   });
 
@@ -162,6 +190,54 @@ describe('QueueConsumer', () => {
           reportBatchItemFailures: true,
         }),
     ).toThrow(/visibility timeout 300s is under 6x/);
+  });
+
+  it('accepts prompt redelivery on a queue whose visibility covers the function timeout', () => {
+    const { scope, queue, fn } = fixture(90);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          redelivery: { after: Duration.seconds(90), maxConcurrency: 5 },
+          queue,
+          batchSize: 1,
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+    ).not.toThrow();
+  });
+
+  it('rejects prompt redelivery on a queue whose visibility is under the function timeout', () => {
+    const { scope, queue, fn } = fixture(45);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          redelivery: { after: Duration.seconds(45), maxConcurrency: 5 },
+          queue,
+          batchSize: 1,
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+    ).toThrow(/AWS refuses the mapping/);
+  });
+
+  it('rejects prompt redelivery without a concurrency cap AWS accepts', () => {
+    const { scope, queue, fn } = fixture(90);
+    expect(
+      () =>
+        new QueueConsumer(scope, 'Consumer', {
+          fn,
+          functionTimeout: Duration.seconds(60),
+          redelivery: { after: Duration.seconds(90), maxConcurrency: 1 },
+          queue,
+          batchSize: 1,
+          maxBatchingWindow: Duration.seconds(0),
+          reportBatchItemFailures: true,
+        }),
+    ).toThrow(/maxConcurrency/);
   });
 
   it('rejects batches over 10 without a batching window', () => {

@@ -17,7 +17,7 @@ const SETTINGS = { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 };
 const alice: Principal = { userId: 'alice', tokenId: 'aliceaaaaaaaaaaa', tokenName: 'laptop' };
 
 /** What is inconsistent in the fakes' state, as readable lines (none: consistent). */
-export function inconsistencies(ports: FakePorts): string[] {
+function inconsistencies(ports: FakePorts): string[] {
   const problems: string[] = [];
   const live = new Set(
     [...ports.uploads.uploads.values()]

@@ -188,3 +188,33 @@ describe('getStagedUpload', () => {
     expect(NFT_STORAGE_ERRORS.UploadAbandoned.code).toBe('HTTP_ERROR');
   });
 });
+
+describe('ingestStagedObject, against the edges of its contract', () => {
+  it('refuses an object created after its URL expired, recording why', async () => {
+    const env = setup();
+    const car = await carOf(3000, 9);
+    const { id, key, ticket } = await staged(env, car.bytes);
+    const late = new Date(Date.parse(ticket.expires) + 1000);
+    expect(await ingestStagedObject(key, env.ports, late)).toMatchObject({ outcome: 'rejected' });
+    expect((await env.ports.staged.get(id))?.failure?.message).toMatch(/after its URL expired/);
+    expect(await env.ports.staging.has(key)).toBe(false);
+  });
+
+  it('stores an object created before its URL expired', async () => {
+    const env = setup();
+    const car = await carOf(3000, 10);
+    const { key, ticket } = await staged(env, car.bytes);
+    const inTime = new Date(Date.parse(ticket.expires) - 1000);
+    expect(await ingestStagedObject(key, env.ports, inTime)).toMatchObject({ outcome: 'stored' });
+  });
+
+  it('removes a second object PUT to a finished upload', async () => {
+    const env = setup();
+    const car = await carOf(3000, 11);
+    const { id, key } = await staged(env, car.bytes);
+    await ingestStagedObject(key, env.ports);
+    await env.ports.staging.put(key, car.bytes);
+    expect(await ingestStagedObject(key, env.ports)).toEqual({ outcome: 'already-finished', id });
+    expect(await env.ports.staging.has(key)).toBe(false);
+  });
+});
