@@ -134,6 +134,15 @@ export const publicErrors = { 500: InternalError, 503: ServiceUnavailable } as c
  * The 413 message for a body over the inline limit: names the limit and the ways around it.
  * The API, the local stack's front and the CDN in front of the API all answer with it.
  */
+/** Why a request's headers were refused before reaching a function. */
+export function headersTooLargeMessage(limitBytes: number, headerBytes?: number): string {
+  const size =
+    headerBytes === undefined
+      ? 'Request headers are too large'
+      : `Request line and headers are ${headerBytes} bytes`;
+  return `${size}; the API takes at most ${limitBytes} bytes of them.`;
+}
+
 export function payloadTooLargeMessage(limitBytes: number, bodyBytes?: number): string {
   const size =
     bodyBytes === undefined ? 'Request body is too large' : `Request body is ${bodyBytes} bytes`;

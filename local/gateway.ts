@@ -9,12 +9,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpMethod } from '../system/functions.ts';
+import {
+  API_GATEWAY_BODY_BYTES,
+  API_GATEWAY_HEADER_BYTES,
+  LAMBDA_PAYLOAD_BYTES,
+} from '../system/platform.ts';
 import { type FunctionRuntime, LOCAL_ACCOUNT_ID, type Logger } from './lambda.ts';
 
-/** API Gateway HTTP API rejects request payloads over 10 MB. */
-export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
-/** Lambda's synchronous invocation payload limit, for both the event and the result. */
-export const MAX_INVOKE_PAYLOAD_BYTES = 6_291_456;
+/**
+ * Header bytes Node parses before giving up on a request (its default is 16 KiB): well above
+ * API Gateway's limit, so most oversized headers are measured and answered like any request.
+ */
+const PARSED_HEADER_BYTES = 64 * 1024;
 
 export interface Route {
   method: HttpMethod;
@@ -244,6 +250,7 @@ const jsonMessage = (statusCode: number, message: string): HttpResponse => ({
 
 export const NOT_FOUND = jsonMessage(404, 'Not Found');
 export const TOO_LARGE = jsonMessage(413, 'Request Entity Too Large');
+export const HEADERS_TOO_LARGE = jsonMessage(431, 'Request Header Fields Too Large');
 export const INTERNAL_ERROR = jsonMessage(500, 'Internal Server Error');
 
 /**
@@ -251,14 +258,23 @@ export const INTERNAL_ERROR = jsonMessage(500, 'Internal Server Error');
  * statusCode) is taken as is; any other value is sent as a 200 JSON body. A malformed or
  * oversized result is an integration failure, i.e. 500.
  */
-export function toHttpResponse(result: unknown): HttpResponse {
+export function toHttpResponse(
+  result: unknown,
+  /** Told why a result became a 500 (API Gateway logs nothing; the local stack says why). */
+  onInvalid: (why: string) => void = () => {},
+): HttpResponse {
   let serialized: string;
   try {
     serialized = JSON.stringify(result) ?? 'null';
   } catch {
+    onInvalid('the result is not serializable');
     return INTERNAL_ERROR;
   }
-  if (Buffer.byteLength(serialized) > MAX_INVOKE_PAYLOAD_BYTES) return INTERNAL_ERROR;
+  const bytes = Buffer.byteLength(serialized);
+  if (bytes > LAMBDA_PAYLOAD_BYTES) {
+    onInvalid(`the result is ${bytes} bytes, over Lambda's ${LAMBDA_PAYLOAD_BYTES}-byte limit`);
+    return INTERNAL_ERROR;
+  }
 
   if (!isStructured(result)) {
     return {
@@ -268,8 +284,14 @@ export function toHttpResponse(result: unknown): HttpResponse {
     };
   }
   const { statusCode, headers = {}, cookies = [], body, isBase64Encoded } = result;
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return INTERNAL_ERROR;
-  if (body !== undefined && typeof body !== 'string') return INTERNAL_ERROR;
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    onInvalid(`the result's statusCode ${String(statusCode)} is not an HTTP status`);
+    return INTERNAL_ERROR;
+  }
+  if (body !== undefined && typeof body !== 'string') {
+    onInvalid("the result's body is not a string");
+    return INTERNAL_ERROR;
+  }
   const pairs: [string, string][] = Object.entries(headers).map(([name, value]) => [
     name.toLowerCase(),
     String(value),
@@ -305,6 +327,8 @@ export interface GatewayOptions {
    * Gateway's own 413; the local stack answers as the CDN in front of the deployed API does.
    */
   tooLarge?: (bodyBytes: number | undefined) => HttpResponse;
+  /** The answer to a request line and headers over API Gateway's limit (their size, if known). */
+  headersTooLarge?: (headerBytes: number | undefined) => HttpResponse;
 }
 
 export interface Gateway {
@@ -316,23 +340,47 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = routesFor(options.runtimes);
   const host = options.host ?? '127.0.0.1';
+  const refusals: Refusals = {
+    body: options.tooLarge ?? (() => TOO_LARGE),
+    headers: options.headersTooLarge ?? (() => HEADERS_TOO_LARGE),
+  };
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
     const path = (req.url ?? '/').split('?')[0];
     res.on('finish', () => {
       options.log.info(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
     });
-    handle(routes, req, res, options.tooLarge ?? (() => TOO_LARGE)).catch((error: unknown) => {
+    handle(routes, req, res, refusals, options.log).catch((error: unknown) => {
       options.log.error(`gateway failed on ${req.method} ${path}`, error);
       if (!res.headersSent) send(res, INTERNAL_ERROR, randomUUID());
       else res.destroy();
     });
   };
-  const server: Server = createServer(serve);
+  const server: Server = createServer({ maxHeaderSize: PARSED_HEADER_BYTES }, serve);
+  // Headers past what Node parses never become a request: answer them on the socket, with the
+  // same refusal as headers over the limit (Node's own answer is an empty 431).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
+      const response = refusals.headers(undefined);
+      const head = [
+        `HTTP/1.1 ${response.statusCode} Request Header Fields Too Large`,
+        ...response.headers.map(([name, value]) => `${name}: ${value}`),
+        `content-length: ${response.body.length}`,
+        'connection: close',
+      ];
+      socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]));
+      options.log.info(`request headers over ${PARSED_HEADER_BYTES} bytes: ${response.statusCode}`);
+    } else {
+      socket.destroy(error);
+    }
+  });
   // A client that asks before sending a body (Expect: 100-continue) is refused up front when
   // the declared size is over the limit, instead of being invited to send it.
   server.on('checkContinue', (req, res) => {
-    if (Number(req.headers['content-length'] ?? 0) <= MAX_REQUEST_BYTES) res.writeContinue();
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared <= API_GATEWAY_BODY_BYTES && headerBytes(req) <= API_GATEWAY_HEADER_BYTES) {
+      res.writeContinue();
+    }
     serve(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -350,18 +398,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
+interface Refusals {
+  body: NonNullable<GatewayOptions['tooLarge']>;
+  headers: NonNullable<GatewayOptions['headersTooLarge']>;
+}
+
+/** What API Gateway counts against its header limit: the request line and header values. */
+function headerBytes(req: IncomingMessage): number {
+  const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
+  let bytes = Buffer.byteLength(requestLine);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) {
+    bytes += Buffer.byteLength(req.rawHeaders[i] as string);
+  }
+  return bytes;
+}
+
 async function handle(
   routes: Route[],
   req: IncomingMessage,
   res: ServerResponse,
-  tooLarge: NonNullable<GatewayOptions['tooLarge']>,
+  refusals: Refusals,
+  log: Logger,
 ): Promise<void> {
   const requestId = randomUUID();
+  const headerSize = headerBytes(req);
+  if (headerSize > API_GATEWAY_HEADER_BYTES) {
+    return reject(req, res, refusals.headers(headerSize), requestId);
+  }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_REQUEST_BYTES) return reject(req, res, tooLarge(declared), requestId);
+  if (declared > API_GATEWAY_BODY_BYTES) {
+    return reject(req, res, refusals.body(declared), requestId);
+  }
 
-  const body = await readBody(req, MAX_REQUEST_BYTES);
-  if (!body) return reject(req, res, tooLarge(undefined), requestId);
+  const body = await readBody(req, API_GATEWAY_BODY_BYTES);
+  if (!body) return reject(req, res, refusals.body(undefined), requestId);
 
   const url = req.url ?? '/';
   const method = req.method ?? 'GET';
@@ -380,11 +450,15 @@ async function handle(
     },
     match,
   );
-  if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
-    return send(res, tooLarge(body.length), requestId);
+  if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_PAYLOAD_BYTES) {
+    return send(res, refusals.body(body.length), requestId);
   }
   const outcome = await match.route.runtime.invoke(event);
-  send(res, outcome.ok ? toHttpResponse(outcome.value) : INTERNAL_ERROR, requestId);
+  const invalid = (why: string) =>
+    log.error(
+      `${match.route.runtime.fn.name} answered ${method} ${url} (request ${requestId}) with a 500: ${why}`,
+    );
+  send(res, outcome.ok ? toHttpResponse(outcome.value, invalid) : INTERNAL_ERROR, requestId);
 }
 
 /** Buffers the body, or returns undefined as soon as it grows past `limit`. */

@@ -7,7 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { payloadTooLargeMessage } from '../contract/errors.ts';
+import { headersTooLargeMessage, payloadTooLargeMessage } from '../contract/errors.ts';
+import type { ErrorCode } from '../contract/schema.ts';
 import {
   bucketNotifications,
   functions as catalogFunctions,
@@ -15,6 +16,7 @@ import {
   type QueueName,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
+import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
@@ -277,7 +279,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       runtimes,
       port,
       log,
-      tooLarge: (bodyBytes) => payloadTooLarge(functionSettings.MAX_INLINE_UPLOAD_BYTES, bodyBytes),
+      tooLarge: (bodyBytes) =>
+        refusal(
+          413,
+          'ERROR_PAYLOAD_TOO_LARGE',
+          payloadTooLargeMessage(functionSettings.MAX_INLINE_UPLOAD_BYTES, bodyBytes),
+        ),
+      headersTooLarge: (headerBytes) =>
+        refusal(431, 'HTTP_ERROR', headersTooLargeMessage(API_GATEWAY_HEADER_BYTES, headerBytes)),
     });
     cleanup.push(() => gateway.stop());
 
@@ -381,21 +390,13 @@ async function configureExternalNotifications(
 }
 
 /**
- * The nft.storage 413 for a body too large to reach a function, as the CDN in front of the
- * deployed API answers it: a request body over the inline limit gets the same envelope and
- * message whatever its size.
+ * A request refused before it reaches a function, in the nft.storage error envelope, as the CDN
+ * in front of the deployed API answers it (e.g. a body over the inline limit, whatever its size).
  */
-function payloadTooLarge(limitBytes: number, bodyBytes: number | undefined): HttpResponse {
-  const body = {
-    ok: false,
-    error: {
-      code: 'ERROR_PAYLOAD_TOO_LARGE',
-      message: payloadTooLargeMessage(limitBytes, bodyBytes),
-    },
-  };
+function refusal(statusCode: number, code: ErrorCode, message: string): HttpResponse {
   return {
-    statusCode: 413,
+    statusCode,
     headers: [['content-type', 'application/json;charset=UTF-8']],
-    body: Buffer.from(JSON.stringify(body)),
+    body: Buffer.from(JSON.stringify({ ok: false, error: { code, message } })),
   };
 }

@@ -19,6 +19,7 @@ import {
   NOT_CORS_MESSAGE,
 } from '../../contract/http.ts';
 import type { RouteContract, RouteInput } from '../../contract/route.ts';
+import { LAMBDA_PAYLOAD_BYTES } from '../../system/platform.ts';
 import { type Failure, FailureError, failure } from '../core/failures.ts';
 import { log } from '../shared/log.ts';
 import { bodyBytes } from './body.ts';
@@ -58,7 +59,7 @@ export function createApiHandler<D>(
     const { handler } = found.route;
     const input = validateInput(handler.contract, request, options);
     const result = await handler.run(input, { deps, request });
-    return json(result.status, result.body, result.headers);
+    return fitsLambda(json(result.status, result.body, result.headers));
   };
 
   return (
@@ -77,6 +78,25 @@ export function createApiHandler<D>(
         },
       })
   );
+}
+
+/**
+ * Lambda drops a result over its payload limit and API Gateway answers a bare 500 with nothing
+ * logged; failing here instead logs the cause with the request id and answers the 500 envelope.
+ * Routes size their pages to stay far below it; this catches the one that did not.
+ */
+function fitsLambda(response: ApiResponse): ApiResponse {
+  // Serializing can at most double a body (escapes) plus headers: small bodies always fit.
+  if (Buffer.byteLength(response.body ?? '') * 2 + 64 * 1024 < LAMBDA_PAYLOAD_BYTES) {
+    return response;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(response));
+  if (bytes > LAMBDA_PAYLOAD_BYTES) {
+    throw new Error(
+      `response of ${bytes} bytes is over Lambda's ${LAMBDA_PAYLOAD_BYTES}-byte limit`,
+    );
+  }
+  return response;
 }
 
 /** Checks params, query, headers and a JSON body against the contract, in that order. */

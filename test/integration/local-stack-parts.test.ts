@@ -73,13 +73,22 @@ describe('result mapping', () => {
     expect(response.body.toString()).toBe('[1,2]');
   });
 
-  it('maps an oversized result (over 6 MB) to 500', () => {
-    const response = toHttpResponse({ statusCode: 200, body: 'x'.repeat(6_300_000) });
+  it('maps an oversized result (over 6 MB) to 500, saying why', () => {
+    const why: string[] = [];
+    const response = toHttpResponse({ statusCode: 200, body: 'x'.repeat(6_300_000) }, (w) =>
+      why.push(w),
+    );
     expect(response.statusCode).toBe(500);
+    expect(why).toEqual([expect.stringMatching(/6300\d+ bytes, over Lambda's 6291456-byte limit/)]);
   });
 
-  it('maps a non-string body to 500', () => {
-    expect(toHttpResponse({ statusCode: 200, body: { a: 1 } }).statusCode).toBe(500);
+  it('maps a non-string body or a bad status to 500, saying why', () => {
+    const why: string[] = [];
+    expect(toHttpResponse({ statusCode: 200, body: { a: 1 } }, (w) => why.push(w)).statusCode).toBe(
+      500,
+    );
+    expect(toHttpResponse({ statusCode: 700 }, (w) => why.push(w)).statusCode).toBe(500);
+    expect(why).toEqual(["the result's body is not a string", expect.stringMatching(/700/)]);
   });
 
   it.each([

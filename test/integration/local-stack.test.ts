@@ -266,6 +266,39 @@ describe('local gateway', () => {
     expect(echoInvocations).toBe(before + 1);
   });
 
+  it("refuses a request line and headers over API Gateway's 10,240 bytes with 431 and the envelope", async () => {
+    const before = echoInvocations;
+    const over = await rawRequest(stack.apiUrl, {
+      method: 'GET',
+      path: '/version',
+      headers: { 'x-padding': 'p'.repeat(10_300) },
+    });
+    expect(over.status).toBe(431);
+    expect(JSON.parse(over.body.toString())).toMatchObject({
+      ok: false,
+      error: { code: 'HTTP_ERROR', message: expect.stringMatching(/at most 10240 bytes/) },
+    });
+    // Past what the local server parses at all (100 KB): the same envelope, not an empty 431.
+    const huge = await rawRequest(stack.apiUrl, {
+      method: 'GET',
+      path: '/version',
+      headers: { 'x-padding': 'p'.repeat(100_000) },
+    });
+    expect(huge.status).toBe(431);
+    expect(JSON.parse(huge.body.toString())).toMatchObject({
+      ok: false,
+      error: { code: 'HTTP_ERROR', message: expect.stringMatching(/at most 10240 bytes/) },
+    });
+    expect(echoInvocations).toBe(before);
+    // Headers within the limit still go through.
+    const fits = await rawRequest(stack.apiUrl, {
+      method: 'GET',
+      path: '/version',
+      headers: { 'x-padding': 'p'.repeat(9_000) },
+    });
+    expect(fits.status).toBe(200);
+  });
+
   it('rejects a request over 10 MiB before reading it', async () => {
     const response = await rawRequest(stack.apiUrl, {
       method: 'POST',

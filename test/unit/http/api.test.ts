@@ -97,6 +97,15 @@ const routes = [
       return error;
     }),
   ),
+  // Quotes escape to two bytes each when the result is serialized: 3.5 MB of them is 7 MB.
+  implement(get('/huge'), async () => ({
+    status: 200,
+    body: { ok: true, value: '"'.repeat(3_500_000) },
+  })),
+  implement(get('/big'), async () => ({
+    status: 200,
+    body: { ok: true, value: 'x'.repeat(5_000_000) },
+  })),
   implement(get('/expected'), async () => {
     throw new FailureError(failure.rateLimited(7));
   }),
@@ -148,6 +157,26 @@ describe('API edge', () => {
       const line = JSON.parse(String(logged.mock.calls[0]?.[0]));
       expect(line).toMatchObject({ level: 'error', requestId: 'req-123' });
       expect(line.error.message).toBe('secret internal detail');
+    } finally {
+      process.env.LOG_LEVEL = 'silent';
+      logged.mockRestore();
+    }
+  });
+
+  it("answers a result over Lambda's 6 MB limit with a logged 500, not a silent one", async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    process.env.LOG_LEVEL = 'error';
+    try {
+      const response = await call(event('GET', '/huge'));
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body).error.message).toBe(
+        'Internal server error (request req-123)',
+      );
+      const line = JSON.parse(String(logged.mock.calls[0]?.[0]));
+      expect(line).toMatchObject({ level: 'error', requestId: 'req-123' });
+      expect(line.error.message).toMatch(/over Lambda's 6291456-byte limit/);
+      // Just under the limit goes out as it is.
+      expect((await call(event('GET', '/big'))).statusCode).toBe(200);
     } finally {
       process.env.LOG_LEVEL = 'silent';
       logged.mockRestore();

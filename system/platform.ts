@@ -1,0 +1,13 @@
+/**
+ * Limits of the AWS services pinstack runs on, which its own bounds are derived from. The local
+ * stack enforces the same numbers, so what works locally fits when deployed.
+ */
+
+/** Lambda's synchronous invocation payload limit, for the event and for a buffered result. */
+export const LAMBDA_PAYLOAD_BYTES = 6_291_456;
+
+/** API Gateway HTTP API refuses request bodies over 10 MB. */
+export const API_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+
+/** API Gateway HTTP API refuses a request whose request line and header values exceed this. */
+export const API_GATEWAY_HEADER_BYTES = 10_240;
