@@ -2,7 +2,9 @@
  * The API origin's routes, and its OpenAPI document (served at `GET /schema.json`), built from
  * their contracts. The limits quoted in the text come from the settings' declarations.
  */
+import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { settings } from '../system/settings.ts';
+import { HeadersTooLarge } from './errors.ts';
 import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { publicRoutes } from './public.ts';
@@ -12,9 +14,23 @@ import { uploadRoutes } from './uploads.ts';
 
 export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
 
-const d = <N extends keyof typeof settings>(name: N) => settings[name].default;
+/** The settings the document quotes: a deployment serves its own values. */
+export type DocumentSettings = {
+  [N in
+    | 'RATE_LIMIT_REQUESTS'
+    | 'RATE_LIMIT_WINDOW_SECONDS'
+    | 'MAX_INLINE_UPLOAD_BYTES'
+    | 'MAX_STAGED_UPLOAD_BYTES']: number;
+};
 
-const INFO_DESCRIPTION = `
+const DEFAULTS: DocumentSettings = {
+  RATE_LIMIT_REQUESTS: settings.RATE_LIMIT_REQUESTS.default,
+  RATE_LIMIT_WINDOW_SECONDS: settings.RATE_LIMIT_WINDOW_SECONDS.default,
+  MAX_INLINE_UPLOAD_BYTES: settings.MAX_INLINE_UPLOAD_BYTES.default,
+  MAX_STAGED_UPLOAD_BYTES: settings.MAX_STAGED_UPLOAD_BYTES.default,
+};
+
+const describeApi = (d: (name: keyof DocumentSettings) => number) => `
 A self-hosted, nft.storage-compatible NFT storage API. Clients written for nft.storage (the JS
 client 7.x, curl scripts) work unchanged against it: same routes, bearer tokens, status objects
 and error envelopes.
@@ -27,6 +43,10 @@ and error envelopes.
 - Fixed paths win over \`/{cid}\`: \`GET /foo\` is a CID lookup answered with 400
   \`ERROR_INVALID_CID\`. A path no route matches gets status 404 with the plain-text body
   \`${NO_ROUTE_MESSAGE}\` (not JSON).
+- A method this document does not list for a path gets 404 too: \`${NO_ROUTE_MESSAGE}\` for
+  \`GET\`, \`POST\`, \`DELETE\` and \`PATCH\`, and API Gateway's \`{"message":"Not Found"}\` for
+  methods no route takes (\`PUT\`, \`TRACE\`, ...).
+- A request line and headers over ${API_GATEWAY_HEADER_BYTES} bytes together get 431 (API Gateway's limit).
 
 ## Envelopes
 Success is \`{"ok":true,"value":...}\`, except \`DELETE /{cid}\` (202 \`{"ok":true}\`) and
@@ -44,14 +64,14 @@ and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token 
 characters \`[a-z2-7]\` after \`pst_\`.
 
 ## Limits
-- Rate limit: ${d('RATE_LIMIT_REQUESTS')} requests per ${d('RATE_LIMIT_WINDOW_SECONDS')} seconds per API key by default (\`RATE_LIMIT_REQUESTS\`,
+- Rate limit: ${d('RATE_LIMIT_REQUESTS')} requests per ${d('RATE_LIMIT_WINDOW_SECONDS')} seconds per API key (\`RATE_LIMIT_REQUESTS\`,
   \`RATE_LIMIT_WINDOW_SECONDS\`); over it, 429 \`ERROR_RATE_LIMITED\` with \`Retry-After\` in
   seconds.
-- Inline request body: at most ${d('MAX_INLINE_UPLOAD_BYTES')} bytes by default (\`MAX_INLINE_UPLOAD_BYTES\`,
+- Inline request body: at most ${d('MAX_INLINE_UPLOAD_BYTES')} bytes (\`MAX_INLINE_UPLOAD_BYTES\`,
   at most 4400000 because API Gateway and Lambda cap the event at 6 MB); larger bodies get 413
   \`ERROR_PAYLOAD_TOO_LARGE\`. Larger content is uploaded as several CAR chunks of one root
   (the nft.storage client's \`maxChunkSize\`), each one \`POST /upload\`, or staged straight to
-  S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR by default,
+  S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR,
   \`MAX_STAGED_UPLOAD_BYTES\`).
 - CAR blocks: at most 2 MiB (2097152 bytes) each.
 - Upload names (\`x-name\`, rename): at most 1024 characters.
@@ -61,26 +81,27 @@ characters \`[a-z2-7]\` after \`pst_\`.
 \`Access-Control-Request-Headers\` is a preflight answered 204; any other \`OPTIONS\` gets 405.
 Other responses carry \`Access-Control-Allow-Origin\` (the request's \`Origin\`, or \`*\`) and
 expose \`${CORS_EXPOSED_HEADERS}\`.
-`.trim();
+`;
 
-const requiredHeader = (name: string, schema: Record<string, unknown>) => ({
+const requiredHeader = (name: string) => ({
   name,
   in: 'header',
   required: true,
-  description: 'Required for a preflight',
-  schema,
+  description: 'Required for a preflight (an empty value counts as missing)',
+  schema: { type: 'string', minLength: 1 },
 });
 
 /** OPTIONS is answered the same way on every path. */
-const preflight = (pathId: string) => ({
+const preflight = (pathId: string, pathParameters: unknown[]) => ({
   operationId: `preflight${pathId}`,
   summary: 'CORS preflight',
   tags: ['Service'],
   security: [],
   parameters: [
-    requiredHeader('Origin', { type: 'string' }),
-    requiredHeader('Access-Control-Request-Method', { type: 'string' }),
-    requiredHeader('Access-Control-Request-Headers', { type: 'string' }),
+    ...pathParameters,
+    requiredHeader('Origin'),
+    requiredHeader('Access-Control-Request-Method'),
+    requiredHeader('Access-Control-Request-Headers'),
   ],
   responses: {
     '204': {
@@ -115,16 +136,22 @@ const preflight = (pathId: string) => ({
   },
 });
 
-let document: OpenApiDocument | undefined;
+const documents = new Map<string, OpenApiDocument>();
 
-/** The document, built on first use (GET /schema.json, tests). */
-export function apiDocument(): OpenApiDocument {
-  document ??= buildOpenApiDocument({
+/**
+ * The document for a deployment's settings (the defaults unless given), built on first use
+ * (GET /schema.json, tests): limits in its text and schemas are the deployment's own.
+ */
+export function apiDocument(values: DocumentSettings = DEFAULTS): OpenApiDocument {
+  const key = JSON.stringify(values);
+  const built = documents.get(key);
+  if (built) return built;
+  const document = buildOpenApiDocument({
     info: {
       title: 'pinstack',
       version: '1.0.0',
       summary: 'nft.storage-compatible NFT storage on your own AWS account',
-      description: INFO_DESCRIPTION,
+      description: describeApi((name) => values[name]).trim(),
     },
     tags: [
       { name: 'NFT storage', description: 'Upload, list, inspect, rename and delete content' },
@@ -133,6 +160,9 @@ export function apiDocument(): OpenApiDocument {
     routes: apiRoutes,
     components: [ErrorEnvelope],
     everyPath: { options: preflight },
+    everyOperation: { 431: HeadersTooLarge },
+    limits: values,
   });
+  documents.set(key, document);
   return document;
 }

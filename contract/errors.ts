@@ -5,6 +5,7 @@
  */
 
 import * as z from 'zod/mini';
+import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import type { HeaderSpec, ResponseSpec } from './route.ts';
 import { errorEnvelope } from './schema.ts';
 
@@ -81,6 +82,16 @@ export const StagedUploadNotFound = error(
     'Unknown staged upload',
     ['HTTP_ERROR'],
     z.literal('Staged upload not found'),
+  ),
+);
+
+/** Answered before any route: API Gateway's limit on the request line and headers. */
+export const HeadersTooLarge = error(
+  'Request line and headers too large',
+  errorEnvelope(
+    'HeadersTooLargeError',
+    `Request line and headers over ${API_GATEWAY_HEADER_BYTES} bytes together`,
+    ['HTTP_ERROR'],
   ),
 );
 

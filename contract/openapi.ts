@@ -6,7 +6,8 @@
  */
 
 import * as z from 'zod/mini';
-import type { JsonSchema, RouteContract } from './route.ts';
+import type { JsonSchema, ResponseSpec, RouteContract } from './route.ts';
+import { LIMIT_SETTING } from './schema.ts';
 
 export type OpenApiInfo = {
   title: string;
@@ -35,9 +36,21 @@ export interface DocumentSpec {
   routes: readonly RouteContract[];
   /** Named schemas to list as components even where no route references them. */
   components?: readonly z.ZodMiniType[];
-  /** Methods answered on every path besides the routes' own (e.g. CORS preflights). */
-  everyPath?: Record<string, (pathId: string) => Record<string, unknown>>;
+  /**
+   * Methods answered on every path besides the routes' own (e.g. CORS preflights), given the
+   * path's id and its path parameters.
+   */
+  everyPath?: Record<
+    string,
+    (pathId: string, pathParameters: unknown[]) => Record<string, unknown>
+  >;
+  /** Responses any operation may give, before its route runs (e.g. a limit of the gateway). */
+  everyOperation?: Record<string, ResponseSpec>;
+  /** Values of the settings that schemas are `limitedBy`: each becomes the schema's maximum. */
+  limits?: Record<string, number>;
 }
+
+type Parameter = { name: string; in: 'path' | 'query' | 'header' };
 
 const JSON_TYPE = 'application/json';
 const COMPONENT = '#/components/schemas/';
@@ -58,10 +71,24 @@ export function buildOpenApiDocument(spec: DocumentSpec): OpenApiDocument {
   }
   for (const schema of spec.components ?? []) responseSchema(schema, components);
   for (const [path, item] of Object.entries(paths)) {
+    const pathParameters = new Map<string, unknown>();
+    for (const op of Object.values(item)) {
+      for (const parameter of (op as { parameters?: Parameter[] }).parameters ?? []) {
+        if (parameter.in === 'path') pathParameters.set(parameter.name, parameter);
+      }
+    }
     for (const [method, build] of Object.entries(spec.everyPath ?? {})) {
-      item[method] = build(pathId(path));
+      item[method] = build(pathId(path), [...pathParameters.values()]);
+    }
+    for (const op of Object.values(item)) {
+      const responses = (op as { responses?: Record<string, unknown> }).responses;
+      if (!responses) continue;
+      for (const [status, response] of Object.entries(spec.everyOperation ?? {})) {
+        responses[status] ??= responseObject(response, components);
+      }
     }
   }
+  applyLimits(paths, spec.limits ?? {});
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
@@ -94,27 +121,7 @@ function operation(route: RouteContract, components: Record<string, JsonSchema>)
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
-    const content: Record<string, { schema: JsonSchema }> = {};
-    if (response.json) content[JSON_TYPE] = { schema: responseSchema(response.json, components) };
-    for (const [type, schema] of Object.entries(response.media ?? {})) content[type] = { schema };
-    responses[status] = {
-      description: response.description,
-      ...(response.headers
-        ? {
-            headers: Object.fromEntries(
-              Object.entries(response.headers).map(([name, header]) => [
-                name,
-                {
-                  description: header.description,
-                  ...(header.required ? { required: true } : {}),
-                  schema: requestSchema(header.schema),
-                },
-              ]),
-            ),
-          }
-        : {}),
-      ...(Object.keys(content).length > 0 ? { content } : {}),
-    };
+    responses[status] = responseObject(response, components);
   }
   return {
     operationId: route.operationId,
@@ -125,6 +132,30 @@ function operation(route: RouteContract, components: Record<string, JsonSchema>)
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body ? { requestBody: requestBody(route.body) } : {}),
     responses,
+  };
+}
+
+function responseObject(response: ResponseSpec, components: Record<string, JsonSchema>) {
+  const content: Record<string, { schema: JsonSchema }> = {};
+  if (response.json) content[JSON_TYPE] = { schema: responseSchema(response.json, components) };
+  for (const [type, schema] of Object.entries(response.media ?? {})) content[type] = { schema };
+  return {
+    description: response.description,
+    ...(response.headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(response.headers).map(([name, header]) => [
+              name,
+              {
+                description: header.description,
+                ...(header.required ? { required: true } : {}),
+                schema: requestSchema(header.schema),
+              },
+            ]),
+          ),
+        }
+      : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
   };
 }
 
@@ -188,6 +219,28 @@ function requestSchema(schema: z.ZodMiniType): JsonSchema {
     io: 'input',
   }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
   return inlineDefs(root, $defs) as JsonSchema;
+}
+
+/**
+ * Sets `maximum` wherever a schema is limited by a setting, and drops the marker; a limited
+ * schema whose setting has no value is a mistake in the spec.
+ */
+function applyLimits(value: unknown, limits: Record<string, number>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) applyLimits(item, limits);
+    return;
+  }
+  const node = value as Record<string, unknown>;
+  const setting = node[LIMIT_SETTING];
+  if (typeof setting === 'string') {
+    const limit = limits[setting];
+    if (limit === undefined)
+      throw new Error(`No value for ${setting}, which a schema is limited by`);
+    node.maximum = limit;
+    delete node[LIMIT_SETTING];
+  }
+  for (const inner of Object.values(node)) applyLimits(inner, limits);
 }
 
 function rewriteRefs(value: unknown): unknown {

@@ -27,6 +27,17 @@ export function described<S extends z.ZodMiniType>(description: string, schema: 
   return schema.check(z.meta({ description, id: undefined })) as S;
 }
 
+/**
+ * The extension naming the setting a number may not exceed. The served document sets the
+ * schema's `maximum` to that setting's value in the deployment (see `apiDocument`).
+ */
+export const LIMIT_SETTING = 'x-pinstack-limit';
+
+/** Bounds a number by a deployment setting, stated in the document as `maximum`. */
+export function limitedBy<S extends z.ZodMiniType>(setting: string, schema: S): S {
+  return schema.check(z.meta({ [LIMIT_SETTING]: setting })) as S;
+}
+
 export const Cid = named(
   'Cid',
   'A CID string (CIDv0 `Qm...` or CIDv1, e.g. base32 `bafy...`)',
@@ -86,7 +97,16 @@ export type ErrorBody = { ok: false; error: { code: ErrorCode; message: string }
 /** The upload-name limit: `x-name`, rename bodies and staged-upload names. */
 export const MAX_NAME_LENGTH = 1024;
 
-export const UploadName = z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
+/**
+ * Not blank: a character that String.prototype.trim keeps. Spelled out (not `\S`) so that
+ * regex engines other than JavaScript's read the document's pattern the same way.
+ */
+const NOT_BLANK = /[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+/** A name as sent (at most MAX_NAME_LENGTH characters, not blank), stored trimmed. */
+export const UploadName = z
+  .string()
+  .check(z.maxLength(MAX_NAME_LENGTH), z.regex(NOT_BLANK, 'must not be blank'), z.trim());
 
 /** The generic error envelope: any error code (each response's *Error schema narrows it). */
 export const ErrorEnvelope = errorEnvelope(

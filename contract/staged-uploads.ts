@@ -9,12 +9,15 @@ import {
   StagedUploadNotFound,
 } from './errors.ts';
 import { route } from './route.ts';
-import { Cid, DateTime, described, named, okEnvelope, UploadName } from './schema.ts';
+import { Cid, DateTime, described, limitedBy, named, okEnvelope, UploadName } from './schema.ts';
 
 export const STAGED_STATUSES = ['waiting', 'stored', 'failed'] as const;
 
 export const StageRequest = z.strictObject({
-  size: described('Exact CAR size in bytes', z.int().check(z.positive())),
+  size: described(
+    'Exact CAR size in bytes',
+    limitedBy('MAX_STAGED_UPLOAD_BYTES', z.int().check(z.positive())),
+  ),
   sha256: described(
     'Base64 SHA-256 digest (32 bytes) of the CAR',
     z

@@ -27,11 +27,32 @@ const CURSOR = /^[A-Za-z0-9_-]{1,400}$/;
 
 const inlineLimit = `at most ${settings.MAX_INLINE_UPLOAD_BYTES.default} bytes by default (MAX_INLINE_UPLOAD_BYTES)`;
 
+/**
+ * What decodeURIComponent takes: `%` only in escapes, and escapes that spell UTF-8 (RFC 3629's
+ * byte ranges), so the document tells clients exactly which values decode.
+ */
+const URI_ENCODED = (() => {
+  const hex = '[0-9A-Fa-f]';
+  const tail = `%[89ABab]${hex}`;
+  const sequences = [
+    `%[0-7]${hex}`,
+    `%[Cc][2-9A-Fa-f]${tail}`,
+    `%[Dd]${hex}${tail}`,
+    `%[Ee]0%[ABab]${hex}${tail}`,
+    `%[Ee][1-9A-Ca-cEeFf]${tail}${tail}`,
+    `%[Ee][Dd]%[89]${hex}${tail}`,
+    `%[Ff]0%[9ABab]${hex}${tail}${tail}`,
+    `%[Ff][1-3]${tail}${tail}${tail}`,
+    `%[Ff]4%8${hex}${tail}${tail}`,
+  ];
+  return new RegExp(`^(?:[^%]|${sequences.join('|')})*$`);
+})();
+
 export const UploadNameHeader = z.object({
   'x-name': z.optional(
     described(
       `Upload name, URI-encoded (encodeURIComponent), at most ${MAX_NAME_LENGTH} characters once decoded`,
-      z.string(),
+      z.string().check(z.regex(URI_ENCODED, 'must be URI-encoded (encodeURIComponent)')),
     ),
   ),
 });
@@ -204,6 +225,7 @@ export const upload = route({
         schema: {
           type: 'string',
           contentMediaType: 'application/octet-stream',
+          minLength: 1,
           description: 'The bytes of one file; an empty body is 400 "empty payload"',
         },
       },
@@ -258,9 +280,9 @@ export const store = route({
           required: ['meta'],
           properties: {
             meta: {
-              type: 'string',
-              contentMediaType: 'application/json',
-              description: 'The metadata JSON (a string field, not a file)',
+              type: 'object',
+              description:
+                'The metadata: a JSON object, sent as a field holding its JSON text (not a file)',
             },
           },
           additionalProperties: {

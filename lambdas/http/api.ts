@@ -194,7 +194,8 @@ function withCors(response: ApiResponse, origin: string | undefined): ApiRespons
     ...response,
     headers: {
       ...response.headers,
-      'access-control-allow-origin': origin ?? '*',
+      // An empty Origin is no origin: never an empty allow-origin header.
+      'access-control-allow-origin': origin || '*',
       'access-control-expose-headers': CORS_EXPOSED_HEADERS,
       ...(origin ? { vary: 'Origin' } : {}),
     },

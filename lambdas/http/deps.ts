@@ -39,7 +39,14 @@ export interface ReadPorts {
 }
 
 export type ReadSettings = PublicDeps['settings'] &
-  Pick<Config, 'RATE_LIMIT_REQUESTS' | 'RATE_LIMIT_WINDOW_SECONDS'>;
+  Pick<
+    Config,
+    | 'RATE_LIMIT_REQUESTS'
+    | 'RATE_LIMIT_WINDOW_SECONDS'
+    // Quoted by the OpenAPI document it serves.
+    | 'MAX_INLINE_UPLOAD_BYTES'
+    | 'MAX_STAGED_UPLOAD_BYTES'
+  >;
 
 export interface ReadDeps {
   ports: ReadPorts;
@@ -48,14 +55,7 @@ export interface ReadDeps {
 
 export interface WriteDeps {
   ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
-  settings: ReadSettings &
-    Pick<
-      Config,
-      | 'MAX_INLINE_UPLOAD_BYTES'
-      | 'UNPIN_GRACE_DAYS'
-      | 'MAX_STAGED_UPLOAD_BYTES'
-      | 'STAGED_URL_LIFETIME_SECONDS'
-    >;
+  settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
 }
 
 const rateLimitOf = (settings: ReadSettings) => ({

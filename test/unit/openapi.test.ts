@@ -5,7 +5,7 @@ import { apiRoutes } from '../../contract/api.ts';
 import { ERROR_CODES } from '../../contract/schema.ts';
 import { type Failure, failure } from '../../lambdas/core/failures.ts';
 import { MAX_BLOCK_BYTES } from '../../lambdas/core/ipfs/car.ts';
-import type { PublicDeps } from '../../lambdas/http/deps.ts';
+import type { ReadDeps } from '../../lambdas/http/deps.ts';
 import { nftStorageError } from '../../lambdas/http/nft-storage-errors.ts';
 import type { RouteContext } from '../../lambdas/http/router.ts';
 import { publicRoutes } from '../../lambdas/http/routes/public.ts';
@@ -15,6 +15,7 @@ import { uploadReadRoutes } from '../../lambdas/http/routes/read/uploads.ts';
 import { stagedUploadWriteRoutes } from '../../lambdas/http/routes/write/staged-uploads.ts';
 import { uploadWriteRoutes } from '../../lambdas/http/routes/write/uploads.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
+import { settings } from '../../system/settings.ts';
 import {
   documentedResponses,
   findOperation,
@@ -184,7 +185,11 @@ describe('OpenAPI document', () => {
 
   it('answers CORS preflights on every path', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
-      expect(Object.keys(item.options?.responses ?? {}).sort(), path).toEqual(['204', '405']);
+      expect(Object.keys(item.options?.responses ?? {}).sort(), path).toEqual([
+        '204',
+        '405',
+        '431',
+      ]);
     }
   });
 
@@ -336,7 +341,7 @@ describe('validateResponse', () => {
 
   it('rejects undocumented statuses, operations and content types', () => {
     expect(validateResponse({ method: 'GET', path: '/version', status: 404, body: {} })).toEqual([
-      'GET /version -> 404: status not documented for /version (documented: 200, 500)',
+      'GET /version -> 404: status not documented for /version (documented: 200, 431, 500)',
     ]);
     expect(validateResponse({ method: 'PUT', path: '/upload', status: 200, body: {} })).toEqual([
       'PUT /upload -> 200: no such operation in the OpenAPI document',
@@ -407,12 +412,21 @@ describe('validateResponse', () => {
     ).toEqual(['DELETE /bafy/ -> 202: body must NOT have additional properties ("value")']);
   });
 
+  const serve = (settings: Partial<ReadDeps['settings']>) =>
+    schemaRoutes
+      .find((r) => r.contract.path === '/schema.json')
+      ?.run({ params: {}, query: {}, headers: {}, body: undefined }, {
+        deps: { settings },
+      } as unknown as RouteContext<ReadDeps>);
+  const defaults = {
+    RATE_LIMIT_REQUESTS: settings.RATE_LIMIT_REQUESTS.default,
+    RATE_LIMIT_WINDOW_SECONDS: settings.RATE_LIMIT_WINDOW_SECONDS.default,
+    MAX_INLINE_UPLOAD_BYTES: settings.MAX_INLINE_UPLOAD_BYTES.default,
+    MAX_STAGED_UPLOAD_BYTES: settings.MAX_STAGED_UPLOAD_BYTES.default,
+  };
+
   it('accepts the document as GET /schema.json serves it', async () => {
-    const route = schemaRoutes.find((r) => r.contract.path === '/schema.json');
-    const result = await route?.run(
-      { params: {}, query: {}, headers: {}, body: undefined },
-      {} as RouteContext<PublicDeps>,
-    );
+    const result = await serve(defaults);
     expect(result).toBeDefined();
     if (!result) return;
     const served = { statusCode: result.status, headers: {}, body: JSON.stringify(result.body) };
@@ -420,12 +434,65 @@ describe('validateResponse', () => {
     expect(JSON.parse(served.body)).toEqual(doc);
   });
 
+  it("serves the deployment's limits: a staged CAR's size has the deployment's maximum", async () => {
+    const result = await serve({
+      ...defaults,
+      MAX_STAGED_UPLOAD_BYTES: 1234,
+      RATE_LIMIT_REQUESTS: 7,
+    });
+    type Served = {
+      info: { description: string };
+      paths: Record<
+        string,
+        { post: { requestBody: { content: Record<string, { schema: unknown }> } } }
+      >;
+    };
+    const sizeMaximum = (document: unknown) => {
+      const body = (document as Served).paths['/staged-uploads']?.post.requestBody;
+      const schema = body?.content['application/json']?.schema as
+        | { properties: { size: { maximum?: number } } }
+        | undefined;
+      return schema?.properties.size.maximum;
+    };
+    const served = result?.body as Served;
+    expect(sizeMaximum(served)).toBe(1234);
+    expect(served.info.description).toContain('at most 1234 bytes per CAR');
+    expect(served.info.description).toContain('Rate limit: 7 requests');
+    expect(sizeMaximum(doc)).toBe(settings.MAX_STAGED_UPLOAD_BYTES.default);
+  });
+
+  it('gives every preflight its path parameters and non-empty preflight headers', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const parameters = (
+        item as {
+          options: { parameters: { name: string; in: string; schema: { minLength?: number } }[] };
+        }
+      ).options.parameters;
+      expect(
+        parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        path,
+      ).toEqual(names);
+      for (const header of parameters.filter((p) => p.in === 'header')) {
+        expect(header.schema.minLength, `${path} ${header.name}`).toBe(1);
+      }
+    }
+  });
+
   it('lists every documented response for coverage checks', () => {
     const all = documentedResponses();
     expect(all).toContainEqual({ method: 'DELETE', path: '/{cid}', status: '202' });
     expect(all).toContainEqual({ method: 'GET', path: '/', status: '429' });
     expect(all.filter((r) => r.method === 'OPTIONS')).toHaveLength(
-      Object.keys(doc.paths).length * 2,
+      Object.keys(doc.paths).length * 3,
     );
+  });
+
+  it('documents the 431 for headers over the limit on every operation', () => {
+    const operations = Object.values(doc.paths).flatMap((item) =>
+      Object.values(item).filter((op) => typeof op === 'object' && op && 'responses' in op),
+    ) as { responses: Record<string, unknown> }[];
+    expect(operations.length).toBeGreaterThan(10);
+    for (const op of operations) expect(Object.keys(op.responses)).toContain('431');
   });
 });

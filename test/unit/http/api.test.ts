@@ -238,6 +238,21 @@ describe('API edge', () => {
     expect(plain.body).toBe('Non CORS options request not allowed');
   });
 
+  it('takes an empty preflight header as a missing one, and never sends an empty allow-origin', async () => {
+    const full = {
+      origin: 'https://app.example',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization',
+    };
+    for (const name of Object.keys(full)) {
+      const response = await call(event('OPTIONS', '/upload', { ...full, [name]: '' }));
+      expect(response.statusCode, name).toBe(405);
+      expect(response.headers['access-control-allow-origin'], name).toMatch(
+        /^(\*|https:\/\/app\.example)$/,
+      );
+    }
+  });
+
   it('adds CORS headers to normal and error responses', async () => {
     const withOrigin = await call(event('GET', '/check/x', { origin: 'https://app.example' }));
     expect(withOrigin.headers['access-control-allow-origin']).toBe('https://app.example');

@@ -1,11 +1,12 @@
 /** GET /schema.json: this API's OpenAPI document, built from the route contracts. */
 import { apiDocument } from '../../../../contract/api.ts';
 import { getSchema } from '../../../../contract/public.ts';
-import type { PublicDeps } from '../../deps.ts';
+import type { ReadDeps } from '../../deps.ts';
 import { implementer } from '../../router.ts';
 
-const implement = implementer<PublicDeps>();
+const implement = implementer<ReadDeps>();
 
 export const schemaRoutes = [
-  implement(getSchema, async () => ({ status: 200, body: apiDocument() })),
+  // The document states this deployment's limits.
+  implement(getSchema, async (_, { deps }) => ({ status: 200, body: apiDocument(deps.settings) })),
 ];

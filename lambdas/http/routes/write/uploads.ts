@@ -123,17 +123,13 @@ const MAX_TYPE_LENGTH = 255;
 
 const isMultipart = (contentType: string) => mediaType(contentType) === 'multipart/form-data';
 
-/** `x-name` is URI-encoded; without it the upload keeps (or gets) its default name. */
+/**
+ * `x-name` is URI-encoded (the contract admits only values that decode); without it the
+ * upload keeps (or gets) its default name.
+ */
 function uploadName(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
-  let name: string;
-  try {
-    name = decodeURIComponent(header);
-  } catch {
-    throw new FailureError(
-      failure.invalidRequest('x-name header must be URI-encoded (encodeURIComponent)'),
-    );
-  }
+  const name = decodeURIComponent(header);
   if (name.length > MAX_NAME_LENGTH) {
     throw new FailureError(
       failure.invalidRequest(`x-name is longer than ${MAX_NAME_LENGTH} characters`),
