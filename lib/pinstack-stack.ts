@@ -10,10 +10,12 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type Bindings,
+  type BucketNotification,
   bucketNotifications,
   type FunctionName,
   type FunctionSpec,
   functions,
+  QUEUE_NAMES,
   type QueueName,
   queueConsumers,
   type Trigger,
@@ -69,16 +71,15 @@ export class PinstackStack extends Stack {
       deletionProtection: config.deletionProtection,
     });
 
-    this.queues = {
-      ingestQueue: this.workQueue('ingestQueue'),
-      pinQueue: this.workQueue('pinQueue'),
-    };
+    this.queues = Object.fromEntries(
+      QUEUE_NAMES.map((name) => [name, this.workQueue(name)]),
+    ) as Record<QueueName, WorkQueue>;
 
-    for (const notification of bucketNotifications) {
+    for (const notification of bucketNotifications as readonly BucketNotification[]) {
       this.storage.buckets[notification.bucket].addEventNotification(
         EventType.OBJECT_CREATED,
         new SqsDestination(this.queues[notification.queue].queue),
-        { prefix: notification.prefix },
+        { prefix: notification.prefix, suffix: notification.suffix },
       );
     }
 
@@ -181,6 +182,9 @@ export class PinstackStack extends Stack {
       fn.bindQueue('ingestQueue', this.queues.ingestQueue.queue, bindings.ingestQueue);
     }
     if (bindings.pinQueue) fn.bindQueue('pinQueue', this.queues.pinQueue.queue, bindings.pinQueue);
+    if (bindings.indexQueue) {
+      fn.bindQueue('indexQueue', this.queues.indexQueue.queue, bindings.indexQueue);
+    }
   }
 
   private addOutputs(): void {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { QueueConsumer } from '../../lib/constructs/queue-consumer.ts';
 import { WorkQueue } from '../../lib/constructs/work-queue.ts';
 import {
+  type BucketNotification,
   bucketNotifications,
   functions,
   QUEUE_POLICY,
@@ -144,15 +145,19 @@ describe('queues', () => {
     }
   });
 
-  it('sends ObjectCreated events under each catalog prefix to the named queue', () => {
-    for (const n of bucketNotifications) {
+  it('sends ObjectCreated events matching each catalog filter to the named queue', () => {
+    for (const n of bucketNotifications as readonly BucketNotification[]) {
+      const rules = [
+        ...(n.prefix ? [{ Name: 'prefix', Value: n.prefix }] : []),
+        ...(n.suffix ? [{ Name: 'suffix', Value: n.suffix }] : []),
+      ];
       template.hasResourceProperties('Custom::S3BucketNotifications', {
         BucketName: { Ref: logicalId(stack.storage.buckets[n.bucket]) },
         NotificationConfiguration: {
           QueueConfigurations: [
             {
               Events: ['s3:ObjectCreated:*'],
-              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: n.prefix }] } },
+              Filter: { Key: { FilterRules: rules } },
               QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues[n.queue].queue), 'Arn'] },
             },
           ],
