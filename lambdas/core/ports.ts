@@ -64,7 +64,7 @@ export interface FileListRef {
   /** The list's carpark key (content-addressed: the SHA-256 of its JSON). */
   key: string;
   count: number;
-  /** Length of its JSON: what it adds to a response. */
+  /** What it adds to an answer, in bytes (see `answerBytes` in uploads.ts). */
   bytes: number;
 }
 
