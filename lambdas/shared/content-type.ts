@@ -1,48 +1,45 @@
 /**
- * Content-Type of a file the gateway deserializes: from its name when it has a known extension,
- * else from its first bytes, else text for UTF-8 and octet-stream for the rest.
+ * Content-Type of a file the gateway deserializes: from its name when the extension is known
+ * (mime's standard table), else from its first bytes (file-type's signatures), else SVG and HTML
+ * markup, plain text for other UTF-8 and octet-stream for the rest. NFT media is often uploaded
+ * as a bare file whose CID is its only name (a small one is a single raw block), so the bytes
+ * matter as much as the name.
  */
 import { isUtf8 } from 'node:buffer';
+import { fileTypeFromBuffer } from 'file-type';
+import mime from 'mime/lite';
 import type { ContentTypeOf } from '../core/gateway/serve.ts';
 
-// Interim table until a maintained MIME package is installed (see the report).
-const BY_EXTENSION: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  htm: 'text/html; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  json: 'application/json',
-  txt: 'text/plain; charset=utf-8',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  pdf: 'application/pdf',
-  glb: 'model/gltf-binary',
-  gltf: 'model/gltf+json',
+const OCTET_STREAM = 'application/octet-stream';
+
+/** Text is served as UTF-8, as browsers would otherwise guess the charset. */
+const withCharset = (type: string) =>
+  type.startsWith('text/') || type === 'application/javascript' ? `${type}; charset=utf-8` : type;
+
+export const contentTypeOf: ContentTypeOf = async ({ name, head, raw }) => {
+  const byName = name?.includes('.') ? mime.getType(name) : null;
+  if (byName) return withCharset(byName);
+  if (head.byteLength === 0) return OCTET_STREAM;
+  // A multi-byte character may be cut at the end of the sniffed bytes.
+  const text = isUtf8(head.subarray(0, Math.max(0, head.byteLength - 3)));
+  // Markup first: file-type calls any XML, SVG included, application/xml.
+  const markup = text ? markupType(new TextDecoder().decode(head)) : undefined;
+  if (markup) return withCharset(markup);
+  const bySignature = await fileTypeFromBuffer(head);
+  if (bySignature) return bySignature.mime;
+  // A raw block is binary unless its bytes say more; a UnixFS file of UTF-8 is text.
+  return text && !raw ? withCharset('text/plain') : OCTET_STREAM;
 };
 
-const SIGNATURES: [number[], string][] = [
-  [[0x89, 0x50, 0x4e, 0x47], 'image/png'],
-  [[0xff, 0xd8, 0xff], 'image/jpeg'],
-  [[0x47, 0x49, 0x46, 0x38], 'image/gif'],
-  [[0x25, 0x50, 0x44, 0x46], 'application/pdf'],
-];
-
-export const contentTypeOf: ContentTypeOf = ({ name, head, raw }) => {
-  const extension = name?.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
-  const byName = extension ? BY_EXTENSION[extension] : undefined;
-  if (byName) return byName;
-  for (const [signature, type] of SIGNATURES) {
-    if (signature.every((byte, i) => head[i] === byte)) return type;
-  }
-  if (!raw && head.byteLength > 0 && isUtf8(head.subarray(0, Math.max(0, head.byteLength - 4))))
-    return 'text/plain; charset=utf-8';
-  return 'application/octet-stream';
-};
+/** SVG and HTML by their opening markup (after any BOM, whitespace, XML declaration or comment). */
+function markupType(text: string): string | undefined {
+  const start = text
+    .replace(/^\uFEFF/, '')
+    .replace(/^(\s|<\?xml[^>]*>|<!--[\s\S]*?-->)*/i, '')
+    .slice(0, 256)
+    .toLowerCase();
+  if (start.startsWith('<svg') || (start.startsWith('<!doctype svg') && start.includes('<svg')))
+    return 'image/svg+xml';
+  if (/^<(!doctype html|html|head|body)[\s>]/.test(start)) return 'text/html';
+  return undefined;
+}

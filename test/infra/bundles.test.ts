@@ -17,6 +17,7 @@ import {
   buildBundle,
 } from '../../lib/bundling.ts';
 import { type FunctionName, functions, handlerEntry } from '../../system/functions.ts';
+import { runtimePrelude } from '../support/lambda-runtime.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -55,7 +56,7 @@ describe('function bundles', () => {
     '%s loads in a fresh process with only its bound environment',
     async (_name, fn) => {
       const url = pathToFileURL(bundleOf(fn.name).path).href;
-      const script = `const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
+      const script = `${runtimePrelude(fn)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
       await expect(
         run(process.execPath, ['--input-type=module', '-e', script], { env: boundEnvironment(fn) }),
       ).resolves.toBeDefined();

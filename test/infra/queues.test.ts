@@ -8,6 +8,7 @@ import {
   type BucketNotification,
   bucketNotifications,
   functions,
+  QUEUE_NAMES,
   QUEUE_POLICY,
   type QueueName,
   type Trigger,
@@ -38,7 +39,7 @@ describe('queues', () => {
   it('gives every work queue a redrive policy after 3 receives into a 14-day DLQ', () => {
     const workQueues = Object.entries(queues).filter(([id]) => !dlqs.has(id));
     expect(workQueues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.queues.ingestQueue.queue), logicalId(stack.queues.pinQueue.queue)].sort(),
+      QUEUE_NAMES.map((q) => logicalId(stack.queues[q].queue)).sort(),
     );
     for (const [, queue] of workQueues) {
       expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(QUEUE_POLICY.maxReceiveCount);
@@ -49,7 +50,8 @@ describe('queues', () => {
   });
 
   it('keeps every DLQ (queue and schedule DLQs) for 14 days', () => {
-    expect(dlqs.size).toBe(3);
+    // One per work queue, and the schedules' own.
+    expect(dlqs.size).toBe(QUEUE_NAMES.length + 1);
     for (const id of dlqs) {
       expect(queues[id]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }

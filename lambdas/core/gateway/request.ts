@@ -15,7 +15,7 @@ import {
   GatewayQuery,
   IPFS_PREFIX,
 } from '../../../contract/gateway.ts';
-import { MAX_CID_LENGTH } from '../../codecs/cid.ts';
+import { MAX_CID_LENGTH } from '../../../contract/limits.ts';
 import { quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { CarScope } from './car.ts';

@@ -43,7 +43,7 @@ export type ContentTypeOf = (file: {
   head: Uint8Array;
   /** A raw block, not a UnixFS file: binary unless its bytes say otherwise. */
   raw: boolean;
-}) => string;
+}) => string | Promise<string>;
 
 export interface GatewayDeps {
   source: BlockSource;
@@ -287,7 +287,7 @@ async function fileResponse(
       ? entry.cid.multihash.digest.subarray(offset, offset + length)
       : entry.content({ offset, length, blockReadConcurrency: FILE_READ_CONCURRENCY });
   const head = await collect(await read(0, Math.min(size, SNIFF_BYTES)));
-  const contentType = deps.contentTypeOf({
+  const contentType = await deps.contentTypeOf({
     ...((req.filename ?? name) ? { name: req.filename ?? name } : {}),
     head,
     raw: entry.cid.code === raw.code,
