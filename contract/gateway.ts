@@ -81,6 +81,9 @@ export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=29030400, immutable';
 /** A miss may turn into content once it is uploaded and indexed: never cached. */
 export const MISS_CACHE_CONTROL = 'no-cache';
 
+/** Longest digest an identity CID may carry (IPIP-0512): longer ones are 400. */
+export const MAX_IDENTITY_BYTES = 128;
+
 /** The empty identity CID Kubo probes a gateway with (`HEAD /ipfs/bafkqaaa?format=raw`). */
 export const PROBE_CID = 'bafkqaaa';
 
@@ -141,9 +144,12 @@ const gatewayResponses = {
   },
   301: text('A directory asked for without its trailing slash: redirected to it'),
   304: { description: 'If-None-Match matched the ETag' },
-  400: text('Not a CID, or a parameter outside this contract'),
+  400: text(
+    `Not a CID, an identity CID over ${MAX_IDENTITY_BYTES} bytes, or a parameter outside this contract`,
+  ),
   404: text('No stored content has this CID (or nothing is at the path): answered quickly'),
   405: text('Not GET, HEAD or OPTIONS'),
+  412: text('`Cache-Control: only-if-cached` and the content is not held here'),
   416: {
     ...text('The Range cannot be satisfied'),
     headers: { 'Content-Range': header('`bytes */<size>`') },

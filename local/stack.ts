@@ -131,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The functions' settings come from this process's environment: checked here, at start,
     // and handed to every handler (and, through stack.json, to `pinstack run`).
     const functionSettings = readSettings(['function'], (name) => env[name]);
+    const localSettings = readSettings(['local'], (name) => env[name]);
     const settingsEnv: Record<string, string> = {};
     for (const name of settingNames('function')) {
       const value = env[name];
@@ -282,7 +283,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanup.push(() => scheduler.stop());
     }
 
-    const port = options.port ?? (env.PORT ? Number(env.PORT) : 8787);
+    const port = options.port ?? localSettings.PORT;
     const gateway: Gateway = await startGateway({
       runtimes,
       port,
@@ -306,7 +307,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (urlRuntime) {
       functionUrl = await startFunctionUrl({
         runtime: urlRuntime,
-        port: options.gatewayPort ?? (env.GATEWAY_PORT ? Number(env.GATEWAY_PORT) : 8788),
+        port: options.gatewayPort ?? localSettings.GATEWAY_PORT,
         log,
       });
       cleanup.push(() => functionUrl?.stop());

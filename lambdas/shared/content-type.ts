@@ -20,8 +20,7 @@ export const contentTypeOf: ContentTypeOf = async ({ name, head, raw }) => {
   const byName = name?.includes('.') ? mime.getType(name) : null;
   if (byName) return withCharset(byName);
   if (head.byteLength === 0) return OCTET_STREAM;
-  // A multi-byte character may be cut at the end of the sniffed bytes.
-  const text = isUtf8(head.subarray(0, Math.max(0, head.byteLength - 3)));
+  const text = isUtf8Prefix(head);
   // Markup first: file-type calls any XML, SVG included, application/xml.
   const markup = text ? markupType(new TextDecoder().decode(head)) : undefined;
   if (markup) return withCharset(markup);
@@ -30,6 +29,22 @@ export const contentTypeOf: ContentTypeOf = async ({ name, head, raw }) => {
   // A raw block is binary unless its bytes say more; a UnixFS file of UTF-8 is text.
   return text && !raw ? withCharset('text/plain') : OCTET_STREAM;
 };
+
+/** UTF-8, allowing the last character to be cut short (the sniffed bytes are a prefix). */
+function isUtf8Prefix(bytes: Uint8Array): boolean {
+  let lead = bytes.byteLength - 1;
+  // Back over continuation bytes (10xxxxxx) to the first byte of the last character.
+  while (lead >= 0 && bytes.byteLength - lead < 4 && ((bytes[lead] as number) & 0xc0) === 0x80) {
+    lead--;
+  }
+  let end = bytes.byteLength;
+  if (lead >= 0) {
+    const first = bytes[lead] as number;
+    const length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+    if (end - lead < length) end = lead;
+  }
+  return isUtf8(bytes.subarray(0, end));
+}
 
 /** SVG and HTML by their opening markup (after any BOM, whitespace, XML declaration or comment). */
 function markupType(text: string): string | undefined {

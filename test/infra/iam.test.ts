@@ -84,9 +84,7 @@ describe('least privilege by access mode', () => {
       const allowedBuckets = new Set(
         (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
       );
-      const allowedQueues = new Set(
-        QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]),
-      );
+      const allowedQueues = new Set(QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]));
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);

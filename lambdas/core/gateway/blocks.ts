@@ -66,9 +66,9 @@ export const newBlockCaches = (): BlockCaches => ({
 export class BlockNotFound extends Error {
   override name = 'BlockNotFound';
   readonly code = 'ERR_NOT_FOUND';
-  readonly cid: CID;
-  constructor(cid: CID) {
-    super(`block ${cid} is not stored here`);
+  readonly cid: CID | undefined;
+  constructor(cid: CID | undefined, why = 'is not stored here') {
+    super(`block ${cid ?? '(in a read-ahead span)'} ${why}`);
     this.cid = cid;
   }
 }
@@ -92,11 +92,11 @@ export class BlockSource {
    */
   async locate(cid: CID, expand = false): Promise<BlockLocation | undefined> {
     const key = multihashKey(cid);
-    const cached = this.#caches.locations.get(key);
-    if (cached) return cached;
-    const found = await this.#ports.blocks.locate(cid.multihash.bytes);
+    const found =
+      this.#caches.locations.get(key) ?? (await this.#ports.blocks.locate(cid.multihash.bytes));
     if (!found) return undefined;
     this.#caches.locations.set(key, found);
+    // Also when the place was known already: an earlier lookup may not have expanded.
     if (expand) await this.#loadIndex(found.carCid);
     return found;
   }
@@ -158,17 +158,15 @@ export class BlockSource {
   }
 
   /** Bytes of one CAR, as they arrive: what a response reading many blocks in a row uses. */
-  async streamCar(carCid: string, range: ByteRange): Promise<AsyncIterable<Uint8Array>> {
+  async streamCar(carCid: string, range: ByteRange, cid?: CID): Promise<AsyncIterable<Uint8Array>> {
     const stream = await this.#ports.carpark.stream(carparkKey(carCid), range);
-    // The index says the CAR is there: its absence is a fault, not a miss.
-    if (!stream) throw new Error(`CAR ${carCid} is indexed but missing from the carpark`);
+    // Indexed, but the CAR is gone (removed once nothing holds it): the block is not held.
+    if (!stream) throw new BlockNotFound(cid, `CAR ${carCid} is no longer in the carpark`);
     return stream;
   }
 
-  async #stream(cid: CID, location: BlockLocation, range: ByteRange) {
-    const stream = await this.#ports.carpark.stream(carparkKey(location.carCid), range);
-    if (!stream) throw new Error(`block ${cid}: CAR ${location.carCid} is indexed but missing`);
-    return stream;
+  #stream(cid: CID, location: BlockLocation, range: ByteRange) {
+    return this.streamCar(location.carCid, range, cid);
   }
 }
 

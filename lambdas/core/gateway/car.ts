@@ -304,7 +304,7 @@ class ReadAhead {
         const buffer = Buffer.allocUnsafe(span.length);
         let filled = 0;
         let next = 0;
-        const stream = await this.#source.streamCar(first.carCid, span);
+        const stream = await this.#source.streamCar(first.carCid, span, group[0]?.cid);
         for await (const chunk of stream) {
           if (this.#closed) break;
           buffer.set(chunk.subarray(0, span.length - filled), filled);

@@ -4,6 +4,7 @@
  * parameters), and the conditional and range headers.
  */
 import { CID } from 'multiformats/cid';
+import { identity } from 'multiformats/hashes/identity';
 import * as z from 'zod/mini';
 import {
   CAR_DUPS,
@@ -14,6 +15,7 @@ import {
   type GatewayFormat,
   GatewayQuery,
   IPFS_PREFIX,
+  MAX_IDENTITY_BYTES,
 } from '../../../contract/gateway.ts';
 import { MAX_CID_LENGTH } from '../../../contract/limits.ts';
 import { quote } from '../failures.ts';
@@ -46,6 +48,8 @@ export interface GatewayRequest {
   download: boolean;
   range?: string;
   ifNoneMatch?: string;
+  /** `Cache-Control: only-if-cached`: a miss is 412, not 404. */
+  onlyIfCached: boolean;
 }
 
 export interface BadRequest {
@@ -66,6 +70,12 @@ export function parseGatewayRequest(http: HttpRequest): Result<GatewayRequest, B
     cid = CID.parse(cidText);
   } catch {
     return bad(`Invalid CID: ${quote(cidText)}`);
+  }
+  if (
+    cid.multihash.code === identity.code &&
+    cid.multihash.digest.byteLength > MAX_IDENTITY_BYTES
+  ) {
+    return bad(`Identity CIDs hold at most ${MAX_IDENTITY_BYTES} bytes (IPIP-0512)`);
   }
   const segments: string[] = [];
   for (const part of encoded) {
@@ -118,6 +128,7 @@ export function parseGatewayRequest(http: HttpRequest): Result<GatewayRequest, B
     download: query.data.download === 'true',
     ...(http.headers.range ? { range: http.headers.range } : {}),
     ...(http.headers['if-none-match'] ? { ifNoneMatch: http.headers['if-none-match'] } : {}),
+    onlyIfCached: /(^|,)\s*only-if-cached\s*(,|$)/i.test(http.headers['cache-control'] ?? ''),
   });
 }
 

@@ -90,7 +90,7 @@ export async function serveGateway(http: HttpRequest, deps: GatewayDeps): Promis
   try {
     return await respond(req, http, deps);
   } catch (error) {
-    return failed(error, deps);
+    return failed(error, req, deps);
   }
 }
 
@@ -496,6 +496,11 @@ async function collect(body: Uint8Array | AsyncIterable<Uint8Array>): Promise<Ui
 }
 
 function notFound(req: GatewayRequest): GatewayResponse {
+  if (req.onlyIfCached) {
+    return text(412, 'Not held here (Cache-Control: only-if-cached)', {
+      'cache-control': MISS_CACHE_CONTROL,
+    });
+  }
   return text(
     404,
     `Not found: no stored content at /ipfs/${req.cidText}${req.segments.length ? '/…' : ''}`,
@@ -505,7 +510,9 @@ function notFound(req: GatewayRequest): GatewayResponse {
   );
 }
 
-function failed(error: unknown, deps: GatewayDeps): GatewayResponse {
+function failed(error: unknown, req: GatewayRequest, deps: GatewayDeps): GatewayResponse {
+  // A block below a held root is missing (a chunked DAG still arriving, a CAR removed).
+  if (error instanceof BlockNotFound) return notFound(req);
   if (error instanceof FailureError && error.failure.name === 'StorageUnavailable') {
     return text(503, `${error.failure.message} (request ${deps.requestId})`, {
       'retry-after': '5',
