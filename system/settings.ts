@@ -197,10 +197,16 @@ export const settings = {
   }),
 
   // The local stack and the CLI.
-  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1)', { max: 65535 }),
-  GATEWAY_PORT: integer('local', 8788, 'port of the local IPFS gateway (on 127.0.0.1)', {
+  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1; 0 picks a free one)', {
+    min: 0,
     max: 65535,
   }),
+  GATEWAY_PORT: integer(
+    'local',
+    8788,
+    'port of the local IPFS gateway (on 127.0.0.1; 0 picks a free one)',
+    { min: 0, max: 65535 },
+  ),
   PINSTACK_DATA_DIR: text(
     'local',
     '.pinstack',
