@@ -22,6 +22,7 @@ import {
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
+import { ApiCdn, CdnLogs, GatewayCdn } from './constructs/cdn.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
@@ -34,6 +35,7 @@ import type { StackConfig } from './stack-config.ts';
 /** Output keys the admin CLI reads from the deployed stack. */
 export const OUTPUT_KEYS = [
   'ApiUrl',
+  'GatewayUrl',
   'TableName',
   'StagingBucketName',
   'CarparkBucketName',
@@ -59,6 +61,10 @@ export class PinstackStack extends Stack {
   readonly queues: Record<QueueName, WorkQueue>;
   readonly scheduleDeadLetterQueue: Queue;
   readonly api: PinstackApi;
+  readonly cdnLogs: CdnLogs;
+  readonly apiCdn: ApiCdn;
+  /** The gateway's distribution, by the name of the function with the `url` trigger. */
+  readonly gatewayCdn: GatewayCdn;
   readonly functions: Record<FunctionName, PinstackFunction>;
   readonly alarms: OperationalAlarms;
 
@@ -88,6 +94,16 @@ export class PinstackStack extends Stack {
       logRemovalPolicy: config.removalPolicy,
     });
 
+    this.cdnLogs = new CdnLogs(this, 'CdnLogs', {
+      removalPolicy: config.removalPolicy,
+      accessLogBucket: this.storage.accessLogBucket,
+    });
+    this.apiCdn = new ApiCdn(this, 'ApiCdn', {
+      api: this.api.api,
+      maxInlineUploadBytes: config.maxInlineUploadBytes,
+      logBucket: this.cdnLogs.bucket,
+    });
+
     this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue');
 
     this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
@@ -105,6 +121,17 @@ export class PinstackStack extends Stack {
       built[spec.name] = this.addFunction(spec, config);
     }
     this.functions = built as Record<FunctionName, PinstackFunction>;
+
+    const origins = functions.filter((spec) =>
+      (spec.triggers as readonly Trigger[]).some((t) => t.kind === 'url'),
+    );
+    if (origins.length !== 1 || !origins[0]) {
+      throw new Error(`exactly one function must be the gateway's origin, found ${origins.length}`);
+    }
+    this.gatewayCdn = new GatewayCdn(this, 'GatewayCdn', {
+      fn: this.functions[origins[0].name].fn,
+      logBucket: this.cdnLogs.bucket,
+    });
 
     this.addOutputs();
     applyNagSuppressions(this);
@@ -189,7 +216,14 @@ export class PinstackStack extends Stack {
 
   private addOutputs(): void {
     const values: Record<OutputKey, { value: string; description: string }> = {
-      ApiUrl: { value: this.api.url, description: 'Base URL of the pinstack API' },
+      ApiUrl: {
+        value: this.apiCdn.url,
+        description: 'Base URL of the pinstack API (CloudFront in front of API Gateway)',
+      },
+      GatewayUrl: {
+        value: this.gatewayCdn.url,
+        description: 'Base URL of the IPFS gateway (/ipfs/<cid>), its own origin',
+      },
       TableName: { value: this.storage.table.tableName, description: 'DynamoDB table' },
       StagingBucketName: {
         value: this.storage.buckets.staging.bucketName,
