@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LAMBDA_PAYLOAD_BYTES } from '../system/platform.ts';
+import { LAMBDA_PAYLOAD_BYTES, LAMBDA_STREAMED_RESPONSE_BYTES } from '../system/platform.ts';
 import { buildEvent, pairHeaders, readBody } from './gateway.ts';
 import {
   type FunctionRuntime,
@@ -27,7 +27,10 @@ export async function startFunctionUrl(options: {
   port: number;
   host?: string;
   log: Logger;
+  /** Body bytes a response may stream before it is cut off, as Lambda cuts it. */
+  maxResponseBytes?: number;
 }): Promise<FunctionUrlServer> {
+  const maxResponseBytes = options.maxResponseBytes ?? LAMBDA_STREAMED_RESPONSE_BYTES;
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((req, res) => {
     const started = Date.now();
@@ -35,7 +38,7 @@ export async function startFunctionUrl(options: {
     res.on('finish', () => {
       options.log.info(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
     });
-    serve(options.runtime, req, res).catch((error: unknown) => {
+    serve(options.runtime, req, res, maxResponseBytes, options.log).catch((error: unknown) => {
       options.log.error(`function URL failed on ${req.method} ${path}`, error);
       if (!res.headersSent) internalError(res);
       else res.destroy();
@@ -56,7 +59,13 @@ export async function startFunctionUrl(options: {
   };
 }
 
-async function serve(runtime: FunctionRuntime, req: IncomingMessage, res: ServerResponse) {
+async function serve(
+  runtime: FunctionRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxResponseBytes: number,
+  log: Logger,
+) {
   const body = await readBody(req, LAMBDA_PAYLOAD_BYTES);
   if (!body) {
     res.writeHead(413, { 'content-type': 'application/json' });
@@ -75,17 +84,35 @@ async function serve(runtime: FunctionRuntime, req: IncomingMessage, res: Server
     },
     { route: { routeKey: '$default' }, pathParameters: {} },
   );
-  const sink = responseSink(res);
+  const sink = responseSink(res, maxResponseBytes, () =>
+    log.error(
+      `${req.method} ${req.url}: response cut off at Lambda's ${maxResponseBytes}-byte limit`,
+    ),
+  );
   const outcome = await runtime.invokeStreaming(event, sink);
   // A handler that failed before its stream existed (e.g. at init) never told the sink.
   if (!outcome.ok && !res.writableEnded) sink.abort(outcome.error);
 }
 
-/** Relays a streamed Lambda response to an HTTP response. */
-export function responseSink(res: ServerResponse): StreamSink {
+/**
+ * Relays a streamed Lambda response to an HTTP response; past `maxBodyBytes` of body the
+ * response is cut off (`onCutOff`), as Lambda ends a stream over its limit.
+ */
+export function responseSink(
+  res: ServerResponse,
+  maxBodyBytes = LAMBDA_STREAMED_RESPONSE_BYTES,
+  onCutOff: () => void = () => {},
+): StreamSink {
   let prelude: Buffer | undefined;
+  let written = 0;
   const writeBody = async (chunk: Uint8Array) => {
     if (res.destroyed) throw new Error('the client went away');
+    written += chunk.byteLength;
+    if (written > maxBodyBytes) {
+      onCutOff();
+      res.destroy();
+      throw new Error(`the response is over ${maxBodyBytes} bytes`);
+    }
     if (chunk.byteLength > 0 && !res.write(chunk)) {
       await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
