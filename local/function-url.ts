@@ -5,9 +5,9 @@
  * backpressure, so a response of any size passes through bounded memory.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { drained } from '../lambdas/shared/drain.ts';
 import { LAMBDA_PAYLOAD_BYTES, LAMBDA_STREAMED_RESPONSE_BYTES } from '../system/platform.ts';
 import { buildEvent, pairHeaders, readBody } from './gateway.ts';
 import {
@@ -113,9 +113,7 @@ export function responseSink(
       res.destroy();
       throw new Error(`the response is over ${maxBodyBytes} bytes`);
     }
-    if (chunk.byteLength > 0 && !res.write(chunk)) {
-      await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    }
+    if (chunk.byteLength > 0 && !res.write(chunk)) await drained(res);
   };
   const sendPrelude = (bytes: Buffer) => {
     const {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Context } from 'aws-lambda';
-import { type FunctionSpec, handlerEntry } from '../system/functions.ts';
+import { type FunctionSpec, handlerEntry, type Trigger } from '../system/functions.ts';
 
 /** Any Lambda handler; callers pass the event type the function's trigger produces. */
 export type LambdaHandler = (event: never, context: Context) => unknown;
@@ -295,6 +295,18 @@ export function installAwsLambdaGlobal(): void {
       return stream;
     },
   };
+}
+
+/**
+ * Module code that gives a bare Node process what the Lambda runtime gives a handler before its
+ * module loads — the `awslambda` global, when the function streams — for loading a handler or
+ * its bundle outside the local stack (cold-start checks and benchmarks). Empty otherwise.
+ */
+export function lambdaRuntimePrelude(spec: Pick<FunctionSpec, 'triggers'>): string {
+  const streams = (spec.triggers as readonly Trigger[]).some((t) => t.kind === 'url');
+  if (!streams) return '';
+  const self = JSON.stringify(import.meta.url);
+  return `const { installAwsLambdaGlobal } = await import(${self}); installAwsLambdaGlobal();`;
 }
 
 export class InvocationTimeout extends Error {

@@ -3,12 +3,12 @@
  * CloudFront distribution (locally, the local stack's server on GATEWAY_PORT drives this same
  * handler). Bodies are written as they are read, with backpressure.
  */
-import { once } from 'node:events';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { BlockSource, newBlockCaches } from '../core/gateway/blocks.ts';
 import { serveGateway } from '../core/gateway/serve.ts';
 import { loadConfig } from '../shared/config.ts';
 import { contentTypeOf } from '../shared/content-type.ts';
+import { drained } from '../shared/drain.ts';
 import { log } from '../shared/log.ts';
 import { blockIndex, carpark } from '../shared/wiring.ts';
 
@@ -56,9 +56,3 @@ export const handler = awslambda.streamifyResponse(
     }
   },
 );
-
-/** Resolves when the stream takes more, or is gone (the client went away). */
-async function drained(stream: NodeJS.WritableStream & { destroyed?: boolean }) {
-  await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
-  if (stream.destroyed) throw new Error('the response stream closed');
-}

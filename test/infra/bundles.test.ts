@@ -16,8 +16,8 @@ import {
   boundEnvironment,
   buildBundle,
 } from '../../lib/bundling.ts';
+import { lambdaRuntimePrelude } from '../../local/lambda.ts';
 import { type FunctionName, functions, handlerEntry } from '../../system/functions.ts';
-import { runtimePrelude } from '../support/lambda-runtime.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -56,7 +56,7 @@ describe('function bundles', () => {
     '%s loads in a fresh process with only its bound environment',
     async (_name, fn) => {
       const url = pathToFileURL(bundleOf(fn.name).path).href;
-      const script = `${runtimePrelude(fn)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
+      const script = `${lambdaRuntimePrelude(fn)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
       await expect(
         run(process.execPath, ['--input-type=module', '-e', script], { env: boundEnvironment(fn) }),
       ).resolves.toBeDefined();
@@ -98,7 +98,7 @@ describe('function bundles', () => {
       isBase64Encoded: false,
     };
     // The runtime's response stream, collecting what a Function URL would relay.
-    const script = `${runtimePrelude(fn)}
+    const script = `${lambdaRuntimePrelude(fn)}
       const { LambdaResponseStream } = await import(${JSON.stringify(lambda)});
       const { handler } = await import(${JSON.stringify(url)});
       const parts = []; let type;

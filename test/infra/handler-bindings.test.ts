@@ -10,15 +10,15 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { boundEnvironment } from '../../lib/bundling.ts';
+import { lambdaRuntimePrelude } from '../../local/lambda.ts';
 import { type FunctionSpec, functions, handlerEntry } from '../../system/functions.ts';
-import { runtimePrelude } from '../support/lambda-runtime.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 async function coldStart(spec: FunctionSpec, env: Record<string, string>) {
   const url = pathToFileURL(join(ROOT, handlerEntry(spec))).href;
-  const script = `${runtimePrelude(spec)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
+  const script = `${lambdaRuntimePrelude(spec)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
   return run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env });
 }
 

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { withHTTP } from '@helia/http';
 import { createVerifiedFetch, type VerifiedFetch } from '@helia/verified-fetch';
@@ -27,7 +28,8 @@ import { type TestStack, withLocalStack } from '../support/local-stack.ts';
 
 const run = promisify(execFile);
 const CHUNK = 262_144;
-const IPFS_CAR = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'ipfs-car');
+// The ipfs-car CLI, run by the Node running the tests.
+const IPFS_CAR = fileURLToPath(import.meta.resolve('ipfs-car/bin.js'));
 
 let stack: TestStack;
 let api: ReturnType<typeof apiClient>;
@@ -160,7 +162,7 @@ async function unpackWithIpfsCar(bytes: Uint8Array, name: string): Promise<strin
   const car = join(work, `${name}.car`);
   const out = join(work, `${name}.out`);
   await writeFile(car, bytes);
-  await run(IPFS_CAR, ['unpack', car, '--output', out]);
+  await run(process.execPath, [IPFS_CAR, 'unpack', car, '--output', out]);
   return out;
 }
 
@@ -200,7 +202,7 @@ describe('CARs of every kind of upload', () => {
     // `ipfs-car blocks` verifies every block's hash (it exits non-zero on a mismatch).
     const file = join(work, 'store.car');
     await writeFile(file, (await get(`/ipfs/${nft.ipnft}?format=car`)).body);
-    const { stdout } = await run(IPFS_CAR, ['blocks', file]);
+    const { stdout } = await run(process.execPath, [IPFS_CAR, 'blocks', file]);
     expect(stdout.trim().split('\n')).toHaveLength(car.blocks.length);
     // The image's directory, by its own CID, unpacks as a UnixFS directory.
     const imageDir = nft.data.image.slice('ipfs://'.length).split('/')[0] as string;

@@ -80,6 +80,7 @@ export class BlockSource {
   readonly #caches: BlockCaches;
   /** Index loads in flight, so concurrent lookups in one CAR load its index once. */
   readonly #loading = new Map<string, Promise<void>>();
+  readonly #locating = new Map<string, Promise<BlockLocation | undefined>>();
 
   constructor(ports: GatewayPorts, caches: BlockCaches) {
     this.#ports = ports;
@@ -92,13 +93,24 @@ export class BlockSource {
    */
   async locate(cid: CID, expand = false): Promise<BlockLocation | undefined> {
     const key = multihashKey(cid);
-    const found =
-      this.#caches.locations.get(key) ?? (await this.#ports.blocks.locate(cid.multihash.bytes));
+    const found = this.#caches.locations.get(key) ?? (await this.#lookUp(key, cid));
     if (!found) return undefined;
     this.#caches.locations.set(key, found);
     // Also when the place was known already: an earlier lookup may not have expanded.
     if (expand) await this.#loadIndex(found.carCid);
     return found;
+  }
+
+  /** One table lookup per block at a time, however many ask for it meanwhile. */
+  #lookUp(key: string, cid: CID): Promise<BlockLocation | undefined> {
+    let lookup = this.#locating.get(key);
+    if (!lookup) {
+      lookup = this.#ports.blocks
+        .locate(cid.multihash.bytes)
+        .finally(() => this.#locating.delete(key));
+      this.#locating.set(key, lookup);
+    }
+    return lookup;
   }
 
   /** Where the block lies, if this container already knows (no lookup). */

@@ -35,6 +35,8 @@ interface Visit {
 
 /** Bytes the walk reads ahead of what it has written. */
 const WINDOW_BYTES = 32 * 1024 * 1024;
+/** The window is filled again when what is read ahead falls below this. */
+const REFILL_BYTES = WINDOW_BYTES / 2;
 /** Blocks of the walk's stack looked at for reading ahead. */
 const LOOKAHEAD_BLOCKS = 256;
 /** One ranged read covers at most this much of a CAR ... */
@@ -43,6 +45,10 @@ const SPAN_BYTES = 4 * 1024 * 1024;
 const GAP_BYTES = 64 * 1024;
 /** Ranged reads in flight at once. */
 const CONCURRENT_READS = 4;
+/** Places of upcoming blocks looked up ahead of the walk at once ... */
+const LOOKUPS_AHEAD = 4;
+/** ... one block in this many, past the first unknown one. */
+const LOOKUP_STRIDE = 16;
 
 /** The CAR stream: header with `roots`, the path's blocks, then the scope's. */
 export async function* carStream(input: {
@@ -54,6 +60,8 @@ export async function* carStream(input: {
 }): AsyncGenerator<Uint8Array> {
   const { writer, out } = CarWriter.create(input.roots);
   let failure: { error: unknown } | undefined;
+  // Set when the consumer stops early (the client went away): the walk ends at its next block.
+  let abandoned = false;
   const producer = (async () => {
     try {
       const written = new Set<string>();
@@ -64,6 +72,7 @@ export async function* carStream(input: {
         await writer.put(block);
       }
       for await (const block of walkBlocks(input.terminal, input.scope, input.source, written)) {
+        if (abandoned) break;
         await writer.put(block);
       }
     } catch (error) {
@@ -72,7 +81,20 @@ export async function* carStream(input: {
       await writer.close();
     }
   })();
-  for await (const chunk of out) yield chunk;
+  let finished = false;
+  try {
+    for await (const chunk of out) yield chunk;
+    finished = true;
+  } finally {
+    if (!finished) {
+      abandoned = true;
+      // A put waits until its bytes are taken: take them, so the walk can see it must stop
+      // and its read-ahead is released (nothing is left pending in a warm container).
+      void (async () => {
+        for await (const _ of out);
+      })();
+    }
+  }
   await producer;
   if (failure) throw failure.error;
 }
@@ -205,6 +227,9 @@ class ReadAhead {
   #pendingBytes = 0;
   #reading = 0;
   readonly #queue: (() => void)[] = [];
+  readonly #lookingUp = new Set<string>();
+  /** What the walk will take next, as of its last take. */
+  #upcoming: CID[] = [];
   #closed = false;
 
   constructor(source: BlockSource) {
@@ -213,11 +238,13 @@ class ReadAhead {
 
   async take(cid: CID, next: CID[]): Promise<Uint8Array> {
     const key = cid.toString();
+    this.#upcoming = next;
     if (!this.#pending.has(key) && !isIdentity(cid)) {
       const location = await this.#source.locate(cid, true);
       if (!location) throw new BlockNotFound(cid);
       this.#plan([{ cid, location }, ...this.#known(next)]);
-    } else {
+    } else if (this.#pendingBytes < REFILL_BYTES) {
+      // Topped up only once half the window is used, so reads span many blocks each.
       this.#plan(this.#known(next));
     }
     if (isIdentity(cid)) return cid.multihash.digest;
@@ -238,6 +265,22 @@ class ReadAhead {
     for (const start of this.#queue.splice(0)) start();
   }
 
+  /** Looks a block's place up in the background (which loads its CAR's index), a few at once. */
+  #lookUp(cid: CID) {
+    const key = cid.toString();
+    if (this.#closed || this.#lookingUp.has(key) || this.#lookingUp.size >= LOOKUPS_AHEAD) return;
+    this.#lookingUp.add(key);
+    // A failure shows again, and is answered, when the walk takes the block.
+    this.#source.locate(cid, true).then(
+      // Now known, with its CAR's neighbours: read them ahead before the walk gets there.
+      () => {
+        this.#lookingUp.delete(key);
+        if (!this.#closed) this.#plan(this.#known(this.#upcoming));
+      },
+      () => this.#lookingUp.delete(key),
+    );
+  }
+
   #release(key: string, pending: Pending) {
     this.#pending.delete(key);
     this.#pendingBytes -= pending.length;
@@ -247,12 +290,35 @@ class ReadAhead {
   #known(next: CID[]): { cid: CID; location: BlockLocation }[] {
     const known: { cid: CID; location: BlockLocation }[] = [];
     let bytes = this.#pendingBytes;
+    // Blocks seen since the last one looked up; -1 while every place so far is known.
+    let sinceLookup = -1;
     for (const cid of next) {
       if (isIdentity(cid) || this.#pending.has(cid.toString())) continue;
       const location = this.#source.cachedLocation(cid);
-      if (!location) break;
+      if (sinceLookup >= 0) sinceLookup++;
+      if (!location) {
+        // Where it lies is not known yet (its CAR's index is not loaded): find out now, so
+        // the walk does not wait for the lookup when it gets there. Further on, a block every
+        // stride is looked up too: likely in the CARs after that one.
+        if (sinceLookup < 0 || sinceLookup >= LOOKUP_STRIDE) {
+          this.#lookUp(cid);
+          sinceLookup = 0;
+        }
+        continue;
+      }
+      // Reads stay in walk order: nothing past an unknown place is read yet.
+      if (sinceLookup >= 0) continue;
       bytes += location.length;
-      if (bytes > WINDOW_BYTES && known.length > 0) break;
+      if (bytes > WINDOW_BYTES && known.length > 0) {
+        // Past the window, only finish the run of the CAR being read (up to a span more), so a
+        // refill does not split what one ranged read could cover.
+        const last = (known[known.length - 1] as { location: BlockLocation }).location;
+        const sameRun =
+          location.carCid === last.carCid &&
+          location.offset >= last.offset + last.length &&
+          location.offset - (last.offset + last.length) <= GAP_BYTES;
+        if (!sameRun || bytes > WINDOW_BYTES + SPAN_BYTES) break;
+      }
       known.push({ cid, location });
     }
     return known;
