@@ -21,6 +21,8 @@ export interface Answer {
   body: Uint8Array;
   /** The body stream failed after the status was sent. */
   cutOff?: unknown;
+  /** The client stopped reading after `takeChunks` chunks (it went away). */
+  abandoned?: true;
   text(): string;
 }
 
@@ -64,7 +66,12 @@ export class GatewayWorld {
 
   async request(
     path: string,
-    options: { method?: string; headers?: Record<string, string> } = {},
+    options: {
+      method?: string;
+      headers?: Record<string, string>;
+      /** Read only this many chunks of the body, then stop, as a client that goes away. */
+      takeChunks?: number;
+    } = {},
   ): Promise<Answer> {
     const queryAt = path.indexOf('?');
     const blocks = this.blocks;
@@ -92,18 +99,29 @@ export class GatewayWorld {
         onError: (error) => this.errors.push(error),
       },
     );
-    return read(response, options.method === 'HEAD');
+    return read(response, options.method === 'HEAD', options.takeChunks);
   }
 }
 
-async function read(response: GatewayResponse, head: boolean): Promise<Answer> {
+async function read(
+  response: GatewayResponse,
+  head: boolean,
+  takeChunks = Number.POSITIVE_INFINITY,
+): Promise<Answer> {
   const chunks: Uint8Array[] = [];
   let cutOff: unknown;
+  let abandoned = false;
   const body = head ? undefined : response.body;
   if (body instanceof Uint8Array) chunks.push(body);
   else if (body) {
     try {
-      for await (const chunk of body) chunks.push(chunk);
+      for await (const chunk of body) {
+        if (chunks.length >= takeChunks) {
+          abandoned = true;
+          break;
+        }
+        chunks.push(chunk);
+      }
     } catch (error) {
       cutOff = error;
     }
@@ -114,6 +132,7 @@ async function read(response: GatewayResponse, head: boolean): Promise<Answer> {
     headers: response.headers,
     body: bytes,
     ...(cutOff === undefined ? {} : { cutOff }),
+    ...(abandoned ? { abandoned: true as const } : {}),
     text: () => new TextDecoder().decode(bytes),
   };
 }

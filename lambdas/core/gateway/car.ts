@@ -81,9 +81,11 @@ export async function* carStream(input: {
       await writer.close();
     }
   })();
+  // The writer's output takes one iterator only: the same one serves the rest after an early stop.
+  const chunks = out[Symbol.asyncIterator]();
   let finished = false;
   try {
-    for await (const chunk of out) yield chunk;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
     finished = true;
   } finally {
     if (!finished) {
@@ -91,8 +93,8 @@ export async function* carStream(input: {
       // A put waits until its bytes are taken: take them, so the walk can see it must stop
       // and its read-ahead is released (nothing is left pending in a warm container).
       void (async () => {
-        for await (const _ of out);
-      })();
+        while (!(await chunks.next()).done);
+      })().catch(() => {});
     }
   }
   await producer;

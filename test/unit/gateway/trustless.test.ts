@@ -250,6 +250,17 @@ describe('misses', () => {
     expect(cids(prefix)).toEqual(other.blocks.slice(0, 2).map((b) => b.cid.toString()));
   });
 
+  it('stops the CAR walk cleanly when the client goes away mid-stream', async () => {
+    const partial = await world.request(`/ipfs/${big.root}?format=car`, { takeChunks: 2 });
+    expect(partial.abandoned).toBe(true);
+    // Let the abandoned walk wind down: nothing it leaves may surface as an unhandled error.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(world.errors).toEqual([]);
+    // The same container serves the whole CAR afterwards.
+    const { car: whole } = await car(`/ipfs/${big.root}?format=car`);
+    expect(cids(whole)).toHaveLength(big.blocks.length);
+  });
+
   it('answers a missing child before the response began with 404, not 500', async () => {
     const other = await file(Buffer.concat([Buffer.alloc(CHUNK, 3), Buffer.alloc(CHUNK, 4)]));
     await world.storeCar([other.root], other.blocks.slice(0, 1));
