@@ -498,6 +498,34 @@ export function installGatewayConformance(): Promise<Installed<'gateway-conforma
   );
 }
 
+/**
+ * The conformance suite's Go tests compiled into one test binary, from the module the proxy
+ * serves or, when the proxy refuses it, from a checkout named by PINSTACK_GATEWAY_CONFORMANCE_SRC
+ * (its dependencies still come from the proxy). The binary reads its fixtures from the source
+ * tree, handed over as GATEWAY_CONFORMANCE_HOME.
+ */
+export async function installGatewayConformanceTests(): Promise<Installed<'conformance'>> {
+  const go = await goToolchain();
+  if ('skip' in go) return { skip: go.skip };
+  const fromProxy = await installGatewayConformance();
+  const checkout = process.env.PINSTACK_GATEWAY_CONFORMANCE_SRC;
+  let home: string;
+  if (fromProxy.skip === undefined) home = fromProxy.env.GATEWAY_CONFORMANCE_HOME as string;
+  else if (checkout) home = checkout;
+  else {
+    return {
+      skip: `${fromProxy.skip}; set PINSTACK_GATEWAY_CONFORMANCE_SRC to a checkout of github.com/ipfs/gateway-conformance to build its tests from it`,
+    };
+  }
+  return timed('gateway-conformance tests', async () => {
+    const bin = cachePath('bin', 'gateway-conformance.test');
+    await mkdir(cachePath('bin'), { recursive: true });
+    // Go's build cache makes this quick after the first time; the sources decide, not a stamp.
+    await run('go', ['test', '-c', '-o', bin, './tests'], { cwd: home, env: goEnv() });
+    return { bins: { conformance: bin }, env: { GATEWAY_CONFORMANCE_HOME: home }, cached: false };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Python programs
 
