@@ -19,7 +19,7 @@ export const OUTPUT_ENV = {
   CarparkBucketName: 'CARPARK_BUCKET',
   IngestQueueUrl: 'INGEST_QUEUE_URL',
   PinQueueUrl: 'PIN_QUEUE_URL',
-} as const satisfies Record<Exclude<OutputKey, 'ApiUrl'>, string>;
+} as const satisfies Record<Exclude<OutputKey, 'ApiUrl' | 'GatewayUrl'>, string>;
 
 export async function resolveTarget(options: { stack?: string; region?: string }): Promise<Target> {
   if (options.stack) return deployedStack(options.stack, options.region);

@@ -10,16 +10,19 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type Bindings,
+  type BucketNotification,
   bucketNotifications,
   type FunctionName,
   type FunctionSpec,
   functions,
+  QUEUE_NAMES,
   type QueueName,
   queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
+import { ApiCdn, CdnLogs, GatewayCdn } from './constructs/cdn.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
@@ -32,6 +35,7 @@ import type { StackConfig } from './stack-config.ts';
 /** Output keys the admin CLI reads from the deployed stack. */
 export const OUTPUT_KEYS = [
   'ApiUrl',
+  'GatewayUrl',
   'TableName',
   'StagingBucketName',
   'CarparkBucketName',
@@ -57,6 +61,10 @@ export class PinstackStack extends Stack {
   readonly queues: Record<QueueName, WorkQueue>;
   readonly scheduleDeadLetterQueue: Queue;
   readonly api: PinstackApi;
+  readonly cdnLogs: CdnLogs;
+  readonly apiCdn: ApiCdn;
+  /** The gateway's distribution, by the name of the function with the `url` trigger. */
+  readonly gatewayCdn: GatewayCdn;
   readonly functions: Record<FunctionName, PinstackFunction>;
   readonly alarms: OperationalAlarms;
 
@@ -69,22 +77,31 @@ export class PinstackStack extends Stack {
       deletionProtection: config.deletionProtection,
     });
 
-    this.queues = {
-      ingestQueue: this.workQueue('ingestQueue'),
-      pinQueue: this.workQueue('pinQueue'),
-    };
+    this.queues = Object.fromEntries(
+      QUEUE_NAMES.map((name) => [name, this.workQueue(name)]),
+    ) as Record<QueueName, WorkQueue>;
 
-    for (const notification of bucketNotifications) {
+    for (const notification of bucketNotifications as readonly BucketNotification[]) {
       this.storage.buckets[notification.bucket].addEventNotification(
         EventType.OBJECT_CREATED,
         new SqsDestination(this.queues[notification.queue].queue),
-        { prefix: notification.prefix },
+        { prefix: notification.prefix, suffix: notification.suffix },
       );
     }
 
     this.api = new PinstackApi(this, 'Api', {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
+    });
+
+    this.cdnLogs = new CdnLogs(this, 'CdnLogs', {
+      removalPolicy: config.removalPolicy,
+      accessLogBucket: this.storage.accessLogBucket,
+    });
+    this.apiCdn = new ApiCdn(this, 'ApiCdn', {
+      api: this.api.api,
+      maxInlineUploadBytes: config.maxInlineUploadBytes,
+      logBucket: this.cdnLogs.bucket,
     });
 
     this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue');
@@ -104,6 +121,17 @@ export class PinstackStack extends Stack {
       built[spec.name] = this.addFunction(spec, config);
     }
     this.functions = built as Record<FunctionName, PinstackFunction>;
+
+    const origins = functions.filter((spec) =>
+      (spec.triggers as readonly Trigger[]).some((t) => t.kind === 'url'),
+    );
+    if (origins.length !== 1 || !origins[0]) {
+      throw new Error(`exactly one function must be the gateway's origin, found ${origins.length}`);
+    }
+    this.gatewayCdn = new GatewayCdn(this, 'GatewayCdn', {
+      fn: this.functions[origins[0].name].fn,
+      logBucket: this.cdnLogs.bucket,
+    });
 
     this.addOutputs();
     applyNagSuppressions(this);
@@ -181,11 +209,21 @@ export class PinstackStack extends Stack {
       fn.bindQueue('ingestQueue', this.queues.ingestQueue.queue, bindings.ingestQueue);
     }
     if (bindings.pinQueue) fn.bindQueue('pinQueue', this.queues.pinQueue.queue, bindings.pinQueue);
+    if (bindings.indexQueue) {
+      fn.bindQueue('indexQueue', this.queues.indexQueue.queue, bindings.indexQueue);
+    }
   }
 
   private addOutputs(): void {
     const values: Record<OutputKey, { value: string; description: string }> = {
-      ApiUrl: { value: this.api.url, description: 'Base URL of the pinstack API' },
+      ApiUrl: {
+        value: this.apiCdn.url,
+        description: 'Base URL of the pinstack API (CloudFront in front of API Gateway)',
+      },
+      GatewayUrl: {
+        value: this.gatewayCdn.url,
+        description: 'Base URL of the IPFS gateway (/ipfs/<cid>), its own origin',
+      },
       TableName: { value: this.storage.table.tableName, description: 'DynamoDB table' },
       StagingBucketName: {
         value: this.storage.buckets.staging.bucketName,

@@ -13,6 +13,8 @@ import {
   bucketNotifications,
   functions as catalogFunctions,
   type FunctionSpec,
+  notificationId,
+  QUEUE_NAMES,
   type QueueName,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
@@ -20,7 +22,8 @@ import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
-import { armCrash, crashAtIn } from './faults.ts';
+import { armCrash } from './faults.ts';
+import { type FunctionUrlServer, startFunctionUrl } from './function-url.ts';
 import { type Gateway, type HttpResponse, startGateway } from './gateway.ts';
 import {
   Activity,
@@ -56,8 +59,10 @@ export { readLocalStack } from './stack-file.ts';
 export interface LocalStackOptions {
   /** Where state and stack.json live; default $PINSTACK_DATA_DIR or `.pinstack`. */
   dataDir?: string;
-  /** Gateway port; default $PORT or 8787; 0 picks a free one. */
+  /** API port; default $PORT or 8787; 0 picks a free one. */
   port?: number;
+  /** IPFS gateway port; default $GATEWAY_PORT or 8788; 0 picks a free one. */
+  gatewayPort?: number;
   /** Keep emulator state under dataDir across restarts (default); false keeps it in memory. */
   persist?: boolean;
   /** The functions to serve; default the catalog. */
@@ -83,6 +88,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The IPFS gateway's origin (the function with a `url` trigger), when it is served. */
+  gatewayUrl?: string;
   dataDir: string;
   region: string;
   env: LocalStackEnv;
@@ -128,7 +135,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The functions' settings come from this process's environment: checked here, at start,
     // and handed to every handler (and, through stack.json, to `pinstack run`).
     const functionSettings = readSettings(['function'], (name) => env[name]);
-    const crashAt = crashAtIn(env);
+    const localSettings = readSettings(['local'], (name) => env[name]);
+    const crashAt = localSettings.PINSTACK_CRASH_AT;
     const settingsEnv: Record<string, string> = {};
     for (const name of settingNames('function')) {
       const value = env[name];
@@ -187,10 +195,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queue,
         functions.filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue)),
       );
-    const queues: Record<QueueName, ProvisionedQueue> = {
-      ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
-      pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
-    };
+    const queues = {} as Record<QueueName, ProvisionedQueue>;
+    for (const queue of QUEUE_NAMES) {
+      queues[queue] = await ensureQueueWithDlq(sqs, names[queue], visibility(queue));
+    }
     if (!external.sqs) {
       // A persisted queue keeps the URL (and port) it was created with; fauxqs looks queues up
       // by name whatever the host and port, so advertise URLs on the current endpoint.
@@ -205,10 +213,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let s3Endpoint = endpoints.s3;
     if (!external.s3) {
       const targets: NotificationTarget[] = bucketNotifications.map((n) => ({
+        ...n,
         bucket: bucketName[n.bucket],
-        prefix: n.prefix,
         queueUrl: queues[n.queue].url,
-        configurationId: `${n.bucket}-${n.prefix}-to-${n.queue}`,
+        configurationId: notificationId(n),
       }));
       const proxy = await startS3NotificationProxy({
         upstream: endpoints.s3,
@@ -232,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CARPARK_BUCKET: names.carpark,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
+      INDEX_QUEUE_URL: queues.indexQueue.url,
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,
@@ -283,7 +292,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanup.push(() => scheduler.stop());
     }
 
-    const port = options.port ?? (env.PORT ? Number(env.PORT) : 8787);
+    const port = options.port ?? localSettings.PORT;
     const gateway: Gateway = await startGateway({
       runtimes,
       port,
@@ -299,9 +308,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanup.push(() => gateway.stop());
 
+    // A function with a `url` trigger is its own origin (the IPFS gateway): a server of its own.
+    const urlRuntime = runtimes.find((runtime) =>
+      runtime.fn.triggers.some((t) => t.kind === 'url'),
+    );
+    let functionUrl: FunctionUrlServer | undefined;
+    if (urlRuntime) {
+      functionUrl = await startFunctionUrl({
+        runtime: urlRuntime,
+        port: options.gatewayPort ?? localSettings.GATEWAY_PORT,
+        log,
+      });
+      cleanup.push(() => functionUrl?.stop());
+    }
+
     await writeStackFile(dataDir, {
       pid: process.pid,
       apiUrl: gateway.url,
+      ...(functionUrl ? { gatewayUrl: functionUrl.url } : {}),
       region,
       env: stackEnv,
     });
@@ -336,6 +360,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: gateway.url,
+      ...(functionUrl ? { gatewayUrl: functionUrl.url } : {}),
       dataDir,
       region,
       env: stackEnv,
@@ -380,11 +405,7 @@ async function configureExternalNotifications(
   for (const bucket of ['staging', 'carpark'] as const) {
     const rules = bucketNotifications
       .filter((n) => n.bucket === bucket)
-      .map((n) => ({
-        prefix: n.prefix,
-        queueArn: queues[n.queue].arn,
-        id: `${n.bucket}-${n.prefix}-to-${n.queue}`,
-      }));
+      .map((n) => ({ ...n, queueArn: queues[n.queue].arn, id: notificationId(n) }));
     if (rules.length === 0) continue;
     try {
       await configureNativeNotifications(s3, bucketName[bucket], rules);

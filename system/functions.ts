@@ -11,9 +11,16 @@ export const RESOURCE_ENV = {
   carpark: 'CARPARK_BUCKET',
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
+  indexQueue: 'INDEX_QUEUE_URL',
 } as const;
 
-export type QueueName = 'ingestQueue' | 'pinQueue';
+export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue';
+/** Every queue of the stack, each with its DLQ. */
+export const QUEUE_NAMES = [
+  'ingestQueue',
+  'pinQueue',
+  'indexQueue',
+] as const satisfies readonly QueueName[];
 export type BucketName = 'staging' | 'carpark';
 
 /**
@@ -32,9 +39,10 @@ export interface Bindings {
   carpark?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
+  indexQueue?: QueueAccess;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
 
 /**
  * A queue whose consumer crashed mid-message gets the message back after `afterSeconds`, instead
@@ -60,7 +68,13 @@ export type Trigger =
       redelivery?: PromptRedelivery;
     }
   /** An EventBridge Scheduler rate schedule. */
-  | { kind: 'schedule'; name: string; rateMinutes: number };
+  | { kind: 'schedule'; name: string; rateMinutes: number }
+  /**
+   * Its own HTTP origin: a Lambda Function URL with response streaming (the handler is wrapped
+   * in `awslambda.streamifyResponse`), reached only through a CloudFront distribution; locally
+   * a server on `GATEWAY_PORT`. `methods` are the ones the origin answers.
+   */
+  | { kind: 'url'; streaming: true; methods: readonly HttpMethod[] };
 
 export interface FunctionSpec {
   /** Short name; also the handler file `lambdas/handlers/<name>.ts`. */
@@ -146,6 +160,26 @@ export const functions = [
     ],
   },
   {
+    name: 'gateway',
+    description:
+      'IPFS HTTP gateway (trustless and path) on its own origin: streams blocks, CARs and files from the carpark',
+    memoryMB: 1024,
+    // Streams may run long: after the first 6 MB Lambda streams at a capped rate.
+    timeoutSeconds: 300,
+    bindings: { table: 'read', carpark: 'read' },
+    triggers: [{ kind: 'url', streaming: true, methods: ['GET', 'HEAD', 'OPTIONS'] }],
+  },
+  {
+    name: 'indexer',
+    description:
+      'Index queue consumer: records where every block of a newly stored CAR lies (CAR key, offset, length)',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    // The table for block locations; the carpark to read CARs and write their block indexes.
+    bindings: { table: 'readwrite', carpark: 'readwrite', indexQueue: 'consume' },
+    triggers: [{ kind: 'queue', queue: 'indexQueue', batchSize: 10, maxBatchingWindowSeconds: 0 }],
+  },
+  {
     name: 'pin-status',
     description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
     memoryMB: 1024,
@@ -169,10 +203,30 @@ export type FunctionName = (typeof functions)[number]['name'];
 /** Days the staging bucket keeps an object before its lifecycle rule expires it. */
 export const STAGING_LIFETIME_DAYS = 1;
 
+export interface BucketNotification {
+  bucket: BucketName;
+  /** Keys that start with `prefix` and end with `suffix` (either may be absent). */
+  prefix?: string;
+  suffix?: string;
+  queue: QueueName;
+}
+
 /** S3 ObjectCreated notifications, delivered as S3 event records to a queue. */
 export const bucketNotifications = [
   { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },
-] as const satisfies readonly { bucket: BucketName; prefix: string; queue: QueueName }[];
+  // Every CAR that lands in the carpark (uploads, ingested and copied staged CARs) is indexed.
+  { bucket: 'carpark', suffix: '.car', queue: 'indexQueue' },
+] as const satisfies readonly BucketNotification[];
+
+/** Whether a key falls under a notification's filter. */
+export const notificationMatches = (
+  n: Pick<BucketNotification, 'prefix' | 'suffix'>,
+  key: string,
+) => key.startsWith(n.prefix ?? '') && key.endsWith(n.suffix ?? '');
+
+/** A stable id for a notification rule. */
+export const notificationId = (n: BucketNotification) =>
+  `${n.bucket}-${n.prefix ?? ''}${n.suffix ? `*${n.suffix}` : ''}-to-${n.queue}`;
 
 /** Queue settings shared by the stack and the local event source driver. */
 export const QUEUE_POLICY = {

@@ -122,6 +122,7 @@ export const settings = {
   CARPARK_BUCKET: text('binding', undefined, 'S3 bucket of stored CARs, content-addressed'),
   INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
   PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
+  INDEX_QUEUE_URL: url('binding', 'SQS queue of stored CARs whose blocks the indexer records'),
 
   // What every function reads: where it runs, then what a deployment chooses.
   AWS_REGION: setting({
@@ -214,7 +215,16 @@ export const settings = {
   }),
 
   // The local stack and the CLI.
-  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1)', { max: 65535 }),
+  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1; 0 picks a free one)', {
+    min: 0,
+    max: 65535,
+  }),
+  GATEWAY_PORT: integer(
+    'local',
+    8788,
+    'port of the local IPFS gateway (on 127.0.0.1; 0 picks a free one)',
+    { min: 0, max: 65535 },
+  ),
   PINSTACK_DATA_DIR: text(
     'local',
     '.pinstack',

@@ -12,6 +12,8 @@
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
  *   CURSOR#<name>            / CURSOR                    a scraper cursor
+ *   BLOCK#<multihash b64url> / CAR#<carCid>              where a block lies in one stored CAR
+ *                                                        (offset, length), written by the indexer
  *
  * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first

@@ -64,6 +64,7 @@ describe('outputs', () => {
     expect(Object.keys(outputs).sort()).toEqual([...OUTPUT_KEYS].sort());
     expect(OUTPUT_KEYS).toEqual([
       'ApiUrl',
+      'GatewayUrl',
       'TableName',
       'StagingBucketName',
       'CarparkBucketName',
@@ -85,6 +86,10 @@ describe('outputs', () => {
       Ref: logicalId(stack.queues.ingestQueue.queue),
     });
     expect(outputs.PinQueueUrl?.Value).toEqual({ Ref: logicalId(stack.queues.pinQueue.queue) });
-    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.api.api));
+    // The API's and the gateway's URLs are their CloudFront distributions'.
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.apiCdn.distribution));
+    expect(JSON.stringify(outputs.GatewayUrl?.Value)).toContain(
+      logicalId(stack.gatewayCdn.distribution),
+    );
   });
 });

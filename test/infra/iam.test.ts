@@ -5,6 +5,8 @@ import {
   type BucketAccess,
   type FunctionName,
   functions,
+  QUEUE_NAMES,
+  type QueueName,
   RESOURCE_ENV,
 } from '../../system/functions.ts';
 import {
@@ -74,18 +76,15 @@ describe('least privilege by access mode', () => {
       staging: logicalId(stack.storage.buckets.staging),
       carpark: logicalId(stack.storage.buckets.carpark),
     };
-    const queueIds = {
-      ingestQueue: logicalId(stack.queues.ingestQueue.queue),
-      pinQueue: logicalId(stack.queues.pinQueue.queue),
-    };
+    const queueIds = Object.fromEntries(
+      QUEUE_NAMES.map((q) => [q, logicalId(stack.queues[q].queue)]),
+    ) as Record<QueueName, string>;
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const allowedBuckets = new Set(
         (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
       );
-      const allowedQueues = new Set(
-        (['ingestQueue', 'pinQueue'] as const).filter((q) => bindings[q]).map((q) => queueIds[q]),
-      );
+      const allowedQueues = new Set(QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]));
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);
@@ -134,7 +133,7 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const actions = statementsOf(spec.name).flatMap(actionsOf);
-      const modes = [bindings.ingestQueue, bindings.pinQueue].map(String);
+      const modes = QUEUE_NAMES.map((q) => String(bindings[q]));
       const sends = modes.some((mode) => mode.includes('send'));
       const consumes = modes.some((mode) => mode.includes('consume'));
       expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);

@@ -8,7 +8,8 @@ const buckets = template.findResources('AWS::S3::Bucket');
 
 describe('buckets', () => {
   it('blocks all public access, encrypts, and denies non-TLS requests on every bucket', () => {
-    expect(Object.keys(buckets)).toHaveLength(3);
+    // Staging, carpark, their access logs, and the CDN logs.
+    expect(Object.keys(buckets)).toHaveLength(4);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,
