@@ -9,6 +9,7 @@
  * each port operation writes, so no handler has a test branch and no bundle contains this.
  */
 import { writeSync } from 'node:fs';
+import { BLOCK_INDEX_SUFFIX } from '../lambdas/core/block-index.ts';
 import { dynamoFor, s3For, s3StagingFor, sqsFor } from '../lambdas/shared/clients.ts';
 import { loadConfig } from '../lambdas/shared/config.ts';
 import type { CrashPoint, SettingValues } from '../system/settings.ts';
@@ -47,9 +48,12 @@ const namesIn = (input: Record<string, unknown>) =>
 
 /** Each crash point's write, told apart from every other write the functions make. */
 const crashPoints = {
-  // Any of an upload's bytes: its CAR, link index or long file list.
+  // Any of an upload's bytes: its CAR, link index or long file list (not the block index,
+  // which the indexer writes later from the stored CAR and rewrites on redelivery).
   'carpark.put': ({ command, input }, r) =>
-    command === 'PutObjectCommand' && input.Bucket === r.CARPARK_BUCKET,
+    command === 'PutObjectCommand' &&
+    input.Bucket === r.CARPARK_BUCKET &&
+    !String(input.Key).endsWith(BLOCK_INDEX_SUFFIX),
   // The CAR's record and the uploader's hold, in one batch: the only batch with a hold.
   'contents.recordCar': ({ command, input }) =>
     command === 'BatchWriteItemCommand' &&

@@ -37,7 +37,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pinstack-cli-'));
   server = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      GATEWAY_PORT: '0',
+      PINSTACK_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
@@ -132,7 +138,13 @@ describe('admin CLI against the local stack', () => {
     // Restart on the same data dir: the user and the revoked token are still there.
     const again = spawn(process.execPath, ['local/start.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        GATEWAY_PORT: '0',
+        PINSTACK_DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
