@@ -24,6 +24,10 @@ export const keys = {
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
+  /** Operational records share one partition, read by one query (status, /metrics). */
+  ops: 'OPS',
+  cronRun: (name: string) => ({ pk: 'OPS', sk: `CRON#${name}` }),
+  queueProgress: (queue: string) => ({ pk: 'OPS', sk: `QUEUE#${queue}` }),
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

@@ -302,3 +302,56 @@ export interface MessageQueue<T> {
 export interface Clock {
   now(): Date;
 }
+
+/** A figure a scheduled job reports about its work (e.g. the scraper's lag per chain). */
+export interface Gauge {
+  /** Lower-case words joined by `_`: exported by /metrics as `pinstack_<name>`. */
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A scheduled job's runs, as its edge records them (lambdas/shared/schedule-handler.ts). */
+export interface CronRecord {
+  name: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  /** The last failure's message, bounded. */
+  lastError?: string;
+  lastDurationMs?: number;
+  /** What the last successful run reported. */
+  gauges?: Gauge[];
+}
+
+/** A queue's progress, as its consumer's edge records it (lambdas/shared/queue-handler.ts). */
+export interface QueueProgressRecord {
+  /** The queue's name (the last part of its URL and ARN). */
+  queue: string;
+  /** When a batch from it was last handled. */
+  lastProcessed: string;
+  /** How long the oldest message of that batch had waited. */
+  waitedSeconds: number;
+}
+
+export type CronOutcome =
+  | { ok: true; at: string; durationMs: number; gauges?: Gauge[] }
+  | { ok: false; at: string; durationMs: number; error: string };
+
+/** Operational records: what the status page and /metrics know about crons and consumers. */
+export interface OpsStore {
+  recordRun(name: string, outcome: CronOutcome): Promise<void>;
+  recordProgress(queue: string, at: string, waitedSeconds: number): Promise<void>;
+  read(): Promise<{ crons: CronRecord[]; queues: QueueProgressRecord[] }>;
+}
+
+/** How many messages a queue holds, by state (SQS's approximate counts). */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** The work queues of the deployment and their DLQs, as SQS counts their messages. */
+export interface QueueInspector {
+  depths(): Promise<{ queue: string; name: string; depth: QueueDepth; deadLetters: number }[]>;
+}

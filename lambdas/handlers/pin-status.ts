@@ -2,6 +2,7 @@
 import { maintainPins } from '../core/pin-maintenance.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
+import { createScheduledHandler } from '../shared/schedule-handler.ts';
 import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
@@ -14,8 +15,8 @@ const ports = {
   clock: systemClock,
 };
 
-export const handler = async () => {
+export const handler = createScheduledHandler('pin-status', async () => {
   const report = await maintainPins(ports, config);
   log.info('pin-status run', { ...report });
   return report;
-};
+});
