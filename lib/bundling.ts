@@ -106,9 +106,14 @@ export function boundEnvironment(spec: Pick<FunctionSpec, 'bindings'>): Record<s
   };
   for (const resource of Object.keys(spec.bindings) as (keyof typeof RESOURCE_ENV)[]) {
     const name = RESOURCE_ENV[resource];
-    env[name] = name.endsWith('_URL')
-      ? `https://sqs.us-east-1.amazonaws.com/000000000000/${resource}`
-      : `pinstack-${resource}`;
+    const queue = (queueName: string) =>
+      `https://sqs.us-east-1.amazonaws.com/000000000000/${queueName}`;
+    env[name] =
+      resource === 'queueStats'
+        ? JSON.stringify({ ingestQueue: { url: queue('ingest'), dlq: queue('ingest-dlq') } })
+        : name.endsWith('_URL')
+          ? queue(resource)
+          : `pinstack-${resource}`;
   }
   return env;
 }

@@ -127,6 +127,9 @@ export class PinstackStack extends Stack {
     this.alarms.watchFunction(id, fn.fn);
 
     const triggers: readonly Trigger[] = spec.triggers;
+    if (triggers.some((t) => t.kind === 'schedule' || t.kind === 'queue')) {
+      fn.bindOpsRecords(this.storage.table);
+    }
     const httpTriggers = triggers.filter((t) => t.kind === 'http');
     if (httpTriggers.length > 0) {
       const integration = this.api.integration(`${id}Integration`, fn.fn);
@@ -181,6 +184,7 @@ export class PinstackStack extends Stack {
       fn.bindQueue('ingestQueue', this.queues.ingestQueue.queue, bindings.ingestQueue);
     }
     if (bindings.pinQueue) fn.bindQueue('pinQueue', this.queues.pinQueue.queue, bindings.pinQueue);
+    if (bindings.queueStats) fn.bindQueueStats(this.queues);
   }
 
   private addOutputs(): void {

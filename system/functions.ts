@@ -11,6 +11,8 @@ export const RESOURCE_ENV = {
   carpark: 'CARPARK_BUCKET',
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
+  /** Every work queue and its DLQ, by name, as JSON (for their depths). */
+  queueStats: 'QUEUE_URLS',
 } as const;
 
 export type QueueName = 'ingestQueue' | 'pinQueue';
@@ -32,6 +34,8 @@ export interface Bindings {
   carpark?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
+  /** `read`: the depths (GetQueueAttributes) of every work queue and DLQ, whoever adds them. */
+  queueStats?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -84,26 +88,36 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
+    description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
-    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
+    triggers: http(
+      'GET',
+      '/check/{proxy+}',
+      '/api/check/{proxy+}',
+      '/stats',
+      '/api/stats',
+      '/version',
+      '/api/version',
+    ),
   },
   {
     name: 'api-read',
     description:
-      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json and CORS",
+      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json, /status, /metrics and CORS",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    // The carpark only for long file lists, which are stored beside the CARs.
-    bindings: { table: 'read+counters', carpark: 'read' },
+    // The carpark only for long file lists, which are stored beside the CARs; the queues'
+    // depths for /status and /metrics (which is why they are here and not in api-public: the
+    // SQS client would not fit its bundle).
+    bindings: { table: 'read+counters', carpark: 'read', queueStats: 'read' },
     triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
   },
   {
     name: 'api-write',
     description:
-      'Authenticated writes: POST /upload, /store, /staged-uploads; PATCH /upload/{cid}; DELETE /{cid}',
+      'Authenticated writes: POST /upload, /store, /staged-uploads, /deals (admin); PATCH /upload/{cid}; DELETE /{cid}',
     memoryMB: 2048,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: {
@@ -161,6 +175,14 @@ export const functions = [
     // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
     bindings: {},
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
+  },
+  {
+    name: 'stats',
+    description: 'Cron: recomputes the usage totals from the records, repairing what crashes left',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    bindings: { table: 'readwrite' },
+    triggers: [{ kind: 'schedule', name: 'stats', rateMinutes: 360 }],
   },
 ] as const satisfies readonly FunctionSpec[];
 

@@ -18,6 +18,13 @@ export const keys = {
     pk: `CONTENT#${cid}`,
     sk: `HOLDER#${holder}`,
   }),
+  /** The gsi2 entry of a CAR record: its content, by CAR CID. */
+  carIndex: (carCid: string, cid: string) => ({ gsi2pk: `CAR#${carCid}`, gsi2sk: cid }),
+  carIndexPk: (carCid: string) => `CAR#${carCid}`,
+  deal: (cid: string, dealId: string) => ({ pk: `CONTENT#${cid}`, sk: `DEAL#${dealId}` }),
+  /** A shard of the usage totals (lambdas/core/stats.ts). */
+  statsShard: (shard: number) => ({ pk: 'STATS', sk: `SHARD#${String(shard).padStart(2, '0')}` }),
+  stats: 'STATS',
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,

@@ -6,10 +6,11 @@ import { createScheduledHandler } from '../shared/schedule-handler.ts';
 import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
-const { contents, uploads } = contentPorts(config);
+const { contents, uploads, stats } = contentPorts(config);
 const ports = {
   contents,
   uploads,
+  stats,
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
   clock: systemClock,

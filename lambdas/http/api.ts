@@ -63,6 +63,11 @@ export function createApiHandler<D>(
     routeOf.set(event, handler.contract.operationId);
     const input = validateInput(handler.contract, request, options);
     const result = await handler.run(input, { deps, request });
+    // A text body with its own media type (an HTML page, Prometheus text) goes out as it is.
+    const own = result.headers ?? {};
+    if (typeof result.body === 'string' && own['content-type']) {
+      return fitsLambda({ statusCode: result.status, headers: own, body: result.body });
+    }
     return fitsLambda(json(result.status, result.body, result.headers));
   };
 

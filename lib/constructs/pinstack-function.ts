@@ -4,7 +4,7 @@
  * exactly what the catalog's access mode allows — never more.
  */
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -28,6 +28,8 @@ import { PROJECT_ROOT } from '../stack-config.ts';
 
 /** Rate-limit counters are the only items a 'read+counters' function may update. */
 export const COUNTER_KEY_PATTERN = 'RATE#*';
+/** The partition of operational records (cron runs, queue progress): lambdas/shared/ops.ts. */
+export const OPS_PARTITION = 'OPS';
 
 export interface PinstackFunctionProps {
   spec: FunctionSpec;
@@ -129,6 +131,32 @@ export class PinstackFunction extends Construct {
         table.grantReadWriteData(this.fn);
         return;
     }
+  }
+
+  /**
+   * TABLE_NAME plus updates of the operational records only: what every scheduled or
+   * queue-triggered function's edge writes (its runs, its queue's progress), whatever else it
+   * is bound to.
+   */
+  bindOpsRecords(table: ITable): void {
+    this.setResourceEnv(RESOURCE_ENV.table, table.tableName);
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [OPS_PARTITION] } },
+      }),
+    );
+  }
+
+  /** QUEUE_URLS (every work queue and its DLQ) plus GetQueueAttributes on each, nothing else. */
+  bindQueueStats(queues: Record<string, { queue: IQueue; deadLetterQueue: IQueue }>): void {
+    const urls: Record<string, { url: string; dlq: string }> = {};
+    for (const [name, { queue, deadLetterQueue }] of Object.entries(queues)) {
+      urls[name] = { url: queue.queueUrl, dlq: deadLetterQueue.queueUrl };
+      for (const q of [queue, deadLetterQueue]) q.grant(this.fn, 'sqs:GetQueueAttributes');
+    }
+    this.setResourceEnv(RESOURCE_ENV.queueStats, Stack.of(this).toJsonString(urls));
   }
 
   /**

@@ -141,7 +141,8 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
 
     async recordCar(cid, car, holder) {
       await batchPut(ctx, [
-        { ...keys.contentCar(cid, car.carCid), ...car },
+        // Indexed by its CAR CID, so a deal reported for the CAR finds its content.
+        { ...keys.contentCar(cid, car.carCid), ...car, ...keys.carIndex(car.carCid, cid) },
         holderItem(cid, holder, car.created),
       ]);
     },
