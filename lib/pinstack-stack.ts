@@ -64,6 +64,9 @@ export class PinstackStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
+    // First, so the house constructs below raise their alarms with its actions.
+    this.alarms = new OperationalAlarms(this, { alarmTopicArn: config.alarmTopicArn });
+
     this.storage = new Storage(this, 'Storage', {
       removalPolicy: config.removalPolicy,
       deletionProtection: config.deletionProtection,
@@ -88,16 +91,6 @@ export class PinstackStack extends Stack {
     });
 
     this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue');
-
-    this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
-    for (const [name, queue] of Object.entries(this.queues)) {
-      const id = constructIdFor(name);
-      // A queue nobody consumes yet (the pin queue) holds its messages by design.
-      if (queueConsumers(name as QueueName).length > 0) this.alarms.watchWorkQueue(id, queue.queue);
-      this.alarms.watchDeadLetterQueue(id, queue.deadLetterQueue);
-    }
-    this.alarms.watchDeadLetterQueue('Schedule', this.scheduleDeadLetterQueue);
-    this.alarms.watchApi('Api', this.api.api);
 
     const built: Partial<Record<FunctionName, PinstackFunction>> = {};
     for (const spec of functions) {
@@ -124,7 +117,6 @@ export class PinstackStack extends Stack {
       logRemovalPolicy: config.removalPolicy,
     });
     this.bind(fn, spec.bindings);
-    this.alarms.watchFunction(id, fn.fn);
 
     const triggers: readonly Trigger[] = spec.triggers;
     if (triggers.some((t) => t.kind === 'schedule' || t.kind === 'queue')) {
@@ -160,6 +152,7 @@ export class PinstackStack extends Stack {
       } else if (trigger.kind === 'schedule') {
         new ScheduledInvocation(this, `${constructIdFor(trigger.name)}Schedule`, {
           fn: fn.fn,
+          name: trigger.name,
           rateMinutes: trigger.rateMinutes,
           description: `pinstack ${trigger.name}: ${spec.description}`,
           deadLetterQueue: this.scheduleDeadLetterQueue,

@@ -120,7 +120,7 @@ export const settleAll = (refs: CountedRef[], ports: StatsPorts) =>
   Promise.all(refs.map((ref) => settle(ref, ports)));
 
 /** The usage totals: the sum of the shards. */
-export async function totals(ports: Pick<StatsPorts, 'stats'>): Promise<Tally> {
+export async function totals(ports: { stats: Pick<StatsStore, 'shards'> }): Promise<Tally> {
   return sum((await ports.stats.shards()).map((shard) => shard.tally));
 }
 

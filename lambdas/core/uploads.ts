@@ -222,7 +222,7 @@ export async function getUpload(
 
 export async function checkContent(
   id: ContentId,
-  ports: Pick<UploadPorts, 'contents' | 'deals'>,
+  ports: { contents: Pick<ContentStore, 'get'>; deals: Pick<DealStore, 'list'> },
 ): Promise<Result<CheckView, NotFound>> {
   const [content, deals] = await Promise.all([ports.contents.get(id.v1), ports.deals.list(id.v1)]);
   if (!content) return err(NFT_NOT_FOUND);

@@ -26,7 +26,12 @@ import type { Config } from '../shared/config.ts';
 import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
-  ports: { contents: ContentStore; deals: DealStore; stats: StatsStore; clock: Clock };
+  ports: {
+    contents: Pick<ContentStore, 'get'>;
+    deals: Pick<DealStore, 'list'>;
+    stats: Pick<StatsStore, 'shards'>;
+    clock: Clock;
+  };
   settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS'>;
 }
 

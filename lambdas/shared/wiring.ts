@@ -2,8 +2,8 @@
  * Builds the core's ports from config: the composition every handler shares. Each builder asks
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
-import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
-import { dynamoDealStore } from '../adapters/dynamodb/deals.ts';
+import { dynamoContentStore, getContent } from '../adapters/dynamodb/content.ts';
+import { dynamoDealStore, listDeals } from '../adapters/dynamodb/deals.ts';
 import {
   dynamoRateLimitStore,
   dynamoTokenStore,
@@ -11,7 +11,7 @@ import {
 } from '../adapters/dynamodb/identity.ts';
 import { dynamoOpsStore } from '../adapters/dynamodb/ops.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
-import { dynamoStatsStore } from '../adapters/dynamodb/stats.ts';
+import { dynamoStatsStore, readShards } from '../adapters/dynamodb/stats.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
@@ -81,10 +81,11 @@ export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
 export function publicDeps(config: Config): PublicDeps {
   const ctx = table(config, {});
   return {
+    // Only the reads the public routes make, so api-public bundles no more of the stores.
     ports: {
-      contents: dynamoContentStore(ctx),
-      deals: dynamoDealStore(ctx),
-      stats: dynamoStatsStore(ctx),
+      contents: { get: (cid) => getContent(ctx, cid) },
+      deals: { list: (cid) => listDeals(ctx, cid) },
+      stats: { shards: () => readShards(ctx) },
       clock: systemClock,
     },
     settings: config,

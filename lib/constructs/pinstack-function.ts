@@ -25,6 +25,7 @@ import {
 } from '../../system/functions.ts';
 import { BUNDLE, BUNDLE_ALIASES } from '../bundling.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
+import { OperationalAlarms } from './alarms.ts';
 
 /** Rate-limit counters are the only items a 'read+counters' function may update. */
 export const COUNTER_KEY_PATTERN = 'RATE#*';
@@ -101,6 +102,7 @@ export class PinstackFunction extends Construct {
         ),
       },
     });
+    OperationalAlarms.of(this).watchFunction(id, this.fn, Duration.seconds(spec.timeoutSeconds));
   }
 
   private setResourceEnv(variable: string, value: string): void {

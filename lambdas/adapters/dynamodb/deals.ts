@@ -15,6 +15,16 @@ const OPTIONAL_FIELDS = [
   'expiration',
 ] as const satisfies (keyof DealRecord)[];
 
+/** A content's deals (alone, so a read-only function bundles only this of the store). */
+export async function listDeals(ctx: TableContext, cid: string): Promise<DealRecord[]> {
+  const items = await queryAll(ctx, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deal)',
+    ExpressionAttributeValues: { ':pk': keys.contentPk(cid), ':deal': 'DEAL#' },
+    ConsistentRead: true,
+  });
+  return items.map((item) => withoutKeys<DealRecord>(item));
+}
+
 export function dynamoDealStore(ctx: TableContext): DealStore {
   const { client, tableName: TableName } = ctx;
   return {
@@ -39,14 +49,7 @@ export function dynamoDealStore(ctx: TableContext): DealStore {
       );
     },
 
-    async list(cid) {
-      const items = await queryAll(ctx, {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deal)',
-        ExpressionAttributeValues: { ':pk': keys.contentPk(cid), ':deal': 'DEAL#' },
-        ConsistentRead: true,
-      });
-      return items.map((item) => withoutKeys<DealRecord>(item));
-    },
+    list: (cid) => listDeals(ctx, cid),
 
     async contentOfCar(carCid) {
       const { Items } = await client.send(

@@ -67,6 +67,19 @@ const stateOf = (item: Record<string, unknown> | undefined) => ({
   mark: item?.counted as CountMark | undefined,
 });
 
+/** The shards of the totals (alone, so a read-only function bundles only this of the store). */
+export async function readShards(ctx: TableContext): Promise<StatsShard[]> {
+  const { Items } = await ctx.client.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.stats },
+      ConsistentRead: true,
+    }),
+  );
+  return (Items ?? []).map(shardOfItem);
+}
+
 export function dynamoStatsStore(ctx: TableContext): StatsStore {
   const { client, tableName: TableName } = ctx;
   return {
@@ -115,17 +128,7 @@ export function dynamoStatsStore(ctx: TableContext): StatsStore {
       );
     },
 
-    async shards() {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.stats },
-          ConsistentRead: true,
-        }),
-      );
-      return (Items ?? []).map(shardOfItem);
-    },
+    shards: () => readShards(ctx),
 
     rebase(shard, tally, version) {
       const counters = Object.fromEntries(
