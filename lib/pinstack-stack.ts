@@ -15,7 +15,6 @@ import {
   type FunctionSpec,
   functions,
   type QueueName,
-  queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';

@@ -40,7 +40,7 @@ function metricsOf(alarm: Resource): MetricRef[] {
 }
 
 /** What in the template has no alarm it should have, as readable lines. */
-export function unalarmed(template: Template): string[] {
+function unalarmed(template: Template): string[] {
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const metrics = Object.values(resources)
     .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
@@ -55,7 +55,9 @@ export function unalarmed(template: Template): string[] {
     all.flatMap(([, r]) => [
       ...referencedIds((r.Properties?.RedrivePolicy as object | undefined) ?? {}),
       ...(r.Type === 'AWS::Scheduler::Schedule'
-        ? referencedIds((r.Properties?.Target as { DeadLetterConfig?: unknown }).DeadLetterConfig)
+        ? referencedIds(
+            (r.Properties?.Target as { DeadLetterConfig?: unknown } | undefined)?.DeadLetterConfig,
+          )
         : []),
     ]),
   );
@@ -94,7 +96,7 @@ export function unalarmed(template: Template): string[] {
         }
         break;
       case 'AWS::Scheduler::Schedule': {
-        const input = (r.Properties?.Target as { Input?: string }).Input;
+        const input = (r.Properties?.Target as { Input?: string } | undefined)?.Input;
         const cron = input ? (JSON.parse(input) as { cron?: string }).cron : undefined;
         need(
           cron !== undefined && watched('CronSucceeded', 'cron', (v) => v === cron),

@@ -69,7 +69,6 @@ describe('least privilege by access mode', () => {
   it("gives 'readwrite' table bindings put, update and delete", () => {
     for (const spec of functions) {
       const access = (spec.bindings as Bindings).table;
-      const actions = new Set(statementsOf(spec.name).flatMap(actionsOf));
       for (const action of TABLE_DATA_WRITES) {
         const unconditional = statementsOf(spec.name).some(
           (s) => !s.Condition && actionsOf(s).includes(action),
