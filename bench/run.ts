@@ -14,6 +14,7 @@ import { apiBench } from './api.ts';
 import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { type UsageRecord, usageRecords } from './usage.ts';
 
 /** Register new benchmark modules here. */
 export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench];
@@ -21,6 +22,8 @@ export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBenc
 interface ModuleResult {
   name: string;
   rows: BenchRow[];
+  /** What each operation the module metered costs (bench/usage.ts), for `npm run cost`. */
+  usage: UsageRecord[];
   error?: string;
 }
 
@@ -75,10 +78,11 @@ async function main(args: string[]): Promise<number> {
   for (const bench of selected) {
     console.error(`running ${bench.name} ...`);
     try {
-      results.push({ name: bench.name, rows: await bench.run() });
+      const rows = await bench.run();
+      results.push({ name: bench.name, rows, usage: usageRecords() });
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
-      results.push({ name: bench.name, rows: [], error: message });
+      results.push({ name: bench.name, rows: [], usage: usageRecords(), error: message });
     }
   }
 
