@@ -19,6 +19,7 @@ import {
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
+import { OperationsDashboard } from './constructs/dashboard.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
@@ -96,6 +97,25 @@ export class PinstackStack extends Stack {
       built[spec.name] = this.addFunction(spec, config);
     }
     this.functions = built as Record<FunctionName, PinstackFunction>;
+
+    new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions: Object.values(this.functions).map((f) => ({
+        name: f.spec.name,
+        fn: f.fn,
+        logGroup: f.logGroup,
+        memoryMB: f.spec.memoryMB,
+      })),
+      queues: Object.entries(this.queues).map(([name, q]) => ({
+        name,
+        queue: q.queue,
+        deadLetterQueue: q.deadLetterQueue,
+      })),
+      schedules: functions.flatMap((fn) =>
+        (fn.triggers as readonly Trigger[]).flatMap((t) => (t.kind === 'schedule' ? [t.name] : [])),
+      ),
+      table: this.storage.table,
+    });
 
     this.addOutputs();
     applyNagSuppressions(this);

@@ -179,3 +179,24 @@ describe('alarms', () => {
     }
   });
 });
+
+describe('dashboard', () => {
+  it('shows API latency and errors by route, uploads, queue ages, pin outcomes, jobs and cost drivers', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const shown of [
+      'Latency',
+      'by route',
+      'UploadBytes',
+      'IngestedObjects',
+      'ApproximateAgeOfOldestMessage',
+      'PinOutcomes',
+      'CronSucceeded',
+      'ConsumedWriteCapacityUnits',
+      'Invocations',
+    ]) {
+      expect(body, shown).toContain(shown);
+    }
+  });
+});
