@@ -87,7 +87,9 @@ describe('the operator routes', () => {
         body: JSON.stringify({ deals }),
         headers: { 'content-type': 'application/json' },
       });
-    expect((await post(user)).status).toBe(403);
+    const refused = await post(user);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ERROR_FORBIDDEN');
     expect((await post(admin)).body).toEqual({ ok: true, value: { recorded: 1, unchanged: 0 } });
     expect((await post(admin)).body).toEqual({ ok: true, value: { recorded: 0, unchanged: 1 } });
     const check = await api.get(`/check/${cid}`);
