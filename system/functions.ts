@@ -20,9 +20,11 @@ export type BucketName = 'staging' | 'carpark';
 
 /**
  * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
- * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access.
+ * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access. None
+ * of them may scan the table: no request path does. `readwrite+scan` adds the scan, for the
+ * job that recomputes the totals from every record.
  */
-export type TableAccess = 'read' | 'read+counters' | 'readwrite';
+export type TableAccess = 'read' | 'read+counters' | 'readwrite' | 'readwrite+scan';
 /** `write` is put-only (e.g. to presign uploads); `readwrite` adds get and delete. */
 export type BucketAccess = 'read' | 'write' | 'readwrite';
 /** `consume` comes with the function's queue trigger; `send+consume` also lets it enqueue. */
@@ -181,7 +183,7 @@ export const functions = [
     description: 'Cron: recomputes the usage totals from the records, repairing what crashes left',
     memoryMB: 1024,
     timeoutSeconds: 300,
-    bindings: { table: 'readwrite' },
+    bindings: { table: 'readwrite+scan' },
     triggers: [{ kind: 'schedule', name: 'stats', rateMinutes: 360 }],
   },
 ] as const satisfies readonly FunctionSpec[];

@@ -27,6 +27,21 @@ import { BUNDLE, BUNDLE_ALIASES } from '../bundling.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
 import { OperationalAlarms } from './alarms.ts';
 
+/** What grantReadData and grantWriteData allow, less the scan (and the streams, unused). */
+const TABLE_READS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+const TABLE_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
 /** Rate-limit counters are the only items a 'read+counters' function may update. */
 export const COUNTER_KEY_PATTERN = 'RATE#*';
 /** The partition of operational records (cron runs, queue progress): lambdas/shared/ops.ts. */
@@ -109,15 +124,15 @@ export class PinstackFunction extends Construct {
     this.fn.addEnvironment(variable, value);
   }
 
-  /** TABLE_NAME plus the grant for the access mode. */
+  /** TABLE_NAME plus the grant for the access mode (on the table and its indexes). */
   bindTable(table: ITable, access: TableAccess): void {
     this.setResourceEnv(RESOURCE_ENV.table, table.tableName);
     switch (access) {
       case 'read':
-        table.grantReadData(this.fn);
+        table.grant(this.fn, ...TABLE_READS);
         return;
       case 'read+counters':
-        table.grantReadData(this.fn);
+        table.grant(this.fn, ...TABLE_READS);
         // Reads everywhere, but writes only to rate-limit counter items (pk RATE#...).
         this.fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -130,7 +145,10 @@ export class PinstackFunction extends Construct {
         );
         return;
       case 'readwrite':
-        table.grantReadWriteData(this.fn);
+        table.grant(this.fn, ...TABLE_READS, ...TABLE_WRITES);
+        return;
+      case 'readwrite+scan':
+        table.grant(this.fn, ...TABLE_READS, ...TABLE_WRITES, 'dynamodb:Scan');
         return;
     }
   }

@@ -66,6 +66,13 @@ describe('least privilege by access mode', () => {
     });
   });
 
+  it('lets only the stats job scan the table: no request path scans it', () => {
+    const scanning = functions.filter((spec) =>
+      statementsOf(spec.name).some((s) => actionsOf(s).some((a) => /^dynamodb:(Scan|\*)$/.test(a))),
+    );
+    expect(scanning.map((spec) => spec.name)).toEqual(['stats']);
+  });
+
   it("gives 'readwrite' table bindings put, update and delete", () => {
     for (const spec of functions) {
       const access = (spec.bindings as Bindings).table;
@@ -73,7 +80,9 @@ describe('least privilege by access mode', () => {
         const unconditional = statementsOf(spec.name).some(
           (s) => !s.Condition && actionsOf(s).includes(action),
         );
-        expect(unconditional, `${spec.name} ${action}`).toBe(access === 'readwrite');
+        expect(unconditional, `${spec.name} ${action}`).toBe(
+          access === 'readwrite' || access === 'readwrite+scan',
+        );
       }
       if (!access) {
         // Only its edge's run records, if it has a schedule or a queue trigger.
