@@ -5,8 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import * as z from 'zod/mini';
+import { DealReport } from '../contract/deals.ts';
+import { recordDeals } from '../lambdas/core/deals.ts';
 import { createToken, listTokens, revokeToken } from '../lambdas/core/tokens.ts';
-import { identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
+import { contentPorts, identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
 import { jobs, runJob } from './run.ts';
 import { resolveTarget } from './target.ts';
 
@@ -49,14 +52,25 @@ const commands: Command[] = [
   {
     name: 'token create',
     summary: 'create an API token for a user (and the user if needed)',
-    usage: 'pinstack token create --user <id> [--name <label>] [--stack <name> [--region <r>]]',
-    options: { user: { type: 'string' }, name: { type: 'string' }, ...TARGET_OPTIONS },
-    details: `The token is printed alone on the last line; only its hash is stored.\n${TARGET_HELP}`,
+    usage:
+      'pinstack token create --user <id> [--name <label>] [--admin] [--stack <name> [--region <r>]]',
+    options: {
+      user: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean' },
+      ...TARGET_OPTIONS,
+    },
+    details: `The token is printed alone on the last line; only its hash is stored. --admin lets
+it call the admin routes too (POST /deals, for a deal aggregator).\n${TARGET_HELP}`,
     async run(values) {
       if (!values.user) throw new UsageError('token create needs --user <id>');
       const { target, ports } = await identity(values);
       const { token, record } = await createToken(
-        { userId: values.user as string, name: values.name as string | undefined },
+        {
+          userId: values.user as string,
+          name: values.name as string | undefined,
+          admin: values.admin === true,
+        },
         ports,
       );
       console.log(
@@ -95,6 +109,65 @@ const commands: Command[] = [
       const { ports } = await identity(values);
       if (!(await revokeToken(tokenId, ports))) throw new Error(`No token with id ${tokenId}`);
       console.log(`Revoked token ${tokenId}.`);
+    },
+  },
+  {
+    name: 'deals add',
+    summary: 'record a Filecoin deal of stored content, as POST /deals does',
+    usage:
+      'pinstack deals add (--cid <cid> | --car <car cid>) --deal-id <n> --piece <cid> --provider <id> --status <status> [--network <n>] [--activation <iso>] [--expiration <iso>] [--batch-root <cid>] [--selector <path>] [--stack <name> [--region <r>]]',
+    options: {
+      cid: { type: 'string' },
+      car: { type: 'string' },
+      'deal-id': { type: 'string' },
+      piece: { type: 'string' },
+      provider: { type: 'string' },
+      status: { type: 'string' },
+      network: { type: 'string' },
+      activation: { type: 'string' },
+      expiration: { type: 'string' },
+      'batch-root': { type: 'string' },
+      selector: { type: 'string' },
+      ...TARGET_OPTIONS,
+    },
+    details: `The report is checked like a POST /deals body; a repeat stores nothing new.\n${TARGET_HELP}`,
+    async run(values) {
+      const report = z.safeParse(DealReport, {
+        cid: values.cid,
+        carCid: values.car,
+        dealId: values['deal-id'] === undefined ? undefined : Number(values['deal-id']),
+        pieceCid: values.piece,
+        provider: values.provider,
+        status: values.status,
+        network: values.network,
+        activation: values.activation,
+        expiration: values.expiration,
+        batchRootCid: values['batch-root'],
+        dataModelSelector: values.selector,
+      });
+      if (!report.success) {
+        const problems = report.error.issues.map(
+          (i) => `${i.path.join('.') || 'deal'}: ${i.message}`,
+        );
+        throw new UsageError(`deals add: ${problems.join('; ')}`);
+      }
+      const target = await resolveTarget({
+        stack: values.stack as string | undefined,
+        region: values.region as string | undefined,
+      });
+      const { contents, deals, stats } = contentPorts(target.config);
+      const outcome = await recordDeals([report.data], {
+        contents,
+        deals,
+        stats,
+        clock: systemClock,
+      });
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      console.log(
+        outcome.value.recorded
+          ? `Recorded deal ${report.data.dealId} on ${target.description}.`
+          : `Deal ${report.data.dealId} was already recorded as it is.`,
+      );
     },
   },
   {

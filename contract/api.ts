@@ -4,6 +4,7 @@
  */
 import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { settings } from '../system/settings.ts';
+import { recordDeals } from './deals.ts';
 import { HeadersTooLarge } from './errors.ts';
 import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
 import {
@@ -16,12 +17,21 @@ import {
   MAX_SEGMENT_BYTES,
 } from './limits.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
+import { opsRoutes } from './ops.ts';
 import { publicRoutes } from './public.ts';
 import { ErrorEnvelope } from './schema.ts';
 import { stagedUploadRoutes } from './staged-uploads.ts';
+import { getStats } from './stats.ts';
 import { uploadRoutes } from './uploads.ts';
 
-export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
+export const apiRoutes = [
+  ...publicRoutes,
+  getStats,
+  ...opsRoutes,
+  ...uploadRoutes,
+  ...stagedUploadRoutes,
+  recordDeals,
+] as const;
 
 /** The settings the document quotes: a deployment serves its own values. */
 export type DocumentSettings = {

@@ -15,8 +15,11 @@ export const RetryAfter: HeaderSpec = {
   schema: z.string().check(z.regex(/^[1-9][0-9]*$/)),
 };
 
-const error = (description: string, json: z.ZodMiniType, headers?: ResponseSpec['headers']) =>
-  ({ description, json, ...(headers ? { headers } : {}) }) satisfies ResponseSpec;
+export const error = (
+  description: string,
+  json: z.ZodMiniType,
+  headers?: ResponseSpec['headers'],
+) => ({ description, json, ...(headers ? { headers } : {}) }) satisfies ResponseSpec;
 
 export const BadRequest = error(
   'Invalid request',

@@ -17,12 +17,12 @@ import {
   functions,
   QUEUE_NAMES,
   type QueueName,
-  queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
 import { ApiCdn, CdnLogs, GatewayCdn } from './constructs/cdn.ts';
+import { OperationsDashboard } from './constructs/dashboard.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
@@ -72,6 +72,9 @@ export class PinstackStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
+    // First, so the house constructs below raise their alarms with its actions.
+    this.alarms = new OperationalAlarms(this, { alarmTopicArn: config.alarmTopicArn });
+
     this.storage = new Storage(this, 'Storage', {
       removalPolicy: config.removalPolicy,
       deletionProtection: config.deletionProtection,
@@ -106,16 +109,6 @@ export class PinstackStack extends Stack {
 
     this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue');
 
-    this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
-    for (const [name, queue] of Object.entries(this.queues)) {
-      const id = constructIdFor(name);
-      // A queue nobody consumes yet (the pin queue) holds its messages by design.
-      if (queueConsumers(name as QueueName).length > 0) this.alarms.watchWorkQueue(id, queue.queue);
-      this.alarms.watchDeadLetterQueue(id, queue.deadLetterQueue);
-    }
-    this.alarms.watchDeadLetterQueue('Schedule', this.scheduleDeadLetterQueue);
-    this.alarms.watchApi('Api', this.api.api);
-
     const built: Partial<Record<FunctionName, PinstackFunction>> = {};
     for (const spec of functions) {
       built[spec.name] = this.addFunction(spec, config);
@@ -131,6 +124,25 @@ export class PinstackStack extends Stack {
     this.gatewayCdn = new GatewayCdn(this, 'GatewayCdn', {
       fn: this.functions[origins[0].name].fn,
       logBucket: this.cdnLogs.bucket,
+    });
+
+    new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions: Object.values(this.functions).map((f) => ({
+        name: f.spec.name,
+        fn: f.fn,
+        logGroup: f.logGroup,
+        memoryMB: f.spec.memoryMB,
+      })),
+      queues: Object.entries(this.queues).map(([name, q]) => ({
+        name,
+        queue: q.queue,
+        deadLetterQueue: q.deadLetterQueue,
+      })),
+      schedules: functions.flatMap((fn) =>
+        (fn.triggers as readonly Trigger[]).flatMap((t) => (t.kind === 'schedule' ? [t.name] : [])),
+      ),
+      table: this.storage.table,
     });
 
     this.addOutputs();
@@ -152,9 +164,11 @@ export class PinstackStack extends Stack {
       logRemovalPolicy: config.removalPolicy,
     });
     this.bind(fn, spec.bindings);
-    this.alarms.watchFunction(id, fn.fn);
 
     const triggers: readonly Trigger[] = spec.triggers;
+    if (triggers.some((t) => t.kind === 'schedule' || t.kind === 'queue')) {
+      fn.bindOpsRecords(this.storage.table);
+    }
     const httpTriggers = triggers.filter((t) => t.kind === 'http');
     if (httpTriggers.length > 0) {
       const integration = this.api.integration(`${id}Integration`, fn.fn);
@@ -185,6 +199,7 @@ export class PinstackStack extends Stack {
       } else if (trigger.kind === 'schedule') {
         new ScheduledInvocation(this, `${constructIdFor(trigger.name)}Schedule`, {
           fn: fn.fn,
+          name: trigger.name,
           rateMinutes: trigger.rateMinutes,
           description: `pinstack ${trigger.name}: ${spec.description}`,
           deadLetterQueue: this.scheduleDeadLetterQueue,
@@ -212,6 +227,7 @@ export class PinstackStack extends Stack {
     if (bindings.indexQueue) {
       fn.bindQueue('indexQueue', this.queues.indexQueue.queue, bindings.indexQueue);
     }
+    if (bindings.queueStats) fn.bindQueueStats(this.queues);
   }
 
   private addOutputs(): void {

@@ -65,7 +65,7 @@ const crashPoints = {
     command === 'UpdateItemCommand' &&
     sortKey(input) === 'CONTENT' &&
     namesIn(input).includes('created'),
-  // A first upload's conditional put (a repeat's revive puts without a condition).
+  // A first upload's conditional put (a repeat's revive updates without a condition).
   'uploads.create': ({ command, input }) =>
     command === 'PutItemCommand' &&
     sortKey(input).startsWith('UPLOAD#') &&
@@ -75,10 +75,12 @@ const crashPoints = {
     command === 'SendMessageCommand' && input.QueueUrl === r.INGEST_QUEUE_URL,
   'contents.addHolder': ({ command, input }) =>
     command === 'PutItemCommand' && sortKey(input).startsWith('HOLDER#'),
+  // The conditional update that sets `deleted` (a repeat's revive removes it, unconditionally).
   'uploads.markDeleted': ({ command, input }) =>
     command === 'UpdateItemCommand' &&
     sortKey(input).startsWith('UPLOAD#') &&
-    namesIn(input).includes('deleted'),
+    namesIn(input).includes('deleted') &&
+    typeof input.ConditionExpression === 'string',
   // Two writes: the unpin schedule, then the hold's removal; `after:` stops in between.
   'contents.removeHolder': ({ command, input }) =>
     (command === 'UpdateItemCommand' && /^SET unpinAfter\b/.test(String(input.UpdateExpression))) ||

@@ -241,6 +241,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
       INDEX_QUEUE_URL: queues.indexQueue.url,
+      QUEUE_URLS: JSON.stringify(
+        Object.fromEntries(
+          Object.entries(queues).map(([name, queue]) => [
+            name,
+            { url: queue.url, dlq: queue.dlq.url },
+          ]),
+        ),
+      ),
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,

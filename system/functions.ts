@@ -12,6 +12,8 @@ export const RESOURCE_ENV = {
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
   indexQueue: 'INDEX_QUEUE_URL',
+  /** Every work queue and its DLQ, by name, as JSON (for their depths). */
+  queueStats: 'QUEUE_URLS',
 } as const;
 
 export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue';
@@ -25,9 +27,11 @@ export type BucketName = 'staging' | 'carpark';
 
 /**
  * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
- * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access.
+ * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access. None
+ * of them may scan the table: no request path does. `readwrite+scan` adds the scan, for the
+ * job that recomputes the totals from every record.
  */
-export type TableAccess = 'read' | 'read+counters' | 'readwrite';
+export type TableAccess = 'read' | 'read+counters' | 'readwrite' | 'readwrite+scan';
 /** `write` is put-only (e.g. to presign uploads); `readwrite` adds get and delete. */
 export type BucketAccess = 'read' | 'write' | 'readwrite';
 /** `consume` comes with the function's queue trigger; `send+consume` also lets it enqueue. */
@@ -40,6 +44,8 @@ export interface Bindings {
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
   indexQueue?: QueueAccess;
+  /** `read`: the depths (GetQueueAttributes) of every work queue and DLQ, whoever adds them. */
+  queueStats?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -98,26 +104,36 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
+    description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
-    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
+    triggers: http(
+      'GET',
+      '/check/{proxy+}',
+      '/api/check/{proxy+}',
+      '/stats',
+      '/api/stats',
+      '/version',
+      '/api/version',
+    ),
   },
   {
     name: 'api-read',
     description:
-      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json and CORS",
+      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json, /status, /metrics and CORS",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    // The carpark only for long file lists, which are stored beside the CARs.
-    bindings: { table: 'read+counters', carpark: 'read' },
+    // The carpark only for long file lists, which are stored beside the CARs; the queues'
+    // depths for /status and /metrics (which is why they are here and not in api-public: the
+    // SQS client would not fit its bundle).
+    bindings: { table: 'read+counters', carpark: 'read', queueStats: 'read' },
     triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
   },
   {
     name: 'api-write',
     description:
-      'Authenticated writes: POST /upload, /store, /staged-uploads; PATCH /upload/{cid}; DELETE /{cid}',
+      'Authenticated writes: POST /upload, /store, /staged-uploads, /deals (admin); PATCH /upload/{cid}; DELETE /{cid}',
     memoryMB: 2048,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: {
@@ -195,6 +211,14 @@ export const functions = [
     // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
     bindings: {},
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
+  },
+  {
+    name: 'stats',
+    description: 'Cron: recomputes the usage totals from the records, repairing what crashes left',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    bindings: { table: 'readwrite+scan' },
+    triggers: [{ kind: 'schedule', name: 'stats', rateMinutes: 360 }],
   },
 ] as const satisfies readonly FunctionSpec[];
 

@@ -123,6 +123,27 @@ export const settings = {
   INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
   PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
   INDEX_QUEUE_URL: url('binding', 'SQS queue of stored CARs whose blocks the indexer records'),
+  QUEUE_URLS: setting({
+    scope: 'binding',
+    default: undefined,
+    description:
+      'every work queue and its DLQ, as JSON `{"<queue>": {"url", "dlq"}}`, for their depths',
+    schema: z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string): unknown => {
+          try {
+            return JSON.parse(text);
+          } catch {
+            return undefined;
+          }
+        }),
+        z.record(z.string(), z.object({ url: z.url(), dlq: z.url() }), {
+          error: 'must be JSON: {"<queue>": {"url": "...", "dlq": "..."}}',
+        }),
+      ),
+    ),
+  }),
 
   // What every function reads: where it runs, then what a deployment chooses.
   AWS_REGION: setting({
@@ -182,7 +203,13 @@ export const settings = {
     'function',
     ['debug', 'info', 'warn', 'error', 'silent'],
     'info',
-    'log threshold of the functions',
+    'log threshold of the functions (`silent` also drops their metric lines)',
+  ),
+  STATS_CACHE_SECONDS: integer(
+    'function',
+    10,
+    'seconds a function answers /stats, /status and /metrics from what it read last (0: every time)',
+    { min: 0 },
   ),
   PINSTACK_VERSION: setting({
     scope: 'runtime',
@@ -192,6 +219,13 @@ export const settings = {
     schema: z.string().check(z.minLength(1)),
   }),
   PINSTACK_COMMIT: text('function', 'unknown', 'build id reported by `GET /version`'),
+  METRICS_TOKEN: setting({
+    scope: 'function',
+    default: undefined,
+    description:
+      'hex SHA-256 of the bearer token `GET /metrics` asks for (`printf %s "$T" | sha256sum`); unset: open',
+    schema: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 (64 characters)')),
+  }),
 
   // The CDK app.
   STACK_NAME: text('deploy', 'Pinstack', 'CloudFormation stack name'),

@@ -27,12 +27,23 @@ export const keys = {
     sk: `CAR#${carCid}`,
   }),
   blockPk,
+  /** The gsi2 entry of a CAR record: its content, by CAR CID. */
+  carIndex: (carCid: string, cid: string) => ({ gsi2pk: `CAR#${carCid}`, gsi2sk: cid }),
+  carIndexPk: (carCid: string) => `CAR#${carCid}`,
+  deal: (cid: string, dealId: string) => ({ pk: `CONTENT#${cid}`, sk: `DEAL#${dealId}` }),
+  /** A shard of the usage totals (lambdas/core/stats.ts). */
+  statsShard: (shard: number) => ({ pk: 'STATS', sk: `SHARD#${String(shard).padStart(2, '0')}` }),
+  stats: 'STATS',
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
+  /** Operational records share one partition, read by one query (status, /metrics). */
+  ops: 'OPS',
+  cronRun: (name: string) => ({ pk: 'OPS', sk: `CRON#${name}` }),
+  queueProgress: (queue: string) => ({ pk: 'OPS', sk: `QUEUE#${queue}` }),
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

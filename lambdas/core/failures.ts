@@ -48,6 +48,8 @@ export type MissingToken = Named<'MissingToken'>;
 export type MalformedToken = Named<'MalformedToken'>;
 export type UnknownToken = Named<'UnknownToken'>;
 export type UnknownUser = Named<'UnknownUser'>;
+/** A valid API key that may not do this (an admin route with a user's key). */
+export type Forbidden = Named<'Forbidden'>;
 /** A storage dependency throttled, timed out or failed: retry later. Never "not found". */
 export type StorageUnavailable = Named<'StorageUnavailable'> & { cause: unknown };
 
@@ -67,6 +69,7 @@ export type Failure =
   | MalformedToken
   | UnknownToken
   | UnknownUser
+  | Forbidden
   | StorageUnavailable;
 
 export type FailureName = Failure['name'];
@@ -134,6 +137,7 @@ export const failure = {
   }),
   unknownToken: (): UnknownToken => ({ name: 'UnknownToken', message: 'API Key not found.' }),
   unknownUser: (): UnknownUser => ({ name: 'UnknownUser', message: 'User not found.' }),
+  forbidden: named('Forbidden'),
   storageUnavailable: (cause: unknown, what = 'A storage service'): StorageUnavailable => ({
     name: 'StorageUnavailable',
     message: `${what} is unavailable; retry later`,

@@ -11,14 +11,17 @@ import type {
   IngestMessage,
   MessageQueue,
   PinMessage,
+  StatsStore,
   UploadStore,
 } from './ports.ts';
+import { settle } from './stats.ts';
 
 export interface MaintenancePorts {
   contents: ContentStore;
   uploads: UploadStore;
   ingestQueue: MessageQueue<IngestMessage>;
   pinQueue: MessageQueue<PinMessage>;
+  stats: StatsStore;
   clock: Clock;
 }
 
@@ -85,12 +88,14 @@ export async function maintainPins(
     // Someone may have uploaded the content again since a holder left, or still holds it.
     if (await ports.contents.hasHolders(content.cid)) {
       await ports.contents.cancelUnpin(content.cid, content.unpinAfter);
+      await settle({ kind: 'content', cid: content.cid }, ports);
       report.unpinsCancelled++;
       continue;
     }
     // Send before marking: a crash in between re-sends, and unpinning twice is harmless.
     await ports.pinQueue.send({ op: 'unpin', cid: content.cid });
     await ports.contents.markUnpinRequested(content.cid, now.toISOString());
+    await settle({ kind: 'content', cid: content.cid }, ports);
     report.unpinsRequested++;
   }
   return report;

@@ -17,6 +17,8 @@ export interface TokenRecord {
   secretHash: string;
   created: string;
   revoked?: string;
+  /** An admin token may also call the admin routes (POST /deals); set by the CLI only. */
+  admin?: true;
 }
 
 export type PinStatus = 'queued' | 'pinning' | 'pinned' | 'failed';
@@ -333,4 +335,137 @@ export interface MessageQueue<T> {
 
 export interface Clock {
   now(): Date;
+}
+
+/** A figure a scheduled job reports about its work (e.g. the scraper's lag per chain). */
+export interface Gauge {
+  /** Lower-case words joined by `_`: exported by /metrics as `pinstack_<name>`. */
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A scheduled job's runs, as its edge records them (lambdas/shared/schedule-handler.ts). */
+export interface CronRecord {
+  name: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  /** The last failure's message, bounded. */
+  lastError?: string;
+  lastDurationMs?: number;
+  /** What the last successful run reported. */
+  gauges?: Gauge[];
+}
+
+/** A queue's progress, as its consumer's edge records it (lambdas/shared/queue-handler.ts). */
+export interface QueueProgressRecord {
+  /** The queue's name (the last part of its URL and ARN). */
+  queue: string;
+  /** When a batch from it was last handled. */
+  lastProcessed: string;
+  /** How long the oldest message of that batch had waited. */
+  waitedSeconds: number;
+}
+
+export type CronOutcome =
+  | { ok: true; at: string; durationMs: number; gauges?: Gauge[] }
+  | { ok: false; at: string; durationMs: number; error: string };
+
+/** Operational records: what the status page and /metrics know about crons and consumers. */
+export interface OpsStore {
+  recordRun(name: string, outcome: CronOutcome): Promise<void>;
+  recordProgress(queue: string, at: string, waitedSeconds: number): Promise<void>;
+  read(): Promise<{ crons: CronRecord[]; queues: QueueProgressRecord[] }>;
+}
+
+/** How many messages a queue holds, by state (SQS's approximate counts). */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** The work queues of the deployment and their DLQs, as SQS counts their messages. */
+export interface QueueInspector {
+  depths(): Promise<{ queue: string; name: string; depth: QueueDepth; deadLetters: number }[]>;
+}
+
+/** What a record adds to the usage totals: counter name -> amount (zeros left out). */
+export type Tally = Record<string, number>;
+
+/** A record the usage totals count, by its identity. */
+export type CountedRef =
+  | { kind: 'content'; cid: string }
+  | { kind: 'upload'; userId: string; cid: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'deal'; cid: string; dealId: string };
+
+/** What a record has been counted as so far: stored with the record itself. */
+export interface CountMark {
+  tally: Tally;
+  /** When it was counted: a writer that marked long enough ago has finished adding. */
+  at: string;
+  id: string;
+}
+
+export interface CountedState {
+  /** The record as stored (undefined: never written). */
+  record: ContentRecord | UploadRecord | UserRecord | DealRecord | undefined;
+  mark: CountMark | undefined;
+}
+
+/** One shard of the usage totals (the totals are the sum of all shards). */
+export interface StatsShard {
+  shard: number;
+  tally: Tally;
+  /** Moves with every add and rebase: what a rebase is fenced on (0: never written). */
+  version: number;
+}
+
+export interface StatsStore {
+  /** A counted record and its mark, read together (one strongly consistent read). */
+  read(ref: CountedRef): Promise<CountedState>;
+  /**
+   * Replaces a record's mark with `next` if it still is `previous` (none: unmarked); false when
+   * another writer moved it first, or the record does not exist.
+   */
+  mark(ref: CountedRef, previous: CountMark | undefined, next: CountMark): Promise<boolean>;
+  add(shard: number, delta: Tally): Promise<void>;
+  shards(): Promise<StatsShard[]>;
+  /** Sets a shard to `tally` if its version is still `version`; false when it moved. */
+  rebase(shard: number, tally: Tally, version: number): Promise<boolean>;
+  /** Every counted record, in `segments` parts scanned apart (the recompute cron only). */
+  scan(segment: number, segments: number): AsyncIterable<{ ref: CountedRef } & CountedState>;
+}
+
+/** A Filecoin deal of a content's data, as the deal aggregator reports it (POST /deals). */
+export interface DealRecord {
+  /** The content root (CIDv1) the deal holds. */
+  cid: string;
+  /** The chain deal id. */
+  dealId: string;
+  status: 'queued' | 'proposing' | 'accepted' | 'failed' | 'active' | 'published' | 'terminated';
+  pieceCid: string;
+  /** The storage provider, e.g. `f01234`. */
+  provider: string;
+  network: string;
+  dataModelSelector?: string;
+  batchRootCid?: string;
+  /** The CAR the deal was reported for, when it was reported by CAR. */
+  carCid?: string;
+  statusText?: string;
+  activation?: string;
+  expiration?: string;
+  /** When the deal was first reported, and last changed. */
+  created: string;
+  updated: string;
+}
+
+export interface DealStore {
+  get(cid: string, dealId: string): Promise<DealRecord | undefined>;
+  /** Writes a deal record whole (its other attributes, like a count mark, stay). */
+  put(deal: DealRecord): Promise<void>;
+  list(cid: string): Promise<DealRecord[]>;
+  /** The content root a stored CAR belongs to (undefined: no such CAR recorded). */
+  contentOfCar(carCid: string): Promise<string | undefined>;
 }

@@ -17,6 +17,7 @@ export const NFT_STORAGE_ERRORS: { [N in FailureName]: { status: number; code: E
   MalformedToken: { status: 401, code: 'ERROR_MALFORMED_TOKEN' },
   UnknownToken: { status: 401, code: 'ERROR_TOKEN_NOT_FOUND' },
   UnknownUser: { status: 401, code: 'ERROR_USER_NOT_FOUND' },
+  Forbidden: { status: 403, code: 'ERROR_FORBIDDEN' },
   NotFound: { status: 404, code: 'HTTP_ERROR' },
   UploadAbandoned: { status: 410, code: 'HTTP_ERROR' },
   PayloadTooLarge: { status: 413, code: 'ERROR_PAYLOAD_TOO_LARGE' },

@@ -46,6 +46,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { payloadTooLargeFunctionCode } from '../cdn-functions.ts';
+import { OperationalAlarms } from './alarms.ts';
 
 /** How long CloudFront keeps request logs. */
 export const CDN_LOG_EXPIRY = Duration.days(365);
@@ -127,6 +128,7 @@ export class GatewayCdn extends Construct {
         compress: true,
       },
     });
+    OperationalAlarms.of(this).watchDistribution(id, this.distribution.distributionId);
   }
 
   /** The gateway's base URL (no trailing slash), e.g. `https://d111111abcdef8.cloudfront.net`. */
@@ -179,6 +181,7 @@ export class ApiCdn extends Construct {
         ],
       },
     });
+    OperationalAlarms.of(this).watchDistribution(id, this.distribution.distributionId);
   }
 
   /** The API's base URL through CloudFront (ends with '/', as the API Gateway stage URL does). */

@@ -10,7 +10,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { QUEUE_POLICY } from '../../system/functions.ts';
-import type { WorkQueue } from './work-queue.ts';
+import { OperationalAlarms } from './alarms.ts';
+import { alarmIdOf, type WorkQueue } from './work-queue.ts';
 
 export interface QueueConsumerProps {
   fn: IFunction;
@@ -71,5 +72,7 @@ export class QueueConsumer extends Construct {
       ...(redelivery ? { maxConcurrency: redelivery.maxConcurrency } : {}),
     });
     props.fn.addEventSource(this.eventSource);
+    // Consumed work that waits too long means this consumer is stuck or failing.
+    OperationalAlarms.of(this).watchWorkQueue(alarmIdOf(queue), queue.queue);
   }
 }

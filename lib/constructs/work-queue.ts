@@ -5,8 +5,9 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { QUEUE_POLICY } from '../../system/functions.ts';
+import { OperationalAlarms } from './alarms.ts';
 
 export interface WorkQueueProps {
   /** Must cover the consumer's timeout (AWS: >= 6x); QueueConsumer checks it. */
@@ -19,9 +20,12 @@ export const SECURE_QUEUE_DEFAULTS = {
   enforceSSL: true,
 } as const;
 
-/** A queue that only ever receives failed messages; kept for QUEUE_POLICY.dlqRetentionDays. */
+/**
+ * A queue that only ever receives failed messages; kept for QUEUE_POLICY.dlqRetentionDays, and
+ * alarmed on the first message it holds.
+ */
 export function createDeadLetterQueue(scope: Construct, id: string): Queue {
-  return new Queue(scope, id, {
+  const queue = new Queue(scope, id, {
     ...SECURE_QUEUE_DEFAULTS,
     retentionPeriod: Duration.days(QUEUE_POLICY.dlqRetentionDays),
     // BY_QUEUE naming the source queue would be a CloudFormation cycle (the source's redrive
@@ -29,7 +33,17 @@ export function createDeadLetterQueue(scope: Construct, id: string): Queue {
     // avoids so resources can be replaced; so the permission is stated, not narrowed.
     redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL },
   });
+  OperationalAlarms.of(scope).watchDeadLetterQueue(alarmIdOf(queue), queue);
+  return queue;
 }
+
+/** A construct's path in its stack as an id: `IngestQueue/DeadLetterQueue` -> `IngestQueueDeadLetterQueue`. */
+export const alarmIdOf = (construct: IConstruct) =>
+  construct.node.path
+    .split('/')
+    .slice(1)
+    .join('')
+    .replace(/[^A-Za-z0-9]/g, '');
 
 export class WorkQueue extends Construct {
   readonly queue: Queue;

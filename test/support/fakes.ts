@@ -13,17 +13,29 @@ import type {
   Clock,
   ContentRecord,
   ContentStore,
+  CountedRef,
+  CountedState,
+  CountMark,
+  CronOutcome,
+  CronRecord,
+  DealRecord,
+  DealStore,
   IndexedBlock,
   IngestMessage,
   ListUploadsQuery,
   MessageQueue,
+  OpsStore,
   PinMessage,
   PinStatus,
   PresignedPut,
+  QueueProgressRecord,
   RateLimitStore,
   StagedUploadRecord,
   StagedUploadStore,
+  StatsShard,
+  StatsStore,
   StoredDag,
+  Tally,
   TokenRecord,
   TokenStore,
   UploadPage,
@@ -507,14 +519,169 @@ function conditionFailed(message: string): Error {
   return error;
 }
 
+export class FakeDealStore implements DealStore {
+  readonly deals = new Map<string, DealRecord>();
+  readonly #contents: FakeContentStore;
+
+  /** CARs are found through the content store's CAR records, as the adapter's index does. */
+  constructor(contents: FakeContentStore) {
+    this.#contents = contents;
+  }
+
+  async get(cid: string, dealId: string): Promise<DealRecord | undefined> {
+    const deal = this.deals.get(`${cid}#${dealId}`);
+    return deal && copy(deal);
+  }
+
+  async put(deal: DealRecord): Promise<void> {
+    this.deals.set(`${deal.cid}#${deal.dealId}`, copy(deal));
+  }
+
+  async list(cid: string): Promise<DealRecord[]> {
+    return [...this.deals.values()]
+      .filter((deal) => deal.cid === cid)
+      .sort((a, b) => byKey(a.dealId, b.dealId))
+      .map(copy);
+  }
+
+  async contentOfCar(carCid: string): Promise<string | undefined> {
+    for (const [cid, cars] of this.#contents.cars) if (cars.has(carCid)) return cid;
+    return undefined;
+  }
+}
+
+/**
+ * The usage totals over the other fakes' records. Marks are kept apart from the records here
+ * (the adapter keeps them on the record's item, where a rewrite of the record leaves them).
+ */
+export class FakeStatsStore implements StatsStore {
+  readonly marks = new Map<string, CountMark>();
+  readonly shardItems = new Map<number, StatsShard>();
+
+  private readonly records: {
+    contents: FakeContentStore;
+    uploads: FakeUploadStore;
+    users: FakeUserStore;
+    deals: FakeDealStore;
+  };
+
+  constructor(records: FakeStatsStore['records']) {
+    this.records = records;
+  }
+
+  private recordOf(ref: CountedRef): CountedState['record'] {
+    switch (ref.kind) {
+      case 'content':
+        return this.records.contents.contents.get(ref.cid)?.record;
+      case 'upload':
+        return this.records.uploads.uploads.get(`${ref.userId}#${ref.cid}`);
+      case 'user':
+        return this.records.users.users.get(ref.userId);
+      case 'deal':
+        return this.records.deals.deals.get(`${ref.cid}#${ref.dealId}`);
+    }
+  }
+
+  async read(ref: CountedRef): Promise<CountedState> {
+    const record = this.recordOf(ref);
+    const mark = this.marks.get(JSON.stringify(ref));
+    return { record: record && copy(record), mark: mark && copy(mark) };
+  }
+
+  async mark(ref: CountedRef, previous: CountMark | undefined, next: CountMark) {
+    const key = JSON.stringify(ref);
+    if (!this.recordOf(ref) || this.marks.get(key)?.id !== previous?.id) return false;
+    this.marks.set(key, copy(next));
+    return true;
+  }
+
+  async add(shard: number, delta: Tally): Promise<void> {
+    const item = this.shardItems.get(shard) ?? { shard, tally: {}, version: 0 };
+    for (const [name, n] of Object.entries(delta)) item.tally[name] = (item.tally[name] ?? 0) + n;
+    item.version++;
+    this.shardItems.set(shard, item);
+  }
+
+  async shards(): Promise<StatsShard[]> {
+    return [...this.shardItems.values()].map((item) => {
+      const tally = Object.fromEntries(Object.entries(item.tally).filter(([, n]) => n !== 0));
+      return copy({ ...item, tally });
+    });
+  }
+
+  async rebase(shard: number, tally: Tally, version: number): Promise<boolean> {
+    if ((this.shardItems.get(shard)?.version ?? 0) !== version) return false;
+    this.shardItems.set(shard, { shard, tally: copy(tally), version: version + 1 });
+    return true;
+  }
+
+  async *scan(segment: number, segments: number) {
+    const refs: CountedRef[] = [
+      ...[...this.records.contents.contents.keys()].map((cid) => ({
+        kind: 'content' as const,
+        cid,
+      })),
+      ...[...this.records.uploads.uploads.values()].map((u) => ({
+        kind: 'upload' as const,
+        userId: u.userId,
+        cid: u.cid,
+      })),
+      ...[...this.records.users.users.keys()].map((userId) => ({ kind: 'user' as const, userId })),
+      ...[...this.records.deals.deals.values()].map((d) => ({
+        kind: 'deal' as const,
+        cid: d.cid,
+        dealId: d.dealId,
+      })),
+    ];
+    for (const [i, ref] of refs.entries()) {
+      if (i % segments === segment) yield { ref, ...(await this.read(ref)) };
+    }
+  }
+}
+
+export class FakeOpsStore implements OpsStore {
+  readonly crons = new Map<string, CronRecord>();
+  readonly queues = new Map<string, QueueProgressRecord>();
+
+  async recordRun(name: string, outcome: CronOutcome): Promise<void> {
+    const record: CronRecord = {
+      ...this.crons.get(name),
+      name,
+      lastDurationMs: outcome.durationMs,
+    };
+    if (outcome.ok)
+      Object.assign(record, { lastSuccess: outcome.at, gauges: outcome.gauges ?? [] });
+    else Object.assign(record, { lastFailure: outcome.at, lastError: outcome.error });
+    this.crons.set(name, record);
+  }
+
+  async recordProgress(queue: string, at: string, waitedSeconds: number): Promise<void> {
+    this.queues.set(queue, { queue, lastProcessed: at, waitedSeconds });
+  }
+
+  async read() {
+    return {
+      crons: [...this.crons.values()].map(copy),
+      queues: [...this.queues.values()].map(copy),
+    };
+  }
+}
+
 /** Every port the core works through, in memory, sharing one clock. */
 export function fakePorts(clock = new FakeClock()) {
+  const users = new FakeUserStore();
+  const contents = new FakeContentStore();
+  const uploads = new FakeUploadStore();
+  const deals = new FakeDealStore(contents);
   return {
-    users: new FakeUserStore(),
+    users,
     tokens: new FakeTokenStore(),
     rateLimits: new FakeRateLimitStore(),
-    contents: new FakeContentStore(),
-    uploads: new FakeUploadStore(),
+    contents,
+    uploads,
+    deals,
+    stats: new FakeStatsStore({ contents, uploads, users, deals }),
+    ops: new FakeOpsStore(),
     staged: new FakeStagedUploadStore(),
     carpark: new FakeBlobStore(),
     staging: new FakeBlobStore(),

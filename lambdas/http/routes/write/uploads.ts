@@ -15,6 +15,7 @@ import {
   renameUpload as rename,
   storeUpload,
 } from '../../../core/uploads.ts';
+import { recordMetric } from '../../../shared/metrics.ts';
 import { bodyBytes } from '../../body.ts';
 import { authorizeAlongside, authorizeRequest, contentIdOf, type WriteDeps } from '../../deps.ts';
 import { type FilePart, type FormData, parseMultipart } from '../../multipart.ts';
@@ -33,6 +34,7 @@ export const uploadWriteRoutes = [
       { principal, ...prepared, name: uploadName(headers['x-name']) },
       deps.ports,
     );
+    recordMetric('UploadBytes', prepared.car.bytes.length);
     return { status: 200, body: okBody(value) };
   }),
 
@@ -63,6 +65,7 @@ export const uploadWriteRoutes = [
       { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
     );
+    recordMetric('UploadBytes', nft.car.bytes.length);
     const ipnft = nft.car.root.toString();
     return {
       status: 200,
