@@ -42,7 +42,7 @@ export async function completeDag(
     for (const [cid, node] of await carNodes(car, ports.carpark))
       nodes.set(multihashKey(cid), node);
   }
-  const report = walkNodes(CID.parse(content.cid), (_cid, key) => nodes.get(key));
+  const report = await walkNodes(CID.parse(content.cid), (_cid, key) => nodes.get(key));
   const now = ports.clock.now();
   if (report.structure === 'complete') {
     await ports.contents.markComplete(cid, report.size, now.toISOString());

@@ -25,6 +25,7 @@ export type InvalidCarReason =
   | 'too-many-roots'
   | 'empty'
   | 'block-too-big'
+  | 'too-many-blocks'
   | 'hash-mismatch'
   | 'unsupported-multihash'
   | 'missing-root-block'
