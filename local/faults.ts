@@ -47,9 +47,10 @@ const namesIn = (input: Record<string, unknown>) =>
 
 /** Each crash point's write, told apart from every other write the functions make. */
 const crashPoints = {
-  // Any of an upload's bytes: its CAR, link index or long file list.
+  // Any of an upload's bytes: its CAR (a staged one copied in), link index or long file list.
   'carpark.put': ({ command, input }, r) =>
-    command === 'PutObjectCommand' && input.Bucket === r.CARPARK_BUCKET,
+    ['PutObjectCommand', 'CopyObjectCommand', 'CompleteMultipartUploadCommand'].includes(command) &&
+    input.Bucket === r.CARPARK_BUCKET,
   // The CAR's record and the uploader's hold, in one batch: the only batch with a hold.
   'contents.recordCar': ({ command, input }) =>
     command === 'BatchWriteItemCommand' &&

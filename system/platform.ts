@@ -11,3 +11,8 @@ export const API_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
 
 /** API Gateway HTTP API refuses a request whose request line and header values exceed this. */
 export const API_GATEWAY_HEADER_BYTES = 10_240;
+
+/** S3 multipart uploads: every part but the last at least 5 MiB, at most 5 GiB, 10,000 parts. */
+export const S3_MIN_PART_BYTES = 5 * 1024 ** 2;
+export const S3_MAX_PART_BYTES = 5 * 1024 ** 3;
+export const S3_MAX_PARTS = 10_000;

@@ -24,6 +24,8 @@ export const keys = {
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
+  /** The gsi3 partition of staged uploads still open, by expiry. */
+  openStaged: 'STAGED#open',
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

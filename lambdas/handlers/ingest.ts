@@ -1,10 +1,11 @@
 /**
  * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
- * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
+ * (streamed, verified and stored like POST /upload), and completeness checks of chunked DAGs.
  */
 
 import * as z from 'zod/mini';
 import { CheckDagMessage, S3EventMessage } from '../../contract/messages.ts';
+import { createdObjects } from '../codecs/s3-event.ts';
 import { completeDag } from '../core/dag-completion.ts';
 import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';
@@ -40,11 +41,7 @@ export const handler = createQueueHandler(async (record) => {
   }
   const event = z.safeParse(S3EventMessage, body);
   if (event.success) {
-    for (const s3Record of event.data.Records) {
-      if (!s3Record.eventName.startsWith('ObjectCreated')) continue;
-      // S3 URL-encodes keys in notifications, with '+' for spaces.
-      const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));
-      const createdAt = s3Record.eventTime ? new Date(s3Record.eventTime) : undefined;
+    for (const { key, createdAt } of createdObjects(event.data)) {
       const result = await ingestStagedObject(key, ports, createdAt);
       log.info('staged object ingested', { key, ...result });
     }

@@ -12,8 +12,8 @@ import type {
   ContentStore,
   RateLimitStore,
   StagedUploadStore,
+  StagingArea,
   TokenStore,
-  UploadPresigner,
   UploadStore,
   UserStore,
 } from '../core/ports.ts';
@@ -35,6 +35,8 @@ export interface ReadPorts {
   users: UserStore;
   rateLimits: RateLimitStore;
   staged: StagedUploadStore;
+  /** Read here to list a multipart upload's parts; written by api-write. */
+  staging: StagingArea;
   clock: Clock;
 }
 
@@ -46,6 +48,7 @@ export type ReadSettings = PublicDeps['settings'] &
     // Quoted by the OpenAPI document it serves.
     | 'MAX_INLINE_UPLOAD_BYTES'
     | 'MAX_STAGED_UPLOAD_BYTES'
+    | 'STAGED_PART_BYTES'
   >;
 
 export interface ReadDeps {
@@ -54,7 +57,7 @@ export interface ReadDeps {
 }
 
 export interface WriteDeps {
-  ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
+  ports: ReadPorts & UploadPorts;
   settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
 }
 

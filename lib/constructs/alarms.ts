@@ -62,6 +62,19 @@ export class OperationalAlarms extends Construct {
     );
   }
 
+  /**
+   * A dead-letter queue with a consumer is emptied at once, so its depth says little: every
+   * invocation of the consumer is a message all attempts failed on.
+   */
+  watchDeadLetterConsumer(id: string, fn: IFunction): Alarm {
+    return this.alarm(
+      `${id}Invocations`,
+      fn.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+      0,
+      `${id}: messages reached a dead-letter queue (failed after all retries; logged by ${id})`,
+    );
+  }
+
   watchWorkQueue(id: string, queue: IQueue): Alarm {
     return this.alarm(
       `${id}OldestMessage`,

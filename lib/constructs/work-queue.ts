@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_POLICY } from '../../system/functions.ts';
+import { DEAD_LETTER_VISIBILITY_SECONDS, QUEUE_POLICY } from '../../system/functions.ts';
 
 export interface WorkQueueProps {
   /** Must cover the consumer's timeout (AWS: >= 6x); QueueConsumer checks it. */
@@ -19,11 +19,15 @@ export const SECURE_QUEUE_DEFAULTS = {
   enforceSSL: true,
 } as const;
 
-/** A queue that only ever receives failed messages; kept for QUEUE_POLICY.dlqRetentionDays. */
+/**
+ * A queue that only ever receives failed messages; kept for QUEUE_POLICY.dlqRetentionDays. A
+ * consumer of it gets a message back DEAD_LETTER_VISIBILITY_SECONDS after failing on it.
+ */
 export function createDeadLetterQueue(scope: Construct, id: string): Queue {
   return new Queue(scope, id, {
     ...SECURE_QUEUE_DEFAULTS,
     retentionPeriod: Duration.days(QUEUE_POLICY.dlqRetentionDays),
+    visibilityTimeout: Duration.seconds(DEAD_LETTER_VISIBILITY_SECONDS),
     // BY_QUEUE naming the source queue would be a CloudFormation cycle (the source's redrive
     // policy already references this queue) unless queue names were fixed, which pinstack
     // avoids so resources can be replaced; so the permission is stated, not narrowed.
@@ -35,11 +39,17 @@ export class WorkQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly visibilityTimeout: Duration;
+  /** The dead-letter queue, as a consumer of it sees it. */
+  readonly deadLetters: { queue: Queue; visibilityTimeout: Duration };
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.visibilityTimeout = props.visibilityTimeout;
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetters = {
+      queue: this.deadLetterQueue,
+      visibilityTimeout: Duration.seconds(DEAD_LETTER_VISIBILITY_SECONDS),
+    };
     this.queue = new Queue(this, 'Queue', {
       ...SECURE_QUEUE_DEFAULTS,
       visibilityTimeout: props.visibilityTimeout,

@@ -6,6 +6,7 @@ import {
   type FunctionName,
   functions,
   RESOURCE_ENV,
+  type Trigger,
 } from '../../system/functions.ts';
 import {
   actionsOf,
@@ -86,6 +87,12 @@ describe('least privilege by access mode', () => {
       const allowedQueues = new Set(
         (['ingestQueue', 'pinQueue'] as const).filter((q) => bindings[q]).map((q) => queueIds[q]),
       );
+      // A dead-letter consumer consumes its queue's DLQ.
+      for (const trigger of spec.triggers as readonly Trigger[]) {
+        if (trigger.kind === 'queue' && trigger.deadLetters) {
+          allowedQueues.add(logicalId(stack.queues[trigger.queue].deadLetterQueue));
+        }
+      }
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);
