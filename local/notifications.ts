@@ -307,9 +307,12 @@ export async function startS3NotificationProxy(
     return new Promise((resolve, reject) => {
       const upstreamReq = forward(req);
       upstreamReq.once('error', reject);
-      // A client that goes away must not leave the upstream exchange hanging.
+      // A client that goes away (e.g. having read all it wanted) must not leave the upstream
+      // exchange hanging; that is no failure of the proxy.
       res.once('close', () => {
-        if (!res.writableFinished) upstreamReq.destroy();
+        if (res.writableFinished) return;
+        upstreamReq.destroy();
+        resolve();
       });
       upstreamReq.once('response', (upstreamRes) => {
         observe?.(upstreamRes.statusCode ?? 502, upstreamRes.headers);

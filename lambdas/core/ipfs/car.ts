@@ -132,6 +132,8 @@ export async function verifyCar(
     if ('stream' in source && source.readToEnd) {
       return { ...verified, read: await digest.finish(true) };
     }
+    // The rest is never read: let the source go (a connection, a file).
+    await digest.release();
     return verified;
   }
   const { root } = verified.value;
@@ -192,6 +194,7 @@ function carDigest(source: CarSource) {
           sha256: pending ? await pending : (await sha256.digest(bytes)).digest,
         };
       },
+      async release() {},
     };
   }
   const hasher = createHash('sha256');
@@ -223,6 +226,9 @@ function carDigest(source: CarSource) {
       // that are no block would have failed the decode).
       if (readToEnd) for await (const _ of tapped);
       return { bytes: read, sha256: new Uint8Array(hasher.digest()) };
+    },
+    async release() {
+      await iterator.return?.();
     },
   };
 }
