@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { NFTStorage, type Progress, type ResumeStore, type UploadStats } from '../client/index.ts';
 import { readLocalStack } from '../local/stack-file.ts';
+import { readSettings } from '../system/settings.ts';
 
 export class ContentUsageError extends Error {
   override name = 'UsageError';
@@ -29,7 +30,7 @@ export async function contentTarget(values: {
   endpoint?: string | undefined;
   token?: string | undefined;
 }): Promise<ContentTarget> {
-  const given = values.endpoint ?? process.env.PINSTACK_ENDPOINT;
+  const given = values.endpoint ?? endpointSetting();
   let endpoint: URL;
   if (given) {
     try {
@@ -49,6 +50,17 @@ export async function contentTarget(values: {
     );
   }
   return { endpoint, token };
+}
+
+/** PINSTACK_ENDPOINT, checked like every setting (only this one is read here). */
+function endpointSetting(): string | undefined {
+  try {
+    return readSettings(['local'], (name) =>
+      name === 'PINSTACK_ENDPOINT' ? process.env[name] : undefined,
+    ).PINSTACK_ENDPOINT;
+  } catch (error) {
+    throw new ContentUsageError((error as Error).message);
+  }
 }
 
 /** Interrupted staged uploads, by the client's resume key, in the user's cache folder. */

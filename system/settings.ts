@@ -238,6 +238,10 @@ export const settings = {
     '.pinstack',
     'where the local stack keeps state across restarts, and `stack.json`, which the CLI reads',
   ),
+  PINSTACK_ENDPOINT: url(
+    'local',
+    'API the content commands (`put`, `status`, ...) talk to; unset: the local stack started from the same folder',
+  ),
   PINSTACK_CRASH_AT: setting({
     scope: 'local',
     default: undefined,
