@@ -5,7 +5,7 @@
  * dead-letter consumer.
  */
 import { createHash } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../cli/run.ts';
 import { keys } from '../../lambdas/codecs/keys.ts';
@@ -14,7 +14,7 @@ import { carCid, encodeCar, packFile } from '../../lambdas/core/ipfs/index.ts';
 import { carparkKey } from '../../lambdas/core/uploads.ts';
 import { createClients } from '../../lambdas/shared/clients.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
-import { carpark } from '../../lambdas/shared/wiring.ts';
+import { carpark, staging } from '../../lambdas/shared/wiring.ts';
 import { apiClient, createTestToken } from '../support/api-client.ts';
 import { craftCar, seededBytes } from '../support/ipfs-fixtures.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
@@ -199,6 +199,11 @@ describe('multipart staged uploads on the local stack', () => {
     const car = await carOf(9 * MiB, 6);
     const ticket = await start(token, car.bytes);
     await putPart(ticket.upload.parts[0] as PartUrl, car.bytes, ticket.upload.partSize);
+    const { Item: record } = await clients.dynamo.send(
+      new GetCommand({ TableName: stack.env.TABLE_NAME, Key: keys.staged(ticket.id) }),
+    );
+    const s3Parts = () => staging(config).listParts(record?.key, record?.uploadId);
+    expect(await s3Parts()).toHaveLength(1);
     // A day and more later (time is the one thing the test moves).
     const past = '2020-01-01T00:00:00.000Z';
     await clients.dynamo.send(
@@ -217,6 +222,8 @@ describe('multipart staged uploads on the local stack', () => {
       error: { message: expect.stringMatching(/not completed before 2020-01-01/) },
     });
     expect(view.body.value.parts).toBeUndefined();
+    // The multipart upload is aborted in S3: its parts are gone.
+    expect(await s3Parts()).toBeUndefined();
   });
 
   it('refuses part URLs and completion of uploads that are not its caller’s', async () => {
