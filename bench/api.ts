@@ -41,14 +41,14 @@ const REQUESTS_PER_WORKER = 20;
 const ITERATIONS = 12;
 const WARMUP = 2;
 
-interface RunningStack {
+export interface RunningStack {
   apiUrl: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
 
 /** `npm start` in a child process on a free port and a temp data dir. */
-async function startStackProcess(): Promise<RunningStack> {
+export async function startStackProcess(): Promise<RunningStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-'));
   const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
     cwd: join(import.meta.dirname, '..'),

@@ -14,9 +14,17 @@ import { apiBench } from './api.ts';
 import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { putBench } from './put.ts';
+import { stagedIngestBench } from './staged-ingest.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench];
+export const benches: BenchModule[] = [
+  carValidationBench,
+  apiBench,
+  bundlesBench,
+  stagedIngestBench,
+  putBench,
+];
 
 interface ModuleResult {
   name: string;
