@@ -15,10 +15,19 @@ import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { gatewayBench } from './gateway.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { putBench } from './put.ts';
+import { stagedIngestBench } from './staged-ingest.ts';
 import { type UsageRecord, usageRecords } from './usage.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench, gatewayBench, bundlesBench];
+export const benches: BenchModule[] = [
+  carValidationBench,
+  apiBench,
+  gatewayBench,
+  bundlesBench,
+  stagedIngestBench,
+  putBench,
+];
 
 interface ModuleResult {
   name: string;

@@ -39,7 +39,8 @@ export type DocumentSettings = {
     | 'RATE_LIMIT_REQUESTS'
     | 'RATE_LIMIT_WINDOW_SECONDS'
     | 'MAX_INLINE_UPLOAD_BYTES'
-    | 'MAX_STAGED_UPLOAD_BYTES']: number;
+    | 'MAX_STAGED_UPLOAD_BYTES'
+    | 'STAGED_PART_BYTES']: number;
 };
 
 const DEFAULTS: DocumentSettings = {
@@ -47,6 +48,7 @@ const DEFAULTS: DocumentSettings = {
   RATE_LIMIT_WINDOW_SECONDS: settings.RATE_LIMIT_WINDOW_SECONDS.default,
   MAX_INLINE_UPLOAD_BYTES: settings.MAX_INLINE_UPLOAD_BYTES.default,
   MAX_STAGED_UPLOAD_BYTES: settings.MAX_STAGED_UPLOAD_BYTES.default,
+  STAGED_PART_BYTES: settings.STAGED_PART_BYTES.default,
 };
 
 const describeApi = (d: (name: keyof DocumentSettings) => number) => `
@@ -91,7 +93,8 @@ characters \`[a-z2-7]\` after \`pst_\`.
   \`ERROR_PAYLOAD_TOO_LARGE\`. Larger content is uploaded as several CAR chunks of one root
   (the nft.storage client's \`maxChunkSize\`), each one \`POST /upload\`, or staged straight to
   S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR,
-  \`MAX_STAGED_UPLOAD_BYTES\`).
+  \`MAX_STAGED_UPLOAD_BYTES\`), with one PUT up to ${d('STAGED_PART_BYTES')} bytes
+  (\`STAGED_PART_BYTES\`) and as an S3 multipart upload of parts that size above it.
 - CAR blocks: at most ${MAX_BLOCK_BYTES} bytes each; CIDs at most ${MAX_CID_LENGTH} characters.
 - Directory uploads: at most ${MAX_DIRECTORY_FILES} files, paths of at most ${MAX_PATH_BYTES} bytes
   with segments of at most ${MAX_SEGMENT_BYTES} bytes; a file list of at most

@@ -88,6 +88,15 @@ export const StagedUploadNotFound = error(
   ),
 );
 
+export const Conflict = error(
+  'Not possible in the current state',
+  errorEnvelope(
+    'ConflictError',
+    "The staged upload's state does not allow it (the message says why)",
+    ['HTTP_ERROR'],
+  ),
+);
+
 /** Answered before any route: API Gateway's limit on the request line and headers. */
 export const HeadersTooLarge = error(
   'Request line and headers too large',

@@ -180,10 +180,12 @@ export class PinstackStack extends Stack {
         if (!String(spec.bindings[trigger.queue]).includes('consume')) {
           throw new Error(`${spec.name}: consumes ${trigger.queue} without a 'consume' binding`);
         }
-        new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}Consumer`, {
+        const work = this.queues[trigger.queue];
+        const source = trigger.deadLetters ? 'DeadLetters' : '';
+        new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}${source}Consumer`, {
           fn: fn.fn,
           functionTimeout: Duration.seconds(spec.timeoutSeconds),
-          queue: this.queues[trigger.queue],
+          queue: trigger.deadLetters ? work.deadLetters : work,
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           ...(trigger.redelivery
@@ -196,6 +198,7 @@ export class PinstackStack extends Stack {
             : {}),
           reportBatchItemFailures: true,
         });
+        if (trigger.deadLetters) this.alarms.watchDeadLetterConsumer(id, fn.fn);
       } else if (trigger.kind === 'schedule') {
         new ScheduledInvocation(this, `${constructIdFor(trigger.name)}Schedule`, {
           fn: fn.fn,

@@ -48,10 +48,10 @@ const namesIn = (input: Record<string, unknown>) =>
 
 /** Each crash point's write, told apart from every other write the functions make. */
 const crashPoints = {
-  // Any of an upload's bytes: its CAR, link index or long file list (not the block index,
-  // which the indexer writes later from the stored CAR and rewrites on redelivery).
+  // Any of an upload's bytes: its CAR (a staged one copied in), link index or long file list
+  // (not the block index, which the indexer writes later from the stored CAR).
   'carpark.put': ({ command, input }, r) =>
-    command === 'PutObjectCommand' &&
+    ['PutObjectCommand', 'CopyObjectCommand', 'CompleteMultipartUploadCommand'].includes(command) &&
     input.Bucket === r.CARPARK_BUCKET &&
     !String(input.Key).endsWith(BLOCK_INDEX_SUFFIX),
   // The CAR's record and the uploader's hold, in one batch: the only batch with a hold.

@@ -4,6 +4,7 @@
  * emulators (or on DynamoDB Local / LocalStack / AWS endpoints given by env).
  */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -12,15 +13,17 @@ import type { ErrorCode } from '../contract/schema.ts';
 import {
   bucketNotifications,
   functions as catalogFunctions,
+  consumesQueue,
   type FunctionSpec,
   notificationId,
   QUEUE_NAMES,
   type QueueName,
+  type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
-import { startEmulators } from './emulators.ts';
+import { EMULATOR_PART_BYTES, startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
 import { armCrash } from './faults.ts';
 import { type FunctionUrlServer, startFunctionUrl } from './function-url.ts';
@@ -142,6 +145,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const value = env[name];
       if (value) settingsEnv[name] = value;
     }
+    const embeddedS3 = !env.PINSTACK_S3_ENDPOINT;
+    // The embedded S3 emulator takes at most EMULATOR_REQUEST_BYTES a request: parts stay under.
+    if (embeddedS3 && !settingsEnv.STAGED_PART_BYTES) {
+      settingsEnv.STAGED_PART_BYTES = String(EMULATOR_PART_BYTES);
+    }
     const region = env.AWS_REGION || 'us-east-1';
     // Credentials first: SDK clients resolve them from the environment.
     if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
@@ -193,7 +201,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       options.visibilityTimeoutSeconds ??
       visibilityTimeoutSeconds(
         queue,
-        functions.filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue)),
+        functions.filter((fn) =>
+          (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),
+        ),
       );
     const queues = {} as Record<QueueName, ProvisionedQueue>;
     for (const queue of QUEUE_NAMES) {
@@ -226,6 +236,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         activity,
         log,
         port: options.emulatorPorts?.s3,
+        ...(options.persist === false
+          ? {}
+          : { multipartLog: join(dataDir, 'multipart-uploads.jsonl') }),
       });
       cleanup.push(() => proxy.stop());
       s3Endpoint = proxy.endpoint;
@@ -268,18 +281,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanup.push(() => activity.settled());
 
     const queueSources: QueueSource[] = runtimes.flatMap((runtime) =>
-      runtime.fn.triggers.flatMap((trigger) =>
-        trigger.kind === 'queue'
-          ? [
-              {
-                runtime,
-                trigger,
-                queueUrl: queues[trigger.queue].url,
-                queueArn: queues[trigger.queue].arn,
-              },
-            ]
-          : [],
-      ),
+      runtime.fn.triggers.flatMap((trigger) => {
+        if (trigger.kind !== 'queue') return [];
+        const queue = queues[trigger.queue];
+        const source = trigger.deadLetters
+          ? { url: queue.dlq.url, arn: queue.dlq.arn, name: dlqName(queue.name) }
+          : queue;
+        return [
+          { runtime, trigger, queueUrl: source.url, queueArn: source.arn, name: source.name },
+        ];
+      }),
     );
     const eventSources: EventSources = startEventSources({
       sqs,
@@ -339,9 +350,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanup.push(() => removeStackFile(dataDir));
 
-    const consumedQueues = Object.values(queues).filter((queue) =>
-      queueSources.some((source) => source.queueUrl === queue.url),
-    );
+    const consumedQueues = [
+      ...new Map(queueSources.map((s) => [s.queueUrl, { name: s.name, url: s.queueUrl }])).values(),
+    ];
     /** Messages still waiting in each consumed queue (ready, in flight or delayed). */
     const pendingMessages = async () => {
       const pending: { name: string; ready: number; inFlight: number; delayed: number }[] = [];

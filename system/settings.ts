@@ -9,6 +9,7 @@
  * settings: a setting may name a secret (a Secrets Manager or SSM parameter), never hold one.
  */
 import * as z from 'zod/mini';
+import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './platform.ts';
 
 /**
  * Who reads a setting:
@@ -175,9 +176,26 @@ export const settings = {
   ),
   MAX_STAGED_UPLOAD_BYTES: integer(
     'function',
-    512 * 1024 * 1024,
+    32 * 1024 ** 3,
     'largest CAR a staged upload takes',
+    {
+      max: 32 * 1024 ** 3,
+      maxWhy: 'the ingest function verifies and stores a staged CAR within its 15-minute timeout',
+    },
   ),
+  STAGED_PART_BYTES: setting({
+    ...integer(
+      'function',
+      64 * 1024 ** 2,
+      'size of the parts of a multipart staged upload, the largest part a client may ask for, and the largest CAR sent with one PUT instead',
+      {
+        min: S3_MIN_PART_BYTES,
+        max: S3_MAX_PART_BYTES,
+        maxWhy: 'S3 takes parts of 5 MiB to 5 GiB',
+      },
+    ),
+    shownDefault: '`67108864`; `8388608` on the local stack',
+  }),
   STAGED_URL_LIFETIME_SECONDS: integer(
     'function',
     3600,
@@ -263,6 +281,10 @@ export const settings = {
     'local',
     '.pinstack',
     'where the local stack keeps state across restarts, and `stack.json`, which the CLI reads',
+  ),
+  PINSTACK_ENDPOINT: url(
+    'local',
+    'API the content commands (`put`, `status`, ...) talk to; unset: the local stack started from the same folder',
   ),
   PINSTACK_CRASH_AT: setting({
     scope: 'local',

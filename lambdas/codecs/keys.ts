@@ -44,6 +44,8 @@ export const keys = {
   ops: 'OPS',
   cronRun: (name: string) => ({ pk: 'OPS', sk: `CRON#${name}` }),
   queueProgress: (queue: string) => ({ pk: 'OPS', sk: `QUEUE#${queue}` }),
+  /** The gsi3 partition of staged uploads still open, by expiry. */
+  openStaged: 'STAGED#open',
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

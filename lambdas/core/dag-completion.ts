@@ -51,7 +51,9 @@ export async function completeDag(
       nodes.set(key, byCodec);
     }
   }
-  const report = walkNodes(CID.parse(content.cid), (link, key) => nodeAs(link, nodes.get(key)));
+  const report = await walkNodes(CID.parse(content.cid), (link, key) =>
+    nodeAs(link, nodes.get(key)),
+  );
   const now = ports.clock.now();
   if (report.structure === 'complete') {
     await ports.contents.markComplete(cid, report.size, now.toISOString());

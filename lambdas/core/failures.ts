@@ -25,6 +25,7 @@ export type InvalidCarReason =
   | 'too-many-roots'
   | 'empty'
   | 'block-too-big'
+  | 'too-many-blocks'
   | 'hash-mismatch'
   | 'unsupported-multihash'
   | 'missing-root-block'
@@ -42,6 +43,14 @@ export type ContentMismatch = Named<'ContentMismatch'>;
 export type NotFound = Named<'NotFound'>;
 /** A staged upload whose content never arrived (or never finished ingesting) in time. */
 export type UploadAbandoned = Named<'UploadAbandoned'>;
+/** A staged upload not completed before it expired: its parts were discarded. */
+export type UploadExpired = Named<'UploadExpired'>;
+/** A staged upload its client aborted. */
+export type UploadAborted = Named<'UploadAborted'>;
+/** A staged upload whose ingest kept failing until its message reached the dead-letter queue. */
+export type IngestFailed = Named<'IngestFailed'>;
+/** A staged upload asked to do what its state does not allow (complete it twice, ...). */
+export type UploadNotOpen = Named<'UploadNotOpen'>;
 export type PayloadTooLarge = Named<'PayloadTooLarge'>;
 export type RateLimited = Named<'RateLimited'> & { retryAfterSeconds: number };
 export type MissingToken = Named<'MissingToken'>;
@@ -63,6 +72,10 @@ export type Failure =
   | ContentMismatch
   | NotFound
   | UploadAbandoned
+  | UploadExpired
+  | UploadAborted
+  | IngestFailed
+  | UploadNotOpen
   | PayloadTooLarge
   | RateLimited
   | MissingToken
@@ -120,6 +133,10 @@ export const failure = {
   contentMismatch: named('ContentMismatch'),
   notFound: named('NotFound'),
   uploadAbandoned: named('UploadAbandoned'),
+  uploadExpired: named('UploadExpired'),
+  uploadAborted: named('UploadAborted'),
+  ingestFailed: named('IngestFailed'),
+  uploadNotOpen: named('UploadNotOpen'),
   payloadTooLarge: named('PayloadTooLarge'),
   rateLimited: (retryAfterSeconds: number): RateLimited => ({
     name: 'RateLimited',

@@ -3,6 +3,8 @@
  * in-memory fakes used by unit tests both implement these; the core never imports an SDK.
  * Adapters throw on storage failures (they are not "not found"); absence is `undefined`.
  */
+import type { InvalidRequest } from './failures.ts';
+import type { Result } from './result.ts';
 
 export interface UserRecord {
   userId: string;
@@ -279,52 +281,135 @@ export interface BlockIndexStore {
   locate(multihash: Uint8Array): Promise<BlockLocation | undefined>;
 }
 
-/** A large upload that the client PUTs straight to S3 with a presigned URL. */
+export type StagedStatus = 'waiting' | 'uploading' | 'validating' | 'stored' | 'failed';
+/** The statuses in which a staged upload may still receive bytes. */
+export const OPEN_STAGED_STATUSES: readonly StagedStatus[] = ['waiting', 'uploading'];
+
+/** Why a staged upload failed, by the failure's name. */
+export type StagedFailureName =
+  | 'InvalidCar'
+  | 'ContentMismatch'
+  | 'UploadAbandoned'
+  | 'UploadExpired'
+  | 'UploadAborted'
+  | 'IngestFailed';
+
+/**
+ * A large upload the client sends straight to S3: one presigned PUT (`put`, status `waiting`
+ * until the object arrives) or an S3 multipart upload with presigned part URLs (`multipart`,
+ * `uploading` until the client completes it); then `validating` while ingest verifies it, and
+ * finally `stored` or `failed`.
+ */
 export interface StagedUploadRecord {
   id: string;
   userId: string;
   tokenId: string;
   tokenName: string;
   name?: string;
-  /** Exact byte length the client declared (and the URL's signature binds). */
+  /** Exact byte length the client declared (and each URL's signature binds). */
   size: number;
-  /** Base64 SHA-256 of the CAR the client declared. */
-  sha256: string;
+  /** Base64 SHA-256 of the CAR, when the client declared it. */
+  sha256?: string;
   key: string;
   created: string;
+  /** After this no more bytes are taken: the PUT URL's expiry, or a multipart upload's end. */
   expires: string;
-  status: 'waiting' | 'stored' | 'failed';
+  method: 'put' | 'multipart';
+  /** The S3 multipart upload (`multipart` only), and its part size. */
+  uploadId?: string;
+  partSize?: number;
+  /** Each part URL signs the part's SHA-256 (declared when the URLs are asked for). */
+  partChecksums?: boolean;
+  status: StagedStatus;
   /** Root CID of the stored upload, once stored. */
   cid?: string;
   /** Why it failed: a failure's name and message. */
-  failure?: { name: 'InvalidCar' | 'ContentMismatch' | 'UploadAbandoned'; message: string };
+  failure?: { name: StagedFailureName; message: string };
   updated?: string;
 }
 
 export interface StagedUploadStore {
   create(record: StagedUploadRecord): Promise<void>;
   get(id: string): Promise<StagedUploadRecord | undefined>;
-  /** Final states are written once; a redelivered event finds them and does nothing. */
+  /**
+   * Marks an upload `validating` (its bytes are all there); idempotent. False when it is
+   * already final.
+   */
+  startValidating(id: string, now: string): Promise<boolean>;
+  /**
+   * Final states are written once, from any other state (or only from `from`): false when the
+   * upload was not in such a state (a redelivered event finds it final and does nothing).
+   */
   finish(
     id: string,
     outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
-  ): Promise<void>;
+    from?: readonly StagedStatus[],
+  ): Promise<boolean>;
+  /** Uploads still open (`waiting`, `uploading`) whose `expires` is before `before`, oldest first. */
+  listExpired(before: string, limit: number): Promise<StagedUploadRecord[]>;
 }
 
-export interface PresignedPut {
+/** A presigned S3 request: the URL, and the headers it must carry exactly (the signature covers them). */
+export interface PresignedRequest {
   url: string;
-  /** Headers the PUT must carry exactly: the signature covers them. */
+  method: 'PUT';
   headers: Record<string, string>;
 }
 
-export interface UploadPresigner {
+/** A part S3 holds for an open multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  /** Base64 SHA-256 of the part: required when the upload's parts carry checksums. */
+  sha256?: string;
+}
+
+/**
+ * The staging bucket: where clients send large CARs with presigned requests, and where the
+ * ingest reads them (as a stream) and places them in the carpark (by server-side copy).
+ */
+export interface StagingArea {
   presignPut(input: {
     key: string;
     size: number;
-    sha256: string;
+    sha256?: string;
     expiresInSeconds: number;
-  }): Promise<PresignedPut>;
+  }): Promise<PresignedRequest>;
+  /** Starts an S3 multipart upload; with `checksums`, every part carries its SHA-256. */
+  createMultipart(key: string, options: { checksums: boolean }): Promise<string>;
+  presignPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    sha256?: string;
+    expiresInSeconds: number;
+  }): Promise<PresignedRequest>;
+  /** The parts S3 has, by part number; undefined when the multipart upload is gone. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined>;
+  /** Assembles the object; a parts list S3 refuses is an InvalidRequest saying why. */
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: CompletedPart[],
+  ): Promise<Result<void, InvalidRequest>>;
+  /** Idempotent: aborting a finished or missing upload succeeds. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** The object's size and its bytes as they arrive; undefined when there is none. */
+  open(key: string): Promise<{ size: number; body: AsyncIterable<Uint8Array> } | undefined>;
+  readRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Places the object in the carpark under `carparkKey` by server-side copy. */
+  copyToCarpark(key: string, carparkKey: string, size: number): Promise<void>;
+  has(key: string): Promise<boolean>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
 }
 
 export type { IngestMessage, PinMessage } from '../../contract/messages.ts';

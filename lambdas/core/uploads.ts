@@ -50,7 +50,8 @@ export interface UploadPorts {
 export interface IncomingCar {
   /** The root exactly as the CAR names it. */
   root: CID;
-  bytes: Uint8Array;
+  /** The CAR's bytes in memory, or a staged CAR that is copied into the carpark. */
+  bytes: Uint8Array | StagedCarBytes;
   carCid: CID;
   /** DAG size this CAR tells (undefined when unknown). */
   dagSize: number | undefined;
@@ -58,6 +59,16 @@ export interface IncomingCar {
   /** For an incomplete CAR: its link index (see ipfs/link-index.ts), stored beside it. */
   linkIndex?: Uint8Array;
 }
+
+/** A verified CAR in the staging bucket: placed in the carpark by server-side copy. */
+export interface StagedCarBytes {
+  size: number;
+  copyTo(carparkKey: string): Promise<void>;
+}
+
+/** How many bytes a CAR being stored has, in memory or staged. */
+export const carByteLength = (bytes: Uint8Array | StagedCarBytes) =>
+  bytes instanceof Uint8Array ? bytes.byteLength : bytes.size;
 
 export interface NewUpload {
   principal: Principal;
@@ -90,12 +101,14 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   const carRecord: CarRecord = {
     carCid,
     key: carparkKey(carCid),
-    size: car.bytes.length,
+    size: car.bytes instanceof Uint8Array ? car.bytes.byteLength : car.bytes.size,
     roots: [car.root.toString()],
     created: now,
   };
   await Promise.all([
-    ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest),
+    car.bytes instanceof Uint8Array
+      ? ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest)
+      : car.bytes.copyTo(carRecord.key),
     car.linkIndex && ports.carpark.put(linkIndexKey(carCid), car.linkIndex),
     files.stored && ports.carpark.put(files.stored.key, files.stored.bytes),
   ]);

@@ -1,17 +1,17 @@
 /**
  * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
- * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
+ * (streamed, verified and stored like POST /upload), and completeness checks of chunked DAGs.
  */
 
 import * as z from 'zod/mini';
 import { CheckDagMessage, S3EventMessage } from '../../contract/messages.ts';
+import { createdObjects, isS3TestEvent } from '../codecs/s3-event.ts';
 import { completeDag } from '../core/dag-completion.ts';
 import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
 import { recordMetric } from '../shared/metrics.ts';
 import { createQueueHandler } from '../shared/queue-handler.ts';
-import { createdObjects, isS3TestEvent } from '../shared/s3-events.ts';
 import {
   carpark,
   contentPorts,

@@ -15,9 +15,9 @@ import type {
   QueueInspector,
   RateLimitStore,
   StagedUploadStore,
+  StagingArea,
   StatsStore,
   TokenStore,
-  UploadPresigner,
   UploadStore,
   UserStore,
 } from '../core/ports.ts';
@@ -46,6 +46,8 @@ export interface ReadPorts {
   users: UserStore;
   rateLimits: RateLimitStore;
   staged: StagedUploadStore;
+  /** Read here to list a multipart upload's parts; written by api-write. */
+  staging: StagingArea;
   clock: Clock;
 }
 
@@ -58,6 +60,7 @@ export type ReadSettings = PublicDeps['settings'] &
     | 'MAX_INLINE_UPLOAD_BYTES'
     | 'MAX_STAGED_UPLOAD_BYTES'
     | 'METRICS_TOKEN'
+    | 'STAGED_PART_BYTES'
   >;
 
 export interface ReadDeps {
@@ -73,7 +76,7 @@ interface AuthDeps {
 }
 
 export interface WriteDeps {
-  ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
+  ports: ReadPorts & UploadPorts;
   settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
 }
 

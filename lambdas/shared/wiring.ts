@@ -16,7 +16,7 @@ import { dynamoStatsStore, readShards } from '../adapters/dynamodb/stats.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
-import { s3UploadPresigner } from '../adapters/s3/presigner.ts';
+import { s3StagingArea } from '../adapters/s3/staging.ts';
 import { sqsQueueInspector } from '../adapters/sqs/inspector.ts';
 import { sqsQueue } from '../adapters/sqs/queue.ts';
 import type { Clock, IngestMessage, PinMessage } from '../core/ports.ts';
@@ -62,13 +62,11 @@ export const carpark = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
 
 export const staging = (config: Config, clients: ClientOverrides = {}) =>
-  s3BlobStore({
+  s3StagingArea({
     client: clients.s3Staging ?? s3StagingFor(config),
     bucket: resource(config, 'staging'),
+    carparkBucket: config.CARPARK_BUCKET,
   });
-
-export const stagingPresigner = (config: Config, clients: ClientOverrides = {}) =>
-  s3UploadPresigner({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'staging') });
 
 export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
   sqsQueue<PinMessage>({
@@ -102,6 +100,7 @@ export function readPorts(config: Config) {
     ...identityPorts(config),
     ...contentPorts(config),
     carpark: carpark(config),
+    staging: staging(config),
     clock: systemClock,
   };
 }
@@ -123,7 +122,6 @@ export function writeDeps(config: Config): WriteDeps {
       ...readPorts(config),
       pinQueue: pinQueue(config),
       ingestQueue: ingestQueue(config),
-      presigner: stagingPresigner(config),
     },
     settings: config,
   };

@@ -98,6 +98,18 @@ export class OperationalAlarms extends Construct {
     });
   }
 
+  /**
+   * A dead-letter queue with a consumer is emptied at once, so its depth says little: every
+   * invocation of the consumer is a message all attempts failed on.
+   */
+  watchDeadLetterConsumer(id: string, fn: IFunction): Alarm {
+    return this.alarm(`${id}Invocations`, {
+      metric: fn.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 0,
+      description: `${id}: messages reached a dead-letter queue (failed after all retries; logged by ${id})`,
+    });
+  }
+
   /** A consumed queue whose oldest message waits too long: its consumer is stuck or failing. */
   watchWorkQueue(id: string, queue: IQueue): Alarm {
     return this.alarm(`${id}OldestMessage`, {

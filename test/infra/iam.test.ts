@@ -130,6 +130,12 @@ describe('least privilege by access mode', () => {
             ])
           : [],
       );
+      // A dead-letter consumer consumes its queue's DLQ.
+      for (const trigger of spec.triggers as readonly Trigger[]) {
+        if (trigger.kind === 'queue' && trigger.deadLetters) {
+          allowedQueues.add(logicalId(stack.queues[trigger.queue].deadLetterQueue));
+        }
+      }
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);

@@ -4,6 +4,8 @@
  * tests can use them without emulators. Records are copied in and out, as a database would,
  * so a caller mutating a returned object never changes stored state.
  */
+import { createHash } from 'node:crypto';
+import { failure } from '../../lambdas/core/failures.ts';
 import type {
   BlobStore,
   BlockIndexStore,
@@ -11,6 +13,7 @@ import type {
   ByteRange,
   CarRecord,
   Clock,
+  CompletedPart,
   ContentRecord,
   ContentStore,
   CountedRef,
@@ -27,24 +30,27 @@ import type {
   OpsStore,
   PinMessage,
   PinStatus,
-  PresignedPut,
+  PresignedRequest,
   QueueProgressRecord,
   RateLimitStore,
+  StagedStatus,
   StagedUploadRecord,
   StagedUploadStore,
+  StagingArea,
   StatsShard,
   StatsStore,
   StoredDag,
   Tally,
   TokenRecord,
   TokenStore,
+  UploadedPart,
   UploadPage,
-  UploadPresigner,
   UploadRecord,
   UploadStore,
   UserRecord,
   UserStore,
 } from '../../lambdas/core/ports.ts';
+import { err, ok } from '../../lambdas/core/result.ts';
 
 /** Sorts after every character a position holds (as the adapters' `HIGH`). */
 const HIGH = '\uffff';
@@ -450,36 +456,168 @@ export class FakeStagedUploadStore implements StagedUploadStore {
     return record && copy(record);
   }
 
+  async startValidating(id: string, now: string): Promise<boolean> {
+    const record = this.staged.get(id);
+    if (!record || FINAL_STAGED.includes(record.status)) return false;
+    this.staged.set(id, copy({ ...record, status: 'validating', updated: now }));
+    return true;
+  }
+
   async finish(
     id: string,
     outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
-  ): Promise<void> {
+    from: readonly StagedStatus[] = ['waiting', 'uploading', 'validating'],
+  ): Promise<boolean> {
     const record = this.staged.get(id);
-    // Only a waiting upload changes: a final state is written once.
-    if (record?.status !== 'waiting') return;
+    // A final state is written once, and only from the states asked for.
+    if (!record || !from.includes(record.status)) return false;
     this.staged.set(id, copy({ ...record, ...definedOnly(outcome), updated: now }));
+    return true;
+  }
+
+  async listExpired(before: string, limit: number): Promise<StagedUploadRecord[]> {
+    return [...this.staged.values()]
+      .filter((r) => (r.status === 'waiting' || r.status === 'uploading') && r.expires < before)
+      .sort((a, b) => byKey(`${a.expires}#${a.id}`, `${b.expires}#${b.id}`))
+      .slice(0, limit)
+      .map(copy);
   }
 }
+
+const FINAL_STAGED: readonly StagedStatus[] = ['stored', 'failed'];
 
 /** Leaves out undefined fields, as the adapters' updates do (they never erase an attribute). */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Hands out recognisable fake URLs and records what was signed. */
-export class FakePresigner implements UploadPresigner {
-  readonly signed: Parameters<UploadPresigner['presignPut']>[0][] = [];
+interface FakeMultipart {
+  key: string;
+  checksums: boolean;
+  parts: Map<number, { bytes: Uint8Array; etag: string }>;
+}
 
-  async presignPut(input: Parameters<UploadPresigner['presignPut']>[0]): Promise<PresignedPut> {
-    this.signed.push({ ...input });
+/**
+ * The staging bucket in memory: presigned requests are recognisable fake URLs (recorded in
+ * `signed`), and tests play the client with `put` and `uploadPart`. Objects stream out in
+ * small chunks, as S3 sends them.
+ */
+export class FakeStagingArea implements StagingArea {
+  readonly blobs = new Map<string, Uint8Array>();
+  readonly multipart = new Map<string, FakeMultipart>();
+  readonly signed: (Record<string, unknown> & { kind: 'put' | 'part' })[] = [];
+  readonly copies: { key: string; carparkKey: string }[] = [];
+  readonly #carpark: FakeBlobStore;
+  #uploads = 0;
+
+  constructor(carpark: FakeBlobStore) {
+    this.#carpark = carpark;
+  }
+
+  /** A client's PUT to a presigned URL (the fake checks nothing, like the emulator). */
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.blobs.set(key, new Uint8Array(bytes));
+  }
+
+  /** A client's PUT of one part; returns the part's ETag. */
+  async uploadPart(uploadId: string, partNumber: number, bytes: Uint8Array): Promise<string> {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload' });
+    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    upload.parts.set(partNumber, { bytes: new Uint8Array(bytes), etag });
+    return etag;
+  }
+
+  async presignPut(input: Parameters<StagingArea['presignPut']>[0]): Promise<PresignedRequest> {
+    this.signed.push({ kind: 'put', ...input });
     return {
       url: `https://staging.example/${input.key}?expires=${input.expiresInSeconds}`,
+      method: 'PUT',
       headers: {
         'content-length': String(input.size),
-        'x-amz-checksum-sha256': input.sha256,
+        ...(input.sha256 ? { 'x-amz-checksum-sha256': input.sha256 } : {}),
       },
     };
+  }
+
+  async createMultipart(key: string, options: { checksums: boolean }): Promise<string> {
+    const uploadId = `upload-${++this.#uploads}`;
+    this.multipart.set(uploadId, { key, checksums: options.checksums, parts: new Map() });
+    return uploadId;
+  }
+
+  async presignPart(input: Parameters<StagingArea['presignPart']>[0]): Promise<PresignedRequest> {
+    this.signed.push({ kind: 'part', ...input });
+    return {
+      url: `https://staging.example/${input.key}?uploadId=${input.uploadId}&partNumber=${input.partNumber}&expires=${input.expiresInSeconds}`,
+      method: 'PUT',
+      headers: {
+        'content-length': String(input.size),
+        ...(input.sha256 ? { 'x-amz-checksum-sha256': input.sha256 } : {}),
+      },
+    };
+  }
+
+  async listParts(_key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) return undefined;
+    return [...upload.parts]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, size: part.bytes.byteLength, etag: part.etag }));
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]) {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) return err(failure.invalidRequest('the multipart upload is gone'));
+    const chunks: Uint8Array[] = [];
+    for (const part of parts) {
+      const held = upload.parts.get(part.partNumber);
+      if (!held || held.etag.replaceAll('"', '') !== part.etag.replaceAll('"', '')) {
+        return err(failure.invalidRequest(`S3 refused the parts: part ${part.partNumber}`));
+      }
+      chunks.push(held.bytes);
+    }
+    this.multipart.delete(uploadId);
+    this.blobs.set(key, new Uint8Array(Buffer.concat(chunks)));
+    return ok(undefined);
+  }
+
+  async abortMultipart(_key: string, uploadId: string): Promise<void> {
+    this.multipart.delete(uploadId);
+  }
+
+  async open(key: string) {
+    const bytes = this.blobs.get(key);
+    if (!bytes) return undefined;
+    const copied = new Uint8Array(bytes);
+    async function* body() {
+      for (let at = 0; at < copied.byteLength; at += 65_536) {
+        yield copied.slice(at, at + 65_536);
+      }
+    }
+    return { size: copied.byteLength, body: body() };
+  }
+
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    return bytes.slice(offset, offset + length);
+  }
+
+  async copyToCarpark(key: string, carparkKey: string): Promise<void> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    this.copies.push({ key, carparkKey });
+    await this.#carpark.put(carparkKey, bytes);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.blobs.has(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.blobs.delete(key);
   }
 }
 
@@ -673,6 +811,7 @@ export function fakePorts(clock = new FakeClock()) {
   const contents = new FakeContentStore();
   const uploads = new FakeUploadStore();
   const deals = new FakeDealStore(contents);
+  const carpark = new FakeBlobStore();
   return {
     users,
     tokens: new FakeTokenStore(),
@@ -683,9 +822,8 @@ export function fakePorts(clock = new FakeClock()) {
     stats: new FakeStatsStore({ contents, uploads, users, deals }),
     ops: new FakeOpsStore(),
     staged: new FakeStagedUploadStore(),
-    carpark: new FakeBlobStore(),
-    staging: new FakeBlobStore(),
-    presigner: new FakePresigner(),
+    carpark,
+    staging: new FakeStagingArea(carpark),
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
     clock,

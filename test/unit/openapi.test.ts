@@ -426,6 +426,7 @@ describe('validateResponse', () => {
     RATE_LIMIT_WINDOW_SECONDS: settings.RATE_LIMIT_WINDOW_SECONDS.default,
     MAX_INLINE_UPLOAD_BYTES: settings.MAX_INLINE_UPLOAD_BYTES.default,
     MAX_STAGED_UPLOAD_BYTES: settings.MAX_STAGED_UPLOAD_BYTES.default,
+    STAGED_PART_BYTES: settings.STAGED_PART_BYTES.default,
   };
 
   it('accepts the document as GET /schema.json serves it', async () => {

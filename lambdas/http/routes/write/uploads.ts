@@ -10,6 +10,7 @@ import {
   nftFromForm,
 } from '../../../core/prepare.ts';
 import {
+  carByteLength,
   checkFileList,
   deleteUpload as remove,
   renameUpload as rename,
@@ -34,7 +35,7 @@ export const uploadWriteRoutes = [
       { principal, ...prepared, name: uploadName(headers['x-name']) },
       deps.ports,
     );
-    recordMetric('UploadBytes', prepared.car.bytes.length);
+    recordMetric('UploadBytes', carByteLength(prepared.car.bytes));
     return { status: 200, body: okBody(value) };
   }),
 
@@ -65,7 +66,7 @@ export const uploadWriteRoutes = [
       { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
     );
-    recordMetric('UploadBytes', nft.car.bytes.length);
+    recordMetric('UploadBytes', carByteLength(nft.car.bytes));
     const ipnft = nft.car.root.toString();
     return {
       status: 200,
