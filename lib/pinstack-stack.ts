@@ -18,6 +18,7 @@ import {
   queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
+  type WorkQueueName,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
 import { PinstackApi } from './constructs/http-api.ts';
@@ -25,8 +26,9 @@ import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
 import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 import { Storage } from './constructs/storage.ts';
-import { createDeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
+import { type ConsumableQueue, createDeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 import { applyNagSuppressions } from './nag-suppressions.ts';
+import { grantProviderSecrets } from './provider-secrets.ts';
 import type { StackConfig } from './stack-config.ts';
 
 /** Output keys the admin CLI reads from the deployed stack. */
@@ -54,7 +56,7 @@ export const constructIdFor = (name: string) =>
 
 export class PinstackStack extends Stack {
   readonly storage: Storage;
-  readonly queues: Record<QueueName, WorkQueue>;
+  readonly queues: Record<WorkQueueName, WorkQueue>;
   readonly scheduleDeadLetterQueue: Queue;
   readonly api: PinstackApi;
   readonly functions: Record<FunctionName, PinstackFunction>;
@@ -71,7 +73,8 @@ export class PinstackStack extends Stack {
 
     this.queues = {
       ingestQueue: this.workQueue('ingestQueue'),
-      pinQueue: this.workQueue('pinQueue'),
+      // Its DLQ has a consumer, which marks what lands there failed.
+      pinQueue: this.workQueue('pinQueue', 'pinDeadLetterQueue'),
     };
 
     for (const notification of bucketNotifications) {
@@ -92,7 +95,7 @@ export class PinstackStack extends Stack {
     this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
     for (const [name, queue] of Object.entries(this.queues)) {
       const id = constructIdFor(name);
-      // A queue nobody consumes yet (the pin queue) holds its messages by design.
+      // A queue nobody consumes holds its messages by design.
       if (queueConsumers(name as QueueName).length > 0) this.alarms.watchWorkQueue(id, queue.queue);
       this.alarms.watchDeadLetterQueue(id, queue.deadLetterQueue);
     }
@@ -109,10 +112,21 @@ export class PinstackStack extends Stack {
     applyNagSuppressions(this);
   }
 
-  private workQueue(name: QueueName): WorkQueue {
+  private workQueue(name: WorkQueueName, deadLetters?: QueueName): WorkQueue {
     return new WorkQueue(this, constructIdFor(name), {
       visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(name)),
+      ...(deadLetters
+        ? { deadLetterVisibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(deadLetters)) }
+        : {}),
     });
+  }
+
+  /** A catalog queue as something to consume or send to. */
+  private consumable(name: QueueName): ConsumableQueue {
+    if (name !== 'pinDeadLetterQueue') return this.queues[name];
+    const dlq = this.queues.pinQueue.deadLetters;
+    if (!dlq) throw new Error('the pin queue was made without a consumable DLQ');
+    return dlq;
   }
 
   private addFunction(spec: FunctionSpec, config: StackConfig): PinstackFunction {
@@ -123,7 +137,7 @@ export class PinstackStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
     });
-    this.bind(fn, spec.bindings);
+    this.bind(fn, spec.bindings, config);
     this.alarms.watchFunction(id, fn.fn);
 
     const triggers: readonly Trigger[] = spec.triggers;
@@ -141,7 +155,7 @@ export class PinstackStack extends Stack {
         new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}Consumer`, {
           fn: fn.fn,
           functionTimeout: Duration.seconds(spec.timeoutSeconds),
-          queue: this.queues[trigger.queue],
+          queue: this.consumable(trigger.queue),
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           ...(trigger.redelivery
@@ -165,6 +179,7 @@ export class PinstackStack extends Stack {
     }
 
     for (const [queue, access] of Object.entries(spec.bindings)) {
+      if (queue === 'providerSecrets') continue;
       const consumed = triggers.some((t) => t.kind === 'queue' && t.queue === queue);
       if (String(access).includes('consume') && !consumed) {
         throw new Error(`${spec.name}: binds ${queue} as 'consume' but has no queue trigger`);
@@ -173,14 +188,15 @@ export class PinstackStack extends Stack {
     return fn;
   }
 
-  private bind(fn: PinstackFunction, bindings: Bindings): void {
+  private bind(fn: PinstackFunction, bindings: Bindings, config: StackConfig): void {
     if (bindings.table) fn.bindTable(this.storage.table, bindings.table);
     if (bindings.staging) fn.bindBucket('staging', this.storage.buckets.staging, bindings.staging);
     if (bindings.carpark) fn.bindBucket('carpark', this.storage.buckets.carpark, bindings.carpark);
-    if (bindings.ingestQueue) {
-      fn.bindQueue('ingestQueue', this.queues.ingestQueue.queue, bindings.ingestQueue);
+    for (const queue of ['ingestQueue', 'pinQueue', 'pinDeadLetterQueue'] as const) {
+      const access = bindings[queue];
+      if (access) fn.bindQueue(queue, this.consumable(queue).queue, access);
     }
-    if (bindings.pinQueue) fn.bindQueue('pinQueue', this.queues.pinQueue.queue, bindings.pinQueue);
+    if (bindings.providerSecrets) grantProviderSecrets(fn, config.pinProviders);
   }
 
   private addOutputs(): void {

@@ -150,9 +150,14 @@ export async function ensureQueueWithDlq(
   sqs: SQSClient,
   name: string,
   visibilityTimeoutSeconds: number,
+  /** The DLQ's, when a function consumes it. */
+  dlqVisibilityTimeoutSeconds?: number,
 ): Promise<ProvisionedQueue> {
   const dlq = await ensureQueue(sqs, dlqName(name), {
     MessageRetentionPeriod: String(QUEUE_POLICY.dlqRetentionDays * 24 * 60 * 60),
+    ...(dlqVisibilityTimeoutSeconds === undefined
+      ? {}
+      : { VisibilityTimeout: String(dlqVisibilityTimeoutSeconds) }),
   });
   const queue = await ensureQueue(sqs, name, {
     VisibilityTimeout: String(visibilityTimeoutSeconds),

@@ -15,6 +15,7 @@ import {
   type FunctionSpec,
   type QueueName,
   visibilityTimeoutSeconds,
+  type WorkQueueName,
 } from '../system/functions.ts';
 import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
@@ -86,7 +87,7 @@ export interface LocalStack {
   dataDir: string;
   region: string;
   env: LocalStackEnv;
-  queues: Record<QueueName, ProvisionedQueue>;
+  queues: Record<WorkQueueName, ProvisionedQueue>;
   /**
    * Resolves once nothing is in flight and every consumed queue is empty (messages either
    * handled or moved to their DLQ). Rejects after timeoutMs (default 30s).
@@ -187,10 +188,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queue,
         functions.filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue)),
       );
-    const queues: Record<QueueName, ProvisionedQueue> = {
+    const queues: Record<WorkQueueName, ProvisionedQueue> = {
       ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
-      pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
+      // Its DLQ has a consumer, so it hides what it hands out as a work queue does.
+      pinQueue: await ensureQueueWithDlq(
+        sqs,
+        names.pinQueue,
+        visibility('pinQueue'),
+        visibility('pinDeadLetterQueue'),
+      ),
     };
+    const queueRef = (name: QueueName) =>
+      name === 'pinDeadLetterQueue' ? queues.pinQueue.dlq : queues[name];
     if (!external.sqs) {
       // A persisted queue keeps the URL (and port) it was created with; fauxqs looks queues up
       // by name whatever the host and port, so advertise URLs on the current endpoint.
@@ -232,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CARPARK_BUCKET: names.carpark,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
+      PIN_DEAD_LETTER_QUEUE_URL: queues.pinQueue.dlq.url,
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,
@@ -257,8 +267,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               {
                 runtime,
                 trigger,
-                queueUrl: queues[trigger.queue].url,
-                queueArn: queues[trigger.queue].arn,
+                queueUrl: queueRef(trigger.queue).url,
+                queueArn: queueRef(trigger.queue).arn,
               },
             ]
           : [],
@@ -307,9 +317,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanup.push(() => removeStackFile(dataDir));
 
-    const consumedQueues = Object.values(queues).filter((queue) =>
-      queueSources.some((source) => source.queueUrl === queue.url),
-    );
+    const consumedQueues = [
+      ...Object.values(queues),
+      { name: dlqName(queues.pinQueue.name), ...queues.pinQueue.dlq },
+    ].filter((queue) => queueSources.some((source) => source.queueUrl === queue.url));
     /** Messages still waiting in each consumed queue (ready, in flight or delayed). */
     const pendingMessages = async () => {
       const pending: { name: string; ready: number; inFlight: number; delayed: number }[] = [];
@@ -374,7 +385,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 async function configureExternalNotifications(
   s3: S3Client,
   bucketName: Record<'staging' | 'carpark', string>,
-  queues: Record<QueueName, ProvisionedQueue>,
+  queues: Record<WorkQueueName, ProvisionedQueue>,
   log: Logger,
 ) {
   for (const bucket of ['staging', 'carpark'] as const) {

@@ -11,9 +11,13 @@ export const RESOURCE_ENV = {
   carpark: 'CARPARK_BUCKET',
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
+  pinDeadLetterQueue: 'PIN_DEAD_LETTER_QUEUE_URL',
 } as const;
 
-export type QueueName = 'ingestQueue' | 'pinQueue';
+/** The queues a function may be bound to: work queues, and the pin queue's dead-letter queue. */
+export type QueueName = 'ingestQueue' | 'pinQueue' | 'pinDeadLetterQueue';
+/** The work queues, each with its own DLQ (the pin DLQ is the pin queue's). */
+export type WorkQueueName = 'ingestQueue' | 'pinQueue';
 export type BucketName = 'staging' | 'carpark';
 
 /**
@@ -32,6 +36,12 @@ export interface Bindings {
   carpark?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
+  pinDeadLetterQueue?: QueueAccess;
+  /**
+   * Read access to the provider credentials PIN_PROVIDERS names (Secrets Manager secrets, SSM
+   * parameters): for the functions that talk to providers.
+   */
+  providerSecrets?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -146,12 +156,56 @@ export const functions = [
     ],
   },
   {
+    name: 'pin-worker',
+    description:
+      'Pin queue consumer: fetches DAGs requested by CID, pins to the IPFS providers, unpins and removes',
+    memoryMB: 2048,
+    // A pin-by-CID fetch may take PIN_FETCH_TIMEOUT_SECONDS (at most 840) of it.
+    timeoutSeconds: 900,
+    bindings: {
+      table: 'readwrite',
+      carpark: 'readwrite',
+      pinQueue: 'consume',
+      providerSecrets: 'read',
+    },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'pinQueue',
+        // Many contents per invocation, so providers get them in few requests.
+        batchSize: 25,
+        maxBatchingWindowSeconds: 1,
+        // A worker that died mid-batch is redelivered a minute after its timeout; failed
+        // messages come back sooner, on the worker's own backoff (PIN_RETRY_BACKOFF_SECONDS).
+        redelivery: { afterSeconds: 960, maxConcurrency: 10 },
+      },
+    ],
+  },
+  {
+    name: 'pin-dlq',
+    description:
+      'Pin dead-letter consumer: marks the pins of messages whose retries ran out failed',
+    memoryMB: 512,
+    timeoutSeconds: 60,
+    bindings: { table: 'readwrite', pinDeadLetterQueue: 'consume' },
+    triggers: [
+      { kind: 'queue', queue: 'pinDeadLetterQueue', batchSize: 10, maxBatchingWindowSeconds: 0 },
+    ],
+  },
+  {
     name: 'pin-status',
-    description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
+    description:
+      'Cron: follows up pins that are not final (polls providers, re-queues, retries, backfills) and repairs interrupted writes',
     memoryMB: 1024,
-    timeoutSeconds: 300,
-    bindings: { table: 'readwrite', ingestQueue: 'send', pinQueue: 'send' },
-    triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
+    // Under the 5-minute rate; the run's lease makes overlap impossible anyway.
+    timeoutSeconds: 240,
+    bindings: {
+      table: 'readwrite',
+      ingestQueue: 'send',
+      pinQueue: 'send',
+      providerSecrets: 'read',
+    },
+    triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 5 }],
   },
   {
     name: 'scraper',
@@ -186,7 +240,7 @@ export const QUEUE_POLICY = {
   visibilityTimeoutFactor: 6,
 } as const;
 
-/** The functions that consume a queue (none yet for the pin queue: its consumer comes later). */
+/** The functions that consume a queue. */
 export function queueConsumers(queue: QueueName): readonly FunctionSpec[] {
   return functions.filter((fn) =>
     (fn.triggers as readonly Trigger[]).some((t) => t.kind === 'queue' && t.queue === queue),

@@ -18,7 +18,7 @@ import {
 import type { BlobStore, StagedUploadRecord, StagedUploadStore, UploadPresigner } from './ports.ts';
 import { carFromUpload } from './prepare.ts';
 import { err, ok, type Result } from './result.ts';
-import { type NftStatus, storeUpload, type UploadPorts } from './uploads.ts';
+import { type NftStatus, storeUpload, type UploadPorts, type UploadSettings } from './uploads.ts';
 
 /** Staged objects live under this prefix; the bucket notification watches it. */
 export const STAGED_PREFIX = 'cars/';
@@ -158,6 +158,7 @@ export async function ingestStagedObject(
   ports: IngestStagedPorts,
   /** When S3 says the object was created (the event's time): a PUT after expiry is refused. */
   createdAt?: Date,
+  settings: UploadSettings = {},
 ): Promise<StagedOutcome> {
   const id = STAGED_KEY_PATTERN.exec(key)?.[1];
   const record = id ? await ports.staged.get(id) : undefined;
@@ -216,6 +217,7 @@ export async function ingestStagedObject(
       files: [],
     },
     ports,
+    settings,
   );
   await ports.staged.finish(id, { status: 'stored', cid: status.cid }, now());
   await ports.staging.delete(key);

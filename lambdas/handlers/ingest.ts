@@ -45,7 +45,7 @@ export const handler = createQueueHandler(async (record) => {
       // S3 URL-encodes keys in notifications, with '+' for spaces.
       const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));
       const createdAt = s3Record.eventTime ? new Date(s3Record.eventTime) : undefined;
-      const result = await ingestStagedObject(key, ports, createdAt);
+      const result = await ingestStagedObject(key, ports, createdAt, config);
       log.info('staged object ingested', { key, ...result });
     }
     return;

@@ -1,14 +1,28 @@
-/** Pin-status cron (EventBridge Scheduler): re-queues stale checks and requests due unpins. */
+/**
+ * Pin-status cron (EventBridge Scheduler, every 5 minutes): follows up pins that are not final,
+ * polls the providers, retries, backfills and requests due unpins. Two runs never overlap: each
+ * holds a lease in the table, and one that finds it held does nothing.
+ */
 import { maintainPins } from '../core/pin-maintenance.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
-import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
+import {
+  contentPorts,
+  ingestQueue,
+  operationsPorts,
+  pinQueue,
+  providers,
+  systemClock,
+} from '../shared/wiring.ts';
 
 const config = loadConfig();
-const { contents, uploads } = contentPorts(config);
+const { contents, uploads, pinRequests } = contentPorts(config);
 const ports = {
   contents,
   uploads,
+  pinRequests,
+  ...operationsPorts(config),
+  providers: providers(config),
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
   clock: systemClock,

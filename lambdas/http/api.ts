@@ -24,6 +24,7 @@ import { type Failure, FailureError, failure } from '../core/failures.ts';
 import { log } from '../shared/log.ts';
 import { bodyBytes } from './body.ts';
 import { internalError, nftStorageError } from './nft-storage-errors.ts';
+import { pinningServiceError, pinningServiceInternalError } from './pinning-service-errors.ts';
 import { type ApiResponse, json, text } from './response.ts';
 import { type ApiRequest, compileRoutes, matchRoute, type RouteHandler } from './router.ts';
 
@@ -57,9 +58,20 @@ export function createApiHandler<D>(
       requestId: requestIdOf(event, context),
     };
     const { handler } = found.route;
-    const input = validateInput(handler.contract, request, options);
-    const result = await handler.run(input, { deps, request });
-    return fitsLambda(json(result.status, result.body, result.headers));
+    try {
+      const input = validateInput(handler.contract, request, options);
+      const result = await handler.run(input, { deps, request });
+      const documented = handler.contract.responses[result.status];
+      // A response documented without a body (the Pinning Service API's DELETE) has none.
+      if (documented && !documented.json && !documented.media) {
+        return { statusCode: result.status, headers: { ...result.headers }, body: '' };
+      }
+      return fitsLambda(json(result.status, result.body, result.headers));
+    } catch (error) {
+      // Errors take the route's own shape; the nft.storage envelope is middy's, below.
+      if (handler.contract.errorFormat !== 'pinning-service') throw error;
+      return pinningServiceErrorResponse(error, request.requestId, event);
+    }
   };
 
   return (
@@ -144,19 +156,43 @@ function errorResponse(
   requestId: string,
   event: APIGatewayProxyEventV2,
 ): ApiResponse {
+  const response = answerFailure(error, requestId, event, nftStorageError, internalError);
+  return json(response.status, response.body, response.headers);
+}
+
+function pinningServiceErrorResponse(
+  error: unknown,
+  requestId: string,
+  event: APIGatewayProxyEventV2,
+): ApiResponse {
+  const response = answerFailure(
+    error,
+    requestId,
+    event,
+    pinningServiceError,
+    pinningServiceInternalError,
+  );
+  return json(response.status, response.body, response.headers);
+}
+
+/** One error table's answer, logging what a human should look at. */
+function answerFailure<R>(
+  error: unknown,
+  requestId: string,
+  event: APIGatewayProxyEventV2,
+  answer: (failure: Failure, requestId: string) => R,
+  internal: (requestId: string) => R,
+): R {
   const where = `${event.requestContext.http.method} ${event.rawPath}`;
-  let response: ReturnType<typeof internalError>;
   if (error instanceof FailureError) {
     const known: Failure = error.failure;
     if (known.name === 'StorageUnavailable') {
       log.error('storage unavailable', { requestId, where, error: known.cause });
     }
-    response = nftStorageError(known, requestId);
-  } else {
-    log.error('unexpected failure', { requestId, where, error });
-    response = internalError(requestId);
+    return answer(known, requestId);
   }
-  return json(response.status, response.body, response.headers);
+  log.error('unexpected failure', { requestId, where, error });
+  return internal(requestId);
 }
 
 function preflight(headers: Record<string, string | undefined>): ApiResponse {

@@ -10,6 +10,7 @@ import type {
   BlobStore,
   Clock,
   ContentStore,
+  PinRequestStore,
   RateLimitStore,
   StagedUploadStore,
   TokenStore,
@@ -35,6 +36,7 @@ export interface ReadPorts {
   users: UserStore;
   rateLimits: RateLimitStore;
   staged: StagedUploadStore;
+  pinRequests: PinRequestStore;
   clock: Clock;
 }
 
@@ -46,6 +48,8 @@ export type ReadSettings = PublicDeps['settings'] &
     // Quoted by the OpenAPI document it serves.
     | 'MAX_INLINE_UPLOAD_BYTES'
     | 'MAX_STAGED_UPLOAD_BYTES'
+    // The Pinning Service API's delegates.
+    | 'GATEWAY_PUBLIC_URL'
   >;
 
 export interface ReadDeps {
@@ -55,7 +59,8 @@ export interface ReadDeps {
 
 export interface WriteDeps {
   ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
-  settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
+  settings: ReadSettings &
+    Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS' | 'PIN_PROVIDERS'>;
 }
 
 const rateLimitOf = (settings: ReadSettings) => ({

@@ -2,18 +2,23 @@
  * Builds the core's ports from config: the composition every handler shares. Each builder asks
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
+import { credentialReader } from '../adapters/aws/secrets.ts';
 import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
 import {
   dynamoRateLimitStore,
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
+import { dynamoLeaseStore, dynamoProviderSetStore } from '../adapters/dynamodb/operations.ts';
+import { dynamoPinRequestStore } from '../adapters/dynamodb/pin-requests.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
+import { pinProviders } from '../adapters/http/providers.ts';
+import { httpTrustlessGateway } from '../adapters/http/trustless-gateway.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
 import { s3UploadPresigner } from '../adapters/s3/presigner.ts';
-import { sqsQueue } from '../adapters/sqs/queue.ts';
+import { sqsQueue, sqsRedelivery } from '../adapters/sqs/queue.ts';
 import type { Clock, IngestMessage, PinMessage } from '../core/ports.ts';
 import type { PublicDeps, ReadDeps, WriteDeps } from '../http/deps.ts';
 import { type AwsClients, dynamoFor, s3For, s3StagingFor, sqsFor } from './clients.ts';
@@ -44,8 +49,23 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
     contents: dynamoContentStore(ctx),
     uploads: dynamoUploadStore(ctx),
     staged: dynamoStagedUploadStore(ctx),
+    pinRequests: dynamoPinRequestStore(ctx),
   };
 }
+
+/** The cron's own state: its lease and the provider sets pins were made with. */
+export function operationsPorts(config: Config, clients: ClientOverrides = {}) {
+  const ctx = table(config, clients);
+  return { leases: dynamoLeaseStore(ctx), providerSets: dynamoProviderSetStore(ctx) };
+}
+
+/** The configured pinning providers, their credentials read where PIN_PROVIDERS says. */
+export const providers = (config: Config) =>
+  pinProviders(config.PIN_PROVIDERS ?? [], credentialReader({ region: config.AWS_REGION }));
+
+/** Trustless gateways for pin-by-CID; in Lambda never on loopback (its runtime API's). */
+export const trustlessGateway = (config: Config) =>
+  httpTrustlessGateway({ refuseLoopback: config.AWS_LAMBDA_RUNTIME_API !== undefined });
 
 export const carpark = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
@@ -64,6 +84,10 @@ export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
     client: clients.sqs ?? sqsFor(config),
     queueUrl: resource(config, 'pinQueue'),
   });
+
+/** Delays the redelivery of a pin message that failed (its backoff). */
+export const pinRedelivery = (config: Config, clients: ClientOverrides = {}) =>
+  sqsRedelivery({ client: clients.sqs ?? sqsFor(config), queueUrl: resource(config, 'pinQueue') });
 
 export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   sqsQueue<IngestMessage>({

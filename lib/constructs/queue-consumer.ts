@@ -10,7 +10,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { QUEUE_POLICY } from '../../system/functions.ts';
-import type { WorkQueue } from './work-queue.ts';
+import type { ConsumableQueue } from './work-queue.ts';
 
 export interface QueueConsumerProps {
   fn: IFunction;
@@ -18,7 +18,7 @@ export interface QueueConsumerProps {
   functionTimeout: Duration;
   /** Redeliver sooner than 6x the timeout, polling at most `maxConcurrency` batches at once. */
   redelivery?: { after: Duration; maxConcurrency: number };
-  queue: WorkQueue;
+  queue: ConsumableQueue;
   batchSize: number;
   maxBatchingWindow: Duration;
   /** Handlers return SQSBatchResponse so one bad record does not retry the whole batch. */

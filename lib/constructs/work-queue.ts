@@ -11,6 +11,14 @@ import { QUEUE_POLICY } from '../../system/functions.ts';
 export interface WorkQueueProps {
   /** Must cover the consumer's timeout (AWS: >= 6x); QueueConsumer checks it. */
   visibilityTimeout: Duration;
+  /** The DLQ's, when a function consumes the DLQ too (SQS's default of 30 s otherwise). */
+  deadLetterVisibilityTimeout?: Duration;
+}
+
+/** A queue a QueueConsumer can consume: the queue and the visibility it was made with. */
+export interface ConsumableQueue {
+  queue: Queue;
+  visibilityTimeout: Duration;
 }
 
 /** Encryption and TLS settings every queue in the stack shares, DLQs included. */
@@ -20,9 +28,14 @@ export const SECURE_QUEUE_DEFAULTS = {
 } as const;
 
 /** A queue that only ever receives failed messages; kept for QUEUE_POLICY.dlqRetentionDays. */
-export function createDeadLetterQueue(scope: Construct, id: string): Queue {
+export function createDeadLetterQueue(
+  scope: Construct,
+  id: string,
+  visibilityTimeout?: Duration,
+): Queue {
   return new Queue(scope, id, {
     ...SECURE_QUEUE_DEFAULTS,
+    ...(visibilityTimeout ? { visibilityTimeout } : {}),
     retentionPeriod: Duration.days(QUEUE_POLICY.dlqRetentionDays),
     // BY_QUEUE naming the source queue would be a CloudFormation cycle (the source's redrive
     // policy already references this queue) unless queue names were fixed, which pinstack
@@ -31,15 +44,24 @@ export function createDeadLetterQueue(scope: Construct, id: string): Queue {
   });
 }
 
-export class WorkQueue extends Construct {
+export class WorkQueue extends Construct implements ConsumableQueue {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly visibilityTimeout: Duration;
+  /** The DLQ as something to consume, when it was given a visibility timeout for that. */
+  readonly deadLetters: ConsumableQueue | undefined;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.visibilityTimeout = props.visibilityTimeout;
-    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterQueue = createDeadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      props.deadLetterVisibilityTimeout,
+    );
+    this.deadLetters = props.deadLetterVisibilityTimeout
+      ? { queue: this.deadLetterQueue, visibilityTimeout: props.deadLetterVisibilityTimeout }
+      : undefined;
     this.queue = new Queue(this, 'Queue', {
       ...SECURE_QUEUE_DEFAULTS,
       visibilityTimeout: props.visibilityTimeout,

@@ -3,14 +3,16 @@
  * in-memory ports, so the two serve the same routes in the same order.
  */
 import { publicRoutes } from '../public.ts';
+import { pinReadRoutes } from './pins.ts';
 import { schemaRoutes } from './schema.ts';
 import { stagedUploadReadRoutes } from './staged-uploads.ts';
 import { uploadReadRoutes } from './uploads.ts';
 
-// Fixed paths first: `/staged-uploads/{id}` must win over `/{cid}`.
+// Fixed paths first: `/staged-uploads/{id}` and `/pins` must win over `/{cid}`.
 export const readApiRoutes = [
   ...publicRoutes,
   ...schemaRoutes,
   ...stagedUploadReadRoutes,
+  ...pinReadRoutes,
   ...uploadReadRoutes,
 ];

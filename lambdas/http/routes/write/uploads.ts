@@ -32,6 +32,7 @@ export const uploadWriteRoutes = [
     const value = await storeUpload(
       { principal, ...prepared, name: uploadName(headers['x-name']) },
       deps.ports,
+      deps.settings,
     );
     return { status: 200, body: okBody(value) };
   }),
@@ -62,6 +63,7 @@ export const uploadWriteRoutes = [
     await storeUpload(
       { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
+      deps.settings,
     );
     const ipnft = nft.car.root.toString();
     return {
