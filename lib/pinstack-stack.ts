@@ -122,7 +122,7 @@ export class PinstackStack extends Stack {
   }
 
   /** A catalog queue as something to consume or send to. */
-  private consumable(name: QueueName): ConsumableQueue {
+  queueOf(name: QueueName): ConsumableQueue {
     if (name !== 'pinDeadLetterQueue') return this.queues[name];
     const dlq = this.queues.pinQueue.deadLetters;
     if (!dlq) throw new Error('the pin queue was made without a consumable DLQ');
@@ -155,7 +155,7 @@ export class PinstackStack extends Stack {
         new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}Consumer`, {
           fn: fn.fn,
           functionTimeout: Duration.seconds(spec.timeoutSeconds),
-          queue: this.consumable(trigger.queue),
+          queue: this.queueOf(trigger.queue),
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           ...(trigger.redelivery
@@ -194,7 +194,7 @@ export class PinstackStack extends Stack {
     if (bindings.carpark) fn.bindBucket('carpark', this.storage.buckets.carpark, bindings.carpark);
     for (const queue of ['ingestQueue', 'pinQueue', 'pinDeadLetterQueue'] as const) {
       const access = bindings[queue];
-      if (access) fn.bindQueue(queue, this.consumable(queue).queue, access);
+      if (access) fn.bindQueue(queue, this.queueOf(queue).queue, access);
     }
     if (bindings.providerSecrets) grantProviderSecrets(fn, config.pinProviders);
   }

@@ -143,6 +143,8 @@ export interface UploadRecord {
   tokenId: string;
   /** The token's name at upload time, reported as `scope`. */
   tokenName: string;
+  /** Kept with a pin-by-CID request (see requestPinByCid); not shown by nft.storage routes. */
+  meta?: Record<string, string>;
   created: string;
   updated: string;
   deleted?: string;

@@ -221,7 +221,7 @@ export async function getUpload(
 
 export async function checkContent(
   id: ContentId,
-  ports: Pick<UploadPorts, 'contents'>,
+  ports: { contents: Pick<ContentStore, 'get'> },
 ): Promise<Result<CheckView, NotFound>> {
   const content = await ports.contents.get(id.v1);
   if (!content) return err(NFT_NOT_FOUND);

@@ -6,14 +6,8 @@
 import { maintainPins } from '../core/pin-maintenance.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
-import {
-  contentPorts,
-  ingestQueue,
-  operationsPorts,
-  pinQueue,
-  providers,
-  systemClock,
-} from '../shared/wiring.ts';
+import { operationsPorts, providers } from '../shared/pin-wiring.ts';
+import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
 const { contents, uploads, pinRequests } = contentPorts(config);

@@ -11,14 +11,8 @@ import { PinMessage } from '../../contract/messages.ts';
 import { type PinJob, processPinJobs } from '../core/pinning.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
-import {
-  carpark,
-  contentPorts,
-  pinRedelivery,
-  providers,
-  systemClock,
-  trustlessGateway,
-} from '../shared/wiring.ts';
+import { providers, trustlessGateway } from '../shared/pin-wiring.ts';
+import { carpark, contentPorts, pinRedelivery, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
 const ports = {

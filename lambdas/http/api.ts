@@ -59,8 +59,9 @@ export function createApiHandler<D>(
     };
     const { handler } = found.route;
     try {
+      const authorized = await handler.authorize?.({ deps, request });
       const input = validateInput(handler.contract, request, options);
-      const result = await handler.run(input, { deps, request });
+      const result = await handler.run(input, { deps, request }, authorized);
       const documented = handler.contract.responses[result.status];
       // A response documented without a body (the Pinning Service API's DELETE) has none.
       if (documented && !documented.json && !documented.media) {

@@ -23,7 +23,7 @@ import type { Config } from '../shared/config.ts';
 import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
-  ports: { contents: ContentStore };
+  ports: { contents: Pick<ContentStore, 'get'> };
   settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT'>;
 }
 

@@ -2,20 +2,17 @@
  * Builds the core's ports from config: the composition every handler shares. Each builder asks
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
-import { credentialReader } from '../adapters/aws/secrets.ts';
 import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
+import { dynamoContentReader } from '../adapters/dynamodb/content-reader.ts';
 import {
   dynamoRateLimitStore,
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
-import { dynamoLeaseStore, dynamoProviderSetStore } from '../adapters/dynamodb/operations.ts';
 import { dynamoPinRequestStore } from '../adapters/dynamodb/pin-requests.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
-import { pinProviders } from '../adapters/http/providers.ts';
-import { httpTrustlessGateway } from '../adapters/http/trustless-gateway.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
 import { s3UploadPresigner } from '../adapters/s3/presigner.ts';
 import { sqsQueue, sqsRedelivery } from '../adapters/sqs/queue.ts';
@@ -29,7 +26,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Clients to use instead of the container's shared ones (tools and tests). */
 export type ClientOverrides = Partial<Omit<AwsClients, 'destroy'>>;
 
-const table = (config: Config, clients: ClientOverrides): TableContext => ({
+export const table = (config: Config, clients: ClientOverrides = {}): TableContext => ({
   client: clients.dynamo ?? dynamoFor(config),
   tableName: resource(config, 'table'),
 });
@@ -52,20 +49,6 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
     pinRequests: dynamoPinRequestStore(ctx),
   };
 }
-
-/** The cron's own state: its lease and the provider sets pins were made with. */
-export function operationsPorts(config: Config, clients: ClientOverrides = {}) {
-  const ctx = table(config, clients);
-  return { leases: dynamoLeaseStore(ctx), providerSets: dynamoProviderSetStore(ctx) };
-}
-
-/** The configured pinning providers, their credentials read where PIN_PROVIDERS says. */
-export const providers = (config: Config) =>
-  pinProviders(config.PIN_PROVIDERS ?? [], credentialReader({ region: config.AWS_REGION }));
-
-/** Trustless gateways for pin-by-CID; in Lambda never on loopback (its runtime API's). */
-export const trustlessGateway = (config: Config) =>
-  httpTrustlessGateway({ refuseLoopback: config.AWS_LAMBDA_RUNTIME_API !== undefined });
 
 export const carpark = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
@@ -96,7 +79,7 @@ export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   });
 
 export function publicDeps(config: Config): PublicDeps {
-  return { ports: { contents: dynamoContentStore(table(config, {})) }, settings: config };
+  return { ports: { contents: dynamoContentReader(table(config, {})) }, settings: config };
 }
 
 /** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */

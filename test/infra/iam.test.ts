@@ -77,6 +77,7 @@ describe('least privilege by access mode', () => {
     const queueIds = {
       ingestQueue: logicalId(stack.queues.ingestQueue.queue),
       pinQueue: logicalId(stack.queues.pinQueue.queue),
+      pinDeadLetterQueue: logicalId(stack.queues.pinQueue.deadLetterQueue),
     };
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
@@ -84,7 +85,9 @@ describe('least privilege by access mode', () => {
         (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
       );
       const allowedQueues = new Set(
-        (['ingestQueue', 'pinQueue'] as const).filter((q) => bindings[q]).map((q) => queueIds[q]),
+        (['ingestQueue', 'pinQueue', 'pinDeadLetterQueue'] as const)
+          .filter((q) => bindings[q])
+          .map((q) => queueIds[q]),
       );
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
@@ -134,7 +137,9 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const actions = statementsOf(spec.name).flatMap(actionsOf);
-      const modes = [bindings.ingestQueue, bindings.pinQueue].map(String);
+      const modes = [bindings.ingestQueue, bindings.pinQueue, bindings.pinDeadLetterQueue].map(
+        String,
+      );
       const sends = modes.some((mode) => mode.includes('send'));
       const consumes = modes.some((mode) => mode.includes('consume'));
       expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);

@@ -91,13 +91,29 @@ describe('queues', () => {
     expect(consumers).not.toHaveLength(0);
     for (const { fn, t } of consumers) {
       const visibility =
-        queues[logicalId(stack.queues[t.queue].queue)]?.Properties.VisibilityTimeout;
+        queues[logicalId(stack.queueOf(t.queue).queue)]?.Properties.VisibilityTimeout;
       // Never under the function's timeout: AWS refuses such a mapping.
       expect(visibility, fn.name).toBeGreaterThanOrEqual(fn.timeoutSeconds);
       expect(visibility, fn.name).toBeGreaterThanOrEqual(
         t.redelivery?.afterSeconds ?? 6 * fn.timeoutSeconds,
       );
     }
+  });
+
+  it("gives the pin queue's DLQ, which has a consumer, 6x that consumer's timeout", () => {
+    const dlq = queues[logicalId(stack.queues.pinQueue.deadLetterQueue)];
+    expect(dlq?.Properties.VisibilityTimeout).toBe(visibilityTimeoutSeconds('pinDeadLetterQueue'));
+    expect(visibilityTimeoutSeconds('pinDeadLetterQueue')).toBe(360);
+  });
+
+  it('redelivers a crashed pin worker a minute after its timeout, backing off failed pins itself', () => {
+    expect(visibilityTimeoutSeconds('pinQueue')).toBe(960);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.pinQueue.queue), 'Arn'] },
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
   });
 
   it('redelivers a crashed staged ingest after six minutes, polling at most 20 at once', () => {
@@ -138,7 +154,7 @@ describe('queues', () => {
     for (const trigger of queueTriggers) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(stack.functions[trigger.fn].fn) },
-        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues[trigger.queue].queue), 'Arn'] },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queueOf(trigger.queue).queue), 'Arn'] },
         BatchSize: trigger.batchSize,
       });
     }

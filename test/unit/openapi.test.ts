@@ -8,12 +8,9 @@ import { type Failure, failure } from '../../lambdas/core/failures.ts';
 import type { ReadDeps } from '../../lambdas/http/deps.ts';
 import { nftStorageError } from '../../lambdas/http/nft-storage-errors.ts';
 import type { RouteContext } from '../../lambdas/http/router.ts';
-import { publicRoutes } from '../../lambdas/http/routes/public.ts';
+import { readApiRoutes } from '../../lambdas/http/routes/read/index.ts';
 import { schemaRoutes } from '../../lambdas/http/routes/read/schema.ts';
-import { stagedUploadReadRoutes } from '../../lambdas/http/routes/read/staged-uploads.ts';
-import { uploadReadRoutes } from '../../lambdas/http/routes/read/uploads.ts';
-import { stagedUploadWriteRoutes } from '../../lambdas/http/routes/write/staged-uploads.ts';
-import { uploadWriteRoutes } from '../../lambdas/http/routes/write/uploads.ts';
+import { writeApiRoutes } from '../../lambdas/http/routes/write/index.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
 import { settings } from '../../system/settings.ts';
 import {
@@ -112,7 +109,8 @@ describe('OpenAPI document', () => {
         expect(status, where).toMatch(/^[1-5](\d\d|XX)$/);
         const response = deref<ResponseObject>(value);
         expect(response.description, `${where} ${status}`).toBeTruthy();
-        if (status === '204') {
+        // The Pinning Service API's DELETE answers 202 with no body, as its spec says.
+        if (status === '204' || (where === 'delete /pins/{requestid}' && status === '202')) {
           expect(response.content, `${where} ${status}`).toBeUndefined();
           continue;
         }
@@ -162,14 +160,9 @@ describe('OpenAPI document', () => {
   });
 
   it('documents exactly the routes the handlers serve, with their /api aliases', () => {
-    const routes = [
-      ...publicRoutes,
-      ...schemaRoutes,
-      ...uploadReadRoutes,
-      ...uploadWriteRoutes,
-      ...stagedUploadReadRoutes,
-      ...stagedUploadWriteRoutes,
-    ].map((handler) => handler.contract);
+    const routes = [...new Set([...readApiRoutes, ...writeApiRoutes])].map(
+      (handler) => handler.contract,
+    );
     expect(new Set(routes)).toEqual(new Set(apiRoutes));
     const documented = operations
       .filter(({ method }) => method !== 'options')

@@ -1,20 +1,9 @@
 /** Content, pins, content→CAR links, holders and the CAR index in the single table. */
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
-import type {
-  CarRecord,
-  ContentRecord,
-  ContentStore,
-  ProviderPin,
-  StoredDag,
-} from '../../core/ports.ts';
+import type { CarRecord, ContentRecord, ContentStore, StoredDag } from '../../core/ports.ts';
+import { dynamoContentReader, PROVIDER_ATTRIBUTE, toContent } from './content-reader.ts';
 import {
   batchDelete,
   batchGet,
@@ -25,25 +14,6 @@ import {
   type TableContext,
   withoutKeys,
 } from './table.ts';
-
-/**
- * Each provider's side of a pin is a top-level attribute `pin@<name>`, so one provider's state
- * is written (and claimed, conditionally) without reading or rewriting the others'.
- */
-const PROVIDER_ATTRIBUTE = 'pin@';
-
-/** A content item as the domain record: provider attributes gathered into `providers`. */
-function toContent(item: Record<string, unknown>): ContentRecord {
-  const record = withoutKeys<Record<string, unknown>>(item);
-  const providers: Record<string, ProviderPin> = {};
-  for (const [name, value] of Object.entries(record)) {
-    if (!name.startsWith(PROVIDER_ATTRIBUTE)) continue;
-    providers[name.slice(PROVIDER_ATTRIBUTE.length)] = value as ProviderPin;
-    delete record[name];
-  }
-  if (Object.keys(providers).length > 0) record.providers = providers;
-  return record as unknown as ContentRecord;
-}
 
 /** The index attributes of each pin state: not final ones in gsi3, pinned ones in gsi1. */
 const pending = (status: string, now: string, cid: string) => ({
@@ -68,13 +38,7 @@ const holderItem = (cid: string, holder: string, now: string) => ({
 
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
-
-  const get = async (cid: string) => {
-    const { Item } = await client.send(
-      new GetCommand({ TableName, Key: keys.content(cid), ConsistentRead: true }),
-    );
-    return Item ? toContent(Item) : undefined;
-  };
+  const { get } = dynamoContentReader(ctx);
 
   const hasHolders = async (cid: string) => {
     const { Items } = await client.send(

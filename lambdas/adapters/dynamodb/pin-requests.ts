@@ -19,6 +19,9 @@ import { conditionally, queryAll, type TableContext, withoutKeys } from './table
 
 const PREFIX = 'PINREQ#';
 
+/** A creation time `ms` milliseconds later (or earlier). */
+const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
 export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
   const { client, tableName: TableName } = ctx;
 
@@ -51,7 +54,8 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
     },
 
     async page({ userId, before, after, cursor, limit }) {
-      // Both bounds are exclusive; BETWEEN is inclusive, so the bounds themselves are left out.
+      // Both bounds are exclusive. Creation times are whole milliseconds, so BETWEEN (which
+      // includes its bounds) runs from a millisecond after `after` to one before the upper.
       const upper = cursor ?? before;
       const { Items = [], LastEvaluatedKey } = await client.send(
         new QueryCommand({
@@ -60,16 +64,14 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
           FilterExpression: 'attribute_not_exists(deleted)',
           ExpressionAttributeValues: {
             ':pk': keys.pinRequest(userId, '').pk,
-            ':low': `${PREFIX}${after ?? ''}`,
-            ':high': upper === undefined ? `${PREFIX}${HIGH}` : `${PREFIX}${upper}`,
+            ':low': `${PREFIX}${after === undefined ? '' : shifted(after, 1)}`,
+            ':high': `${PREFIX}${upper === undefined ? HIGH : `${shifted(upper, -1)}${HIGH}`}`,
           },
           ScanIndexForward: false,
           Limit: limit,
         }),
       );
-      const requests = Items.map((item) => withoutKeys<PinRequestRecord>(item)).filter(
-        (r) => r.created !== after && r.created !== upper,
-      );
+      const requests = Items.map((item) => withoutKeys<PinRequestRecord>(item));
       const last = LastEvaluatedKey?.sk;
       return {
         requests,

@@ -1,16 +1,16 @@
 /** The Pinning Service API's reads: GET /pins and GET /pins/{requestid}. */
 import { getPin, listPins } from '../../../../contract/pins.ts';
+import type { Principal } from '../../../core/auth.ts';
 import { expectOk } from '../../../core/failures.ts';
 import { getPin as find, listPins as list } from '../../../core/pinning-service.ts';
 import { authorizeRequest, type ReadDeps } from '../../deps.ts';
 import { listRequestOf, pinViewOf } from '../../pinning-service.ts';
-import { implementer } from '../../router.ts';
+import { authorizingImplementer } from '../../router.ts';
 
-const read = implementer<ReadDeps>();
+const read = authorizingImplementer<ReadDeps, Principal>(authorizeRequest);
 
 export const pinReadRoutes = [
-  read(listPins, async ({ query }, context) => {
-    const principal = await authorizeRequest(context);
+  read(listPins, async ({ query }, context, principal) => {
     const { deps, request } = context;
     const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
     const result = expectOk(
@@ -18,8 +18,7 @@ export const pinReadRoutes = [
     );
     return { status: 200, body: result };
   }),
-  read(getPin, async ({ params }, context) => {
-    const principal = await authorizeRequest(context);
+  read(getPin, async ({ params }, context, principal) => {
     const { deps, request } = context;
     const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
     return {
