@@ -186,6 +186,7 @@ export const settings = {
     'function',
     10,
     'age after which the pin-status cron re-checks a pin that is not final: re-queues a `queued` pin or a completeness check, polls the providers of a `pinning` one',
+    { min: 0 },
   ),
   PIN_PROVIDERS: setting({
     scope: 'function',

@@ -8,6 +8,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { PinMessage } from '../../contract/messages.ts';
+import { QUEUE_POLICY } from '../../system/functions.ts';
 import { type PinJob, processPinJobs } from '../core/pinning.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
@@ -61,10 +62,11 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       receiveCount: receives,
       failure: cause,
     });
-    const delay = Math.min(
-      MAX_DELAY_SECONDS,
-      config.PIN_RETRY_BACKOFF_SECONDS * 4 ** (receives - 1),
-    );
+    // The last receive goes to the dead-letter queue at once; the ones before wait longer each.
+    const delay =
+      receives >= QUEUE_POLICY.maxReceiveCount
+        ? 0
+        : Math.min(MAX_DELAY_SECONDS, config.PIN_RETRY_BACKOFF_SECONDS * 4 ** (receives - 1));
     // Best effort: without it the message comes back when its visibility runs out.
     await redelivery.after(record.receiptHandle, delay).catch((error: unknown) => {
       log.warn('could not delay a retry', { messageId: record.messageId, error });
