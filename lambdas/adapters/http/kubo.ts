@@ -76,11 +76,12 @@ export function kuboProvider(options: ProviderOptions): PinProvider {
     ]);
     if (!response.ok) return new Map();
     const body = (await response.json()) as {
-      DagStats?: { Cid?: { '/': string }; Size?: number }[];
+      DagStats?: { Cid?: string | { '/': string }; Size?: number }[];
     };
     const found = new Map<string, number>();
     for (const stat of body.DagStats ?? []) {
-      const cid = stat.Cid?.['/'];
+      // A plain string in Kubo 0.43; the dag-json link form in some versions.
+      const cid = typeof stat.Cid === 'string' ? stat.Cid : stat.Cid?.['/'];
       if (cid && typeof stat.Size === 'number') found.set(v1(cid), stat.Size);
     }
     return found;
