@@ -19,6 +19,7 @@ import { fetchDag } from './fetch-dag.ts';
 import { joinCars } from './ipfs/car-stream.ts';
 import type {
   BlobStore,
+  CarRecord,
   Clock,
   ContentRecord,
   ContentStore,
@@ -330,6 +331,7 @@ class PinWork {
         provider.name,
         now.toISOString(),
         stale,
+        content.providers?.[provider.name]?.error,
       );
       if (claimed) fresh.push(content);
     }
@@ -383,18 +385,48 @@ class PinWork {
     const cars = await contents.listCars(cid);
     // The record goes first, and only while the unpin still stands: a holder arriving meanwhile
     // cancels it. The objects follow (a crash in between leaves orphans, never a dangling record).
-    if (
-      !(await contents.removeContent(
-        cid,
-        cars.map((car) => car.carCid),
-      ))
-    )
+    const removed = await contents.removeContent(
+      cid,
+      cars.map((car) => car.carCid),
+    );
+    // A holder that arrived while the providers unpinned it (its cancel in time or not yet
+    // written): the content stays, and goes back to its providers.
+    if (!removed || (await contents.hasHolders(cid))) {
+      await this.#restore(content, cars, removed);
       return false;
+    }
     await Promise.all(
       cars.flatMap((car) => [carpark.delete(car.key), carpark.delete(linkIndexKey(car.carCid))]),
     );
     // Where a block index or network announcements exist, the content leaves them here too.
     return true;
+  }
+
+  /**
+   * Puts back content a new holder took while it was being unpinned: its records when they
+   * were already removed, then its pin, `queued` at every provider and pushed again. A push
+   * that fails here leaves the pin for the cron, as any other.
+   */
+  async #restore(content: ContentRecord, cars: CarRecord[], removed: boolean) {
+    const { contents, providers } = this.#ports;
+    const now = this.#now();
+    if (removed) {
+      await contents.recordCars(content.cid, cars);
+      await contents.recordStored({
+        cid: content.cid,
+        size: content.size ?? 0,
+        structure: 'complete',
+        now,
+        awaitsProviders: providers.length > 0,
+      });
+    }
+    if (providers.length === 0) return;
+    const lost = Object.fromEntries(
+      providers.map((p) => [p.name, { status: 'queued' as const, updated: now }]),
+    );
+    await contents.recordProgress({ cid: content.cid, providers: lost, status: 'queued', now });
+    const requeued = await contents.get(content.cid);
+    if (requeued) await this.#push([requeued]);
   }
 }
 

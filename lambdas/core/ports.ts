@@ -252,14 +252,24 @@ export interface ContentStore {
   recordCars(cid: string, cars: CarRecord[]): Promise<void>;
   /** A worker starts fetching requested content: `pinning` while it works (never when stored). */
   startFetch(cid: string, now: string): Promise<boolean>;
-  /** Records provider answers and the pin they add up to. */
+  /**
+   * Records provider answers and the pin they add up to; a pin failed meanwhile (given up by
+   * the dead-letter consumer) stays failed unless this makes it pinned.
+   */
   recordProgress(progress: PinProgress): Promise<void>;
   /**
    * Claims the right to ask one provider for a pin, so two workers never both create it:
    * false when the provider already has a request id, or another claim younger than
    * `staleBefore` holds it.
    */
-  claimProvider(cid: string, provider: string, now: string, staleBefore: string): Promise<boolean>;
+  claimProvider(
+    cid: string,
+    provider: string,
+    now: string,
+    staleBefore: string,
+    /** The provider's last error, kept through the claim (the dead-letter consumer reports it). */
+    lastError?: string,
+  ): Promise<boolean>;
   /** Marks the pin failed (never a `pinned` one); listed for the cron while `retryAt` is set. */
   recordFailure(cid: string, failure: PinFailure, now: string): Promise<boolean>;
   /** Puts the pin back to `queued` (a retry, a backfill); never touches a pin being removed. */

@@ -117,6 +117,13 @@ export function pinStateContract(name: string, makeStore: Make<ContentStore>) {
       });
       expect(await contents.claimProvider('c1', 'remote', LATER, LATER)).toBe(false);
       expect(await contents.claimProvider('missing', 'remote', T1, T0)).toBe(false);
+      // A claim keeps the provider's last error for whoever reads the pin meanwhile.
+      expect(await contents.claimProvider('c1', 'third', T1, T0, 'HTTP 503')).toBe(true);
+      expect((await contents.get('c1'))?.providers?.third).toMatchObject({
+        status: 'queued',
+        claimed: T1,
+        error: 'HTTP 503',
+      });
     });
 
     it('records failures: retried ones listed by their retry time, final ones not; never a pinned one', async () => {
@@ -131,6 +138,14 @@ export function pinStateContract(name: string, makeStore: Make<ContentStore>) {
       expect(cids(await contents.listRetryDue(T1, 10))).toEqual([]);
       expect(cids(await contents.listRetryDue(T2, 10))).toEqual(['c1']);
       expect(await contents.listPending('queued', LATER, 10).then(cids)).toEqual(['c3']);
+      // A worker's late progress leaves a pin given up on meanwhile failed; pinned still wins.
+      await contents.recordProgress({
+        cid: 'c2',
+        providers: { a: { status: 'pinning', updated: T1 } },
+        status: 'pinning',
+        now: T1,
+      });
+      expect(await contents.get('c2')).toMatchObject({ pinStatus: 'failed', failure });
       await contents.recordProgress({ cid: 'c3', providers: {}, status: 'pinned', now: T1 });
       expect(await contents.recordFailure('c3', failure, T1)).toBe(false);
       expect((await contents.get('c3'))?.pinStatus).toBe('pinned');

@@ -285,6 +285,7 @@ export class FakeContentStore implements ContentStore {
   async recordProgress(progress: PinProgress): Promise<void> {
     const stored = this.contents.get(progress.cid);
     if (!stored) return;
+    if (progress.status !== 'pinned' && stored.record.pinStatus === 'failed') return;
     stored.record.providers = { ...stored.record.providers, ...copy(progress.providers) };
     if (progress.size !== undefined && progress.status === 'pinned') {
       stored.record.size = progress.size;
@@ -298,6 +299,7 @@ export class FakeContentStore implements ContentStore {
     provider: string,
     now: string,
     staleBefore: string,
+    lastError?: string,
   ): Promise<boolean> {
     const stored = this.contents.get(multihash);
     if (!stored) return false;
@@ -306,7 +308,12 @@ export class FakeContentStore implements ContentStore {
     if (state?.claimed && state.claimed >= staleBefore) return false;
     stored.record.providers = {
       ...stored.record.providers,
-      [provider]: { status: 'queued', claimed: now, updated: now },
+      [provider]: {
+        status: 'queued',
+        claimed: now,
+        updated: now,
+        ...(lastError ? { error: lastError } : {}),
+      },
     };
     return true;
   }

@@ -327,14 +327,19 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           new UpdateCommand({
             TableName,
             Key: keys.content(cid),
-            ...buildUpdate(spec),
-            ConditionExpression: 'attribute_exists(pk)',
+            // A pin given up on meanwhile (the dead-letter consumer) stays failed, unless pinned.
+            ...(status === 'pinned'
+              ? { ...buildUpdate(spec), ConditionExpression: 'attribute_exists(pk)' }
+              : {
+                  ...buildUpdate(spec, { ':failed': 'failed' }),
+                  ConditionExpression: 'attribute_exists(pk) AND pinStatus <> :failed',
+                }),
           }),
         ),
       );
     },
 
-    claimProvider(cid, provider, now, staleBefore) {
+    claimProvider(cid, provider, now, staleBefore, lastError) {
       return conditionally(() =>
         client.send(
           new UpdateCommand({
@@ -345,7 +350,12 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
               'attribute_exists(pk) AND (attribute_not_exists(#p) OR (attribute_not_exists(#p.requestId) AND (attribute_not_exists(#p.claimed) OR #p.claimed < :stale)))',
             ExpressionAttributeNames: { '#p': `${PROVIDER_ATTRIBUTE}${provider}` },
             ExpressionAttributeValues: {
-              ':claim': { status: 'queued', claimed: now, updated: now },
+              ':claim': {
+                status: 'queued',
+                claimed: now,
+                updated: now,
+                ...(lastError ? { error: lastError } : {}),
+              },
               ':stale': staleBefore,
             },
           }),

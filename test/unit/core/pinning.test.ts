@@ -432,6 +432,38 @@ describe('removal', () => {
     expect(kubo.unpinned).toEqual([]);
     expect(await status(ports, cid)).toBe('pinned');
   });
+
+  it('puts content back to its providers when a holder arrives while they unpin it', async () => {
+    for (const cancelled of [true, false]) {
+      const kubo = new FakeProvider('kubo');
+      const { ports, providers, settings } = setup([kubo]);
+      const car = await rawCar(`raced ${cancelled}`);
+      const cid = fromCid(car.root).v1;
+      await storeUpload({ principal: alice, car, type: '', files: [] }, ports, settings);
+      await drainPins(ports, providers);
+      await deleteUpload(alice, fromCid(car.root), ports, { UNPIN_GRACE_DAYS: 0 });
+      ports.clock.advance(1000);
+      await cron(ports, providers);
+      // Bob uploads it after the worker's last look at the holders, as the provider unpins:
+      // his upload cancels the unpin in time, or only after the content record went.
+      const unpin = kubo.unpin.bind(kubo);
+      kubo.unpin = async (items) => {
+        await unpin(items);
+        if (cancelled) {
+          await storeUpload({ principal: bob, car, type: '', files: [] }, ports, settings);
+        } else {
+          await ports.contents.addHolder(cid, `bob#${cid}`, ports.clock.now().toISOString());
+        }
+      };
+      const { report } = await drainPins(ports, providers);
+      expect(report.unpinned).toBe(0);
+      expect(kubo.unpinned).toEqual([cid]);
+      expect(kubo.pins.get(cid)?.status).toBe('pinned');
+      expect(await status(ports, cid)).toBe('pinned');
+      expect((await ports.contents.listCars(cid)).length).toBe(1);
+      expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toHaveLength(1);
+    }
+  });
 });
 
 it('keeps CIDs as CIDv1 throughout', () => {
