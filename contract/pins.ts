@@ -20,6 +20,13 @@ export const DEFAULT_PIN_LIMIT = 10;
 export const MAX_META_KEYS = 100;
 export const MAX_META_KEY = 255;
 export const MAX_META_VALUE = 1024;
+/**
+ * Bounds on the filters of `GET /pins`, which travel in the request line: with the longest
+ * name, every filter at its longest stays inside API Gateway's 10240 bytes of request line
+ * and headers, percent-encoding included.
+ */
+export const MAX_CID_FILTER_LENGTH = 1024;
+export const MAX_META_FILTER = 256;
 /** Longest origin multiaddr or URL kept. */
 export const MAX_ORIGIN_LENGTH = 1024;
 
@@ -169,10 +176,11 @@ const STATUS_LIST = new RegExp(`^(${PIN_STATUSES.join('|')})(,(${PIN_STATUSES.jo
 export const ListPinsQuery = z.object({
   cid: z.optional(
     described(
-      `Only pins of these CIDs: comma-separated, at most ${MAX_CID_FILTER}`,
+      `Only pins of these CIDs: comma-separated, at most ${MAX_CID_FILTER} (${MAX_CID_FILTER_LENGTH} characters)`,
       z
         .string()
         .check(
+          z.maxLength(MAX_CID_FILTER_LENGTH),
           z.regex(
             new RegExp(
               `^[^,]{1,${MAX_CID_LENGTH}}(,[^,]{1,${MAX_CID_LENGTH}}){0,${MAX_CID_FILTER - 1}}$`,
@@ -211,7 +219,7 @@ export const ListPinsQuery = z.object({
   meta: z.optional(
     described(
       'Only pins whose meta has every one of these pairs: a JSON object of strings (`meta[key]=value` pairs work too)',
-      z.string().check(z.maxLength(16_384)),
+      z.string().check(z.maxLength(MAX_META_FILTER)),
     ),
   ),
 });

@@ -15,8 +15,12 @@ import { type DagNode, nodeOf, walkNodes } from './ipfs/dag.ts';
 import type { BlobStore, CarRecord, PinFailureKind, TrustlessGateway } from './ports.ts';
 import { carparkKey } from './uploads.ts';
 
-/** Bytes of blocks per stored CAR chunk: big enough for few objects, small enough for memory. */
-export const FETCH_CHUNK_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of blocks per stored CAR chunk (a chunk closes past it, so it may hold one more block
+ * of up to 2 MiB): few objects, little memory, and under the 11 MiB a local emulator takes in
+ * one request.
+ */
+export const FETCH_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Chunks being written while the next one fills. */
 const PUTS_IN_FLIGHT = 3;
 
