@@ -258,7 +258,7 @@ class PinWork {
       awaitsProviders: this.#ports.providers.length > 0,
     });
     this.#report.fetched++;
-    if (stored.pinStatus === 'pinned') this.#report.pinned++;
+    // Its pin is counted once, when it is pushed (and settled) with the rest.
     return stored;
   }
 

@@ -68,6 +68,15 @@ export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
     queueUrl: resource(config, 'pinQueue'),
   });
 
+/**
+ * What `requestPinByCid` (lambdas/core/pin-by-cid.ts) needs: for a function that asks for pins
+ * by CID on behalf of a user or a service (the chain scraper pins for its system user).
+ */
+export function pinByCidPorts(config: Config, clients: ClientOverrides = {}) {
+  const { contents, uploads } = contentPorts(config, clients);
+  return { contents, uploads, pinQueue: pinQueue(config, clients), clock: systemClock };
+}
+
 /** Delays the redelivery of a pin message that failed (its backoff). */
 export const pinRedelivery = (config: Config, clients: ClientOverrides = {}) =>
   sqsRedelivery({ client: clients.sqs ?? sqsFor(config), queueUrl: resource(config, 'pinQueue') });

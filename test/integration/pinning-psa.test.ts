@@ -10,9 +10,10 @@ import { CarBufferReader } from '@ipld/car/buffer-reader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../cli/run.ts';
 import { type Block, encodeCar, packFile } from '../../lambdas/core/ipfs/index.ts';
+import { requestPinByCid } from '../../lambdas/core/pin-by-cid.ts';
 import { createClients } from '../../lambdas/shared/clients.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
-import { carpark, contentPorts } from '../../lambdas/shared/wiring.ts';
+import { carpark, contentPorts, pinByCidPorts } from '../../lambdas/shared/wiring.ts';
 import { apiClient, createTestToken } from '../support/api-client.ts';
 import {
   type PinningServiceFixture,
@@ -225,6 +226,39 @@ describe('pin by CID (POST /pins)', () => {
     expect(failed.info.status_details).toMatch(/failed hash verification/);
     expect(failed.info.status_details).toContain(leaf.cid.toString());
     expect((await pinOf(dag.root.toString())).failure).toMatch(/failed hash verification/);
+  });
+});
+
+describe('pin by CID for a service (the chain scraper)', () => {
+  it("requestPinByCid on the functions' wiring: a system user's upload of the CID, fetched and pinned", async () => {
+    const dag = await fileDag(300_000, 47);
+    const cid = dag.root.toString();
+    gateway.serveCar(cid, dag.car);
+    const ports = pinByCidPorts(loadConfig({ ...process.env, ...stack.env }), clients);
+    const request = {
+      userId: 'system:scraper',
+      cid,
+      name: 'eth:0xabc:1',
+      meta: { chain: 'eth', contract: '0xabc', token: '1' },
+      scope: { tokenId: 'scraper', tokenName: 'chain scraper' },
+    };
+    const first = await requestPinByCid(ports, request);
+    expect(first.ok && first.value.content.pinStatus).toBe('queued');
+    // Found again on the next scrape: the same upload, no second fetch.
+    const again = await requestPinByCid(ports, request);
+    expect(again.ok && again.value.upload.created).toBe(first.ok && first.value.upload.created);
+    expect((await requestPinByCid(ports, { ...request, cid: 'nope' })).ok).toBe(false);
+    await stack.idle();
+    remote.settle();
+    await cron();
+    expect((await pinOf(cid)).status).toBe('pinned');
+    const upload = await ports.uploads.get('system:scraper', cid);
+    expect(upload).toMatchObject({
+      type: 'remote',
+      name: 'eth:0xabc:1',
+      meta: request.meta,
+      tokenId: 'scraper',
+    });
   });
 });
 
