@@ -48,7 +48,7 @@ interface RunningStack {
 }
 
 /** `npm start` in a child process on a free port and a temp data dir. */
-async function startStackProcess(): Promise<RunningStack> {
+export async function startStackProcess(): Promise<RunningStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-'));
   const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
     cwd: join(import.meta.dirname, '..'),
