@@ -10,21 +10,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestToken } from '../support/api-client.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
 
 const COMPLIANCE = '@ipfs-shipyard/pinning-service-compliance';
 const CHECKS = 9;
-/** Its CLI (the package exports no paths, so it is found under node_modules). */
-const entry = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'node_modules',
-  COMPLIANCE,
-  'dist/src/index.js',
-);
+/** Its CLI: the package's own entry point, run as a program. */
+const entry = fileURLToPath(import.meta.resolve('@ipfs-shipyard/pinning-service-compliance'));
 
 describe(`${COMPLIANCE} 1.8.1`, () => {
   let stack: TestStack;
