@@ -78,6 +78,11 @@ export interface PinWorkReport {
 export interface PinWorkOutcome {
   /** Jobs to retry later, each with the transient failure that stopped it. */
   retry: Map<string, Failure>;
+  /**
+   * Of those, the jobs whose content was not written yet: an upload is writing it alongside,
+   * so they are retried in seconds, not after the backoff of a failing provider.
+   */
+  soon: Set<string>;
   report: PinWorkReport;
 }
 
@@ -123,7 +128,8 @@ export async function processPinJobs(
   const failJobs = (cid: string, op: 'pin' | 'unpin', cause: Failure) => {
     for (const id of jobsOf[op].get(cid) ?? []) if (!retry.has(id)) retry.set(id, cause);
   };
-  const work = new PinWork(ports, settings, report, options.remainingMs);
+  const notWritten = new Set<string>();
+  const work = new PinWork(ports, settings, report, options.remainingMs, notWritten);
   const outcomes = await Promise.allSettled([
     work.pin([...jobsOf.pin.keys()], young).then((failures) => {
       for (const [cid, cause] of failures) failJobs(cid, 'pin', cause);
@@ -139,7 +145,13 @@ export async function processPinJobs(
       for (const job of jobs) if (!retry.has(job.id)) retry.set(job.id, cause);
     }
   }
-  return { retry, report };
+  const soon = new Set<string>();
+  for (const job of jobs) {
+    const cids = pinMessageCids(job.message);
+    if (retry.has(job.id) && job.message.op === 'pin' && cids.every((c) => notWritten.has(c)))
+      soon.add(job.id);
+  }
+  return { retry, soon, report };
 }
 
 /** A transient failure as the queue edge sees it; anything unexpected counts as transient. */
@@ -154,13 +166,16 @@ class PinWork {
   readonly #report: PinWorkReport;
   readonly #remainingMs: (() => number) | undefined;
   readonly #providerSet: string;
+  readonly #notWritten: Set<string>;
 
   constructor(
     ports: PinWorkerPorts,
     settings: PinWorkerSettings,
     report: PinWorkReport,
     remainingMs: (() => number) | undefined,
+    notWritten: Set<string>,
   ) {
+    this.#notWritten = notWritten;
     this.#ports = ports;
     this.#settings = settings;
     this.#report = report;
@@ -181,6 +196,7 @@ class PinWork {
       const content = found.get(cid);
       if (!content && young.has(cid)) {
         // Its upload may be writing it right now: look again a little later.
+        this.#notWritten.add(cid);
         failures.set(
           cid,
           failure.storageUnavailable(new Error('content not written yet'), 'The table'),

@@ -25,6 +25,8 @@ const ports = {
 };
 const redelivery = pinRedelivery(config);
 
+/** Wait before looking again for content its upload was still writing (a matter of ms). */
+const NOT_WRITTEN_RETRY_SECONDS = 2;
 /** SQS keeps a message hidden for at most 12 hours. */
 const MAX_DELAY_SECONDS = 12 * 3600;
 
@@ -63,10 +65,13 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
       failure: cause,
     });
     // The last receive goes to the dead-letter queue at once; the ones before wait longer each.
+    // Content an upload is still writing is looked at again in seconds.
     const delay =
       receives >= QUEUE_POLICY.maxReceiveCount
         ? 0
-        : Math.min(MAX_DELAY_SECONDS, config.PIN_RETRY_BACKOFF_SECONDS * 4 ** (receives - 1));
+        : outcome.soon.has(record.messageId)
+          ? NOT_WRITTEN_RETRY_SECONDS
+          : Math.min(MAX_DELAY_SECONDS, config.PIN_RETRY_BACKOFF_SECONDS * 4 ** (receives - 1));
     // Best effort: without it the message comes back when its visibility runs out.
     await redelivery.after(record.receiptHandle, delay).catch((error: unknown) => {
       log.warn('could not delay a retry', { messageId: record.messageId, error });

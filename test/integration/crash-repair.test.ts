@@ -174,8 +174,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
   for (const name of [...settingNames('runtime'), ...settingNames('binding')]) delete env[name];
   delete env.PINSTACK_CRASH_AT;
-  // The test's requests come faster than one token's default rate limit allows.
-  return { ...env, RATE_LIMIT_REQUESTS: '100000', ...extra };
+  // The test's requests come faster than one token's default rate limit allows; a pin message
+  // retried (its content missing after the kill) comes back in a second, not 30.
+  return { ...env, RATE_LIMIT_REQUESTS: '100000', PIN_RETRY_BACKOFF_SECONDS: '1', ...extra };
 }
 
 /** Stacks still running: a failed or timed-out test leaves none behind. */

@@ -142,6 +142,7 @@ describe('pin state with providers configured', () => {
     kubo.mode = 'down';
     const outcome = await drainPins(ports, providers);
     expect([...outcome.retry.values()].map((f) => f.name)).toEqual(['ProviderUnavailable']);
+    expect(outcome.soon.size).toBe(0);
     const content = await ports.contents.get(cid);
     expect(content?.pinStatus).toBe('pinning');
     expect(content?.providers?.kubo?.error).toMatch(/unreachable/);
@@ -186,9 +187,10 @@ describe('pin state with providers configured', () => {
       message: { op: 'pin', cid },
       sentAt: new Date(now - CONTENT_WRITE_MS - 1),
     };
-    expect((await processPinJobs([young], { ...ports, providers }, WORKER)).retry.has('y')).toBe(
-      true,
-    );
+    const early = await processPinJobs([young], { ...ports, providers }, WORKER);
+    expect(early.retry.has('y')).toBe(true);
+    // Soon, without the backoff of a failing provider.
+    expect(early.soon.has('y')).toBe(true);
     expect((await processPinJobs([old], { ...ports, providers }, WORKER)).retry.size).toBe(0);
   });
 
