@@ -93,6 +93,9 @@ export const providerSetOf = (providers: readonly { name: string }[]) =>
     .sort()
     .join(',');
 
+/** Looks, CONTENT_LOOK_MS apart, for content a young message names before it is retried. */
+const CONTENT_LOOKS = 4;
+const CONTENT_LOOK_MS = 250;
 /** Fetches running at once in one invocation (each streams into the carpark). */
 const FETCH_CONCURRENCY = 2;
 /** Time kept back from a fetch for recording its outcome before the function times out. */
@@ -190,6 +193,15 @@ class PinWork {
     const failures = new Map<string, Failure>();
     if (cids.length === 0) return failures;
     const found = await this.#ports.contents.getMany(cids);
+    // Content an upload is writing right now usually appears within a moment: wait for it here
+    // rather than send the message round the queue.
+    for (let look = 0; look < CONTENT_LOOKS; look++) {
+      const missing = cids.filter((cid) => !found.has(cid) && young.has(cid));
+      if (missing.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, CONTENT_LOOK_MS));
+      for (const [cid, content] of await this.#ports.contents.getMany(missing))
+        found.set(cid, content);
+    }
     const toFetch: ContentRecord[] = [];
     const toPush: ContentRecord[] = [];
     for (const cid of cids) {

@@ -55,6 +55,12 @@ const LATER_MS = Math.max(HOLD_SETTLE_MS, settings.PIN_RECHECK_MINUTES.default *
 /** The second cron run, after the retries: their holds have settled too. */
 const LATER_STILL_MS = LATER_MS + HOLD_SETTLE_MS + 60_000;
 
+/**
+ * The scenarios run at once, each starting and killing stacks in child processes: on a busy
+ * machine (the full suite alongside) one takes several times its 10-30 s alone.
+ */
+const SCENARIO_TIMEOUT_MS = 180_000;
+
 type User = 'alice' | 'bob';
 const USERS: User[] = ['alice', 'bob'];
 
@@ -453,7 +459,9 @@ async function scenario(test: (dataDir: string) => Promise<void>) {
   }
 }
 
-describe.concurrent('the local stack killed during concurrent uploads', () => {
+describe.concurrent('the local stack killed during concurrent uploads', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => {
   it.each<CrashAt>([
     'before:carpark.put',
     'before:contents.recordCar',
@@ -510,7 +518,9 @@ describe.concurrent('the local stack killed during concurrent uploads', () => {
   );
 });
 
-describe.concurrent('the local stack killed during concurrent deletes', () => {
+describe.concurrent('the local stack killed during concurrent deletes', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => {
   it.each<CrashAt>([
     'before:uploads.markDeleted',
     'before:contents.removeHolder',
