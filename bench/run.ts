@@ -15,6 +15,7 @@ import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { gatewayBench } from './gateway.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { pinningBench } from './pinning.ts';
 import { putBench } from './put.ts';
 import { stagedIngestBench } from './staged-ingest.ts';
 import { type UsageRecord, usageRecords } from './usage.ts';
@@ -27,6 +28,7 @@ export const benches: BenchModule[] = [
   bundlesBench,
   stagedIngestBench,
   putBench,
+  pinningBench,
 ];
 
 interface ModuleResult {

@@ -18,6 +18,7 @@ import {
 } from './limits.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
+import { PsaFailure, pinRoutes } from './pins.ts';
 import { publicRoutes } from './public.ts';
 import { ErrorEnvelope } from './schema.ts';
 import { stagedUploadRoutes } from './staged-uploads.ts';
@@ -30,6 +31,7 @@ export const apiRoutes = [
   ...opsRoutes,
   ...uploadRoutes,
   ...stagedUploadRoutes,
+  ...pinRoutes,
   recordDeals,
 ] as const;
 
@@ -78,6 +80,12 @@ throttling answers 503 \`ERROR_SERVICE_UNAVAILABLE\` with \`Retry-After\`; both 
 request id to quote in a bug report. Differences from nft.storage: every CAR validation failure is
 400 \`ERROR_INVALID_CAR\` (nft.storage answered some with 500), and \`PATCH /upload/{cid}\`
 failures use the error envelope with their real status.
+
+The Pinning Service API routes (\`/pins\`, tag "Pinning Service API") answer the spec's bare
+objects, and their errors are the spec's \`{"error":{"reason","details"}}\` (401 \`UNAUTHORIZED\`
+for a missing or bad token, 400 \`BAD_REQUEST\`, 404 \`NOT_FOUND\`, 429 \`RATE_LIMITED\`, 503
+\`SERVICE_UNAVAILABLE\`, 500 \`INTERNAL_SERVER_ERROR\`); a successful \`DELETE /pins/{requestid}\`
+is 202 with no body.
 
 ## Authentication
 \`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`, \`GET /version\`
@@ -181,9 +189,13 @@ export function apiDocument(values: DocumentSettings = DEFAULTS): OpenApiDocumen
     tags: [
       { name: 'NFT storage', description: 'Upload, list, inspect, rename and delete content' },
       { name: 'Service', description: 'Version, this document and CORS' },
+      {
+        name: 'Pinning Service API',
+        description: 'The IPFS Pinning Service API v1.0.0: pin by CID, as `ipfs pin remote` does',
+      },
     ],
     routes: apiRoutes,
-    components: [ErrorEnvelope],
+    components: [ErrorEnvelope, PsaFailure],
     everyPath: { options: preflight },
     everyOperation: { 431: HeadersTooLarge },
     limits: values,

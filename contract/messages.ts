@@ -7,8 +7,26 @@ import * as z from 'zod/mini';
 /** A content's root as a CIDv1 string. */
 const ContentCid = z.string().check(z.minLength(1), z.maxLength(200));
 
-export const PinMessage = z.object({ op: z.enum(['pin', 'unpin']), cid: ContentCid });
+/** Most contents one pin message carries (well inside SQS's 256 KiB). */
+export const MAX_PIN_MESSAGE_CIDS = 100;
+
+/**
+ * Pin or unpin contents. One CID (`cid`, what uploads send) or several (`cids`, what the cron
+ * sends): the pin worker handles a message's contents together, in as few provider requests
+ * as it can.
+ */
+export const PinMessage = z.union([
+  z.object({ op: z.enum(['pin', 'unpin']), cid: ContentCid }),
+  z.object({
+    op: z.enum(['pin', 'unpin']),
+    cids: z.array(ContentCid).check(z.minLength(1), z.maxLength(MAX_PIN_MESSAGE_CIDS)),
+  }),
+]);
 export type PinMessage = z.infer<typeof PinMessage>;
+
+/** The contents a pin message is about. */
+export const pinMessageCids = (message: PinMessage): string[] =>
+  'cids' in message ? message.cids : [message.cid];
 
 /** A request to walk a chunked DAG's CARs and mark it complete when it is. */
 export const CheckDagMessage = z.object({ kind: z.literal('check-dag'), cid: ContentCid });

@@ -50,6 +50,11 @@ export interface RouteContract {
   auth: 'bearer' | 'none';
   /** Also answer under the legacy `/api` prefix. */
   legacyAlias: boolean;
+  /**
+   * The shape of its errors: nft.storage's envelope (the default), or the Pinning Service API's
+   * `{"error":{"reason","details"}}`.
+   */
+  errorFormat?: 'nft.storage' | 'pinning-service';
   params?: z.ZodMiniObject;
   query?: z.ZodMiniObject;
   /** Request headers the route reads (lower-case names). */

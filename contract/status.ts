@@ -9,12 +9,26 @@ export const PIN_STATUSES = ['queued', 'pinning', 'pinned', 'failed'] as const;
 
 export const PinStatus = named(
   'PinStatus',
-  '`pinned` once the whole DAG is stored; `pinning` while a partial (chunked) DAG is ' +
-    'incomplete; `queued` before processing; `failed` when pinning gave up',
+  '`pinned` once the whole DAG is stored in the carpark (verified) and every configured ' +
+    'provider reports it pinned; `pinning` while a partial (chunked) DAG is incomplete, a DAG ' +
+    'requested by CID is being fetched, or providers are pinning it; `queued` before that; ' +
+    '`failed` when pinning gave up (`failure` says why)',
   z.enum(PIN_STATUSES),
 );
 
 const Size = described('DAG size in bytes, 0 if unknown', z.int().check(z.nonnegative()));
+
+export const ProviderPin = named(
+  'ProviderPin',
+  "One configured IPFS provider's side of the pin (PIN_PROVIDERS)",
+  z.object({
+    name: described('The provider, as PIN_PROVIDERS names it', z.string()),
+    status: PinStatus,
+    size: z.optional(described('DAG size the provider reports', z.int().check(z.nonnegative()))),
+    error: z.optional(described('Why its last attempt did not succeed', z.string())),
+    updated: described('When this was last learnt', DateTime),
+  }),
+);
 
 export const Pin = named(
   'Pin',
@@ -24,6 +38,15 @@ export const Pin = named(
     created: described('When anyone first stored this content', DateTime),
     size: Size,
     status: PinStatus,
+    providers: z.optional(
+      described(
+        'Each provider the pin goes to (added to the nft.storage fields; absent when none is configured)',
+        z.array(ProviderPin),
+      ),
+    ),
+    failure: z.optional(
+      described('Why the pin failed (added to the nft.storage fields), when `failed`', z.string()),
+    ),
   }),
 );
 export type PinView = z.infer<typeof Pin>;

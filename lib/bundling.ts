@@ -105,6 +105,8 @@ export function boundEnvironment(spec: Pick<FunctionSpec, 'bindings'>): Record<s
     LOG_LEVEL: 'silent',
   };
   for (const resource of Object.keys(spec.bindings) as (keyof typeof RESOURCE_ENV)[]) {
+    // Bindings that are grants only (provider secrets) set no variable.
+    if (!(resource in RESOURCE_ENV)) continue;
     const name = RESOURCE_ENV[resource];
     const queue = (queueName: string) =>
       `https://sqs.us-east-1.amazonaws.com/000000000000/${queueName}`;

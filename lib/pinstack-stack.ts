@@ -30,6 +30,7 @@ import { ScheduledInvocation } from './constructs/scheduled-invocation.ts';
 import { Storage } from './constructs/storage.ts';
 import { createDeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 import { applyNagSuppressions } from './nag-suppressions.ts';
+import { grantProviderSecrets } from './provider-secrets.ts';
 import type { StackConfig } from './stack-config.ts';
 
 /** Output keys the admin CLI reads from the deployed stack. */
@@ -163,7 +164,7 @@ export class PinstackStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
     });
-    this.bind(fn, spec.bindings);
+    this.bind(fn, spec.bindings, config);
 
     const triggers: readonly Trigger[] = spec.triggers;
     if (triggers.some((t) => t.kind === 'schedule' || t.kind === 'queue')) {
@@ -219,7 +220,7 @@ export class PinstackStack extends Stack {
     return fn;
   }
 
-  private bind(fn: PinstackFunction, bindings: Bindings): void {
+  private bind(fn: PinstackFunction, bindings: Bindings, config: StackConfig): void {
     if (bindings.table) fn.bindTable(this.storage.table, bindings.table);
     if (bindings.staging) fn.bindBucket('staging', this.storage.buckets.staging, bindings.staging);
     if (bindings.carpark) fn.bindBucket('carpark', this.storage.buckets.carpark, bindings.carpark);
@@ -231,6 +232,7 @@ export class PinstackStack extends Stack {
       fn.bindQueue('indexQueue', this.queues.indexQueue.queue, bindings.indexQueue);
     }
     if (bindings.queueStats) fn.bindQueueStats(this.queues);
+    if (bindings.providerSecrets) grantProviderSecrets(fn, config.pinProviders);
   }
 
   private addOutputs(): void {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { type ProviderSpec, PUBLIC_TRUSTLESS_GATEWAYS } from '../system/pin-providers.ts';
 import {
   readSettings,
   type SettingName,
@@ -29,6 +30,8 @@ export interface StackConfig {
   maxInlineUploadBytes: number;
   /** The `function` settings (and the version) every function receives, as text. */
   functionEnvironment: Record<string, string>;
+  /** PIN_PROVIDERS: whose credentials the functions that talk to providers may read. */
+  pinProviders: ProviderSpec[];
 }
 
 const VALID_RETENTION_DAYS = new Set<number>(
@@ -63,6 +66,8 @@ export function readStackConfig(node: Node): StackConfig {
     const value = (forFunctions as Record<string, unknown>)[name];
     if (value !== undefined) functionEnvironment[name] = settingText(value);
   }
+  // Deployed, pin-by-CID fetches from public gateways unless told otherwise (`none`: none).
+  functionEnvironment.IPFS_GATEWAYS ??= PUBLIC_TRUSTLESS_GATEWAYS.join(',');
   return {
     stackName: deploy.STACK_NAME,
     deletionProtection: deploy.DELETION_PROTECTION,
@@ -72,5 +77,6 @@ export function readStackConfig(node: Node): StackConfig {
     alarmTopicArn: deploy.ALARM_TOPIC_ARN,
     maxInlineUploadBytes: forFunctions.MAX_INLINE_UPLOAD_BYTES,
     functionEnvironment,
+    pinProviders: forFunctions.PIN_PROVIDERS ?? [],
   };
 }

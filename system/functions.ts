@@ -46,6 +46,11 @@ export interface Bindings {
   indexQueue?: QueueAccess;
   /** `read`: the depths (GetQueueAttributes) of every work queue and DLQ, whoever adds them. */
   queueStats?: 'read';
+  /**
+   * Read access to the provider credentials PIN_PROVIDERS names (Secrets Manager secrets, SSM
+   * parameters): for the functions that talk to providers.
+   */
+  providerSecrets?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -209,6 +214,32 @@ export const functions = [
     ],
   },
   {
+    name: 'pin-worker',
+    description:
+      'Pin queue consumer: fetches DAGs requested by CID, pins to the IPFS providers, unpins and removes',
+    memoryMB: 2048,
+    // A pin-by-CID fetch may take PIN_FETCH_TIMEOUT_SECONDS (at most 840) of it.
+    timeoutSeconds: 900,
+    bindings: {
+      table: 'readwrite',
+      carpark: 'readwrite',
+      pinQueue: 'consume',
+      providerSecrets: 'read',
+    },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'pinQueue',
+        // Many contents per invocation, so providers get them in few requests.
+        batchSize: 25,
+        maxBatchingWindowSeconds: 1,
+        // A worker that died mid-batch is redelivered a minute after its timeout; failed
+        // messages come back sooner, on the worker's own backoff (PIN_RETRY_BACKOFF_SECONDS).
+        redelivery: { afterSeconds: 960, maxConcurrency: 10 },
+      },
+    ],
+  },
+  {
     name: 'gateway',
     description:
       'IPFS HTTP gateway (trustless and path) on its own origin: streams blocks, CARs and files from the carpark',
@@ -229,14 +260,40 @@ export const functions = [
     triggers: [{ kind: 'queue', queue: 'indexQueue', batchSize: 10, maxBatchingWindowSeconds: 0 }],
   },
   {
+    name: 'pin-dlq',
+    description:
+      'Pin dead-letter consumer: marks the pins of messages whose retries ran out failed',
+    memoryMB: 512,
+    timeoutSeconds: 30,
+    bindings: { table: 'readwrite', pinQueue: 'consume' },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'pinQueue',
+        deadLetters: true,
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        // Its own failures (storage unavailable) come back after its visibility timeout.
+        redelivery: { afterSeconds: 30, maxConcurrency: 2 },
+      },
+    ],
+  },
+  {
     name: 'pin-status',
     description:
-      'Cron: re-checks pins that are not final, repairs interrupted writes, expires staged uploads',
+      'Cron: follows up pins that are not final (polls providers, re-queues, retries, backfills), repairs interrupted writes, expires staged uploads',
     memoryMB: 1024,
-    timeoutSeconds: 300,
+    // Under the 5-minute rate; the run's lease makes overlap impossible anyway.
+    timeoutSeconds: 240,
     // Staging to expire staged uploads never completed: abort their parts, remove objects.
-    bindings: { table: 'readwrite', staging: 'readwrite', ingestQueue: 'send', pinQueue: 'send' },
-    triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
+    bindings: {
+      table: 'readwrite',
+      staging: 'readwrite',
+      ingestQueue: 'send',
+      pinQueue: 'send',
+      providerSecrets: 'read',
+    },
+    triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 5 }],
   },
   {
     name: 'scraper',
@@ -303,7 +360,7 @@ export const QUEUE_POLICY = {
 export const consumesQueue = (t: Trigger, queue: QueueName) =>
   t.kind === 'queue' && t.queue === queue && !t.deadLetters;
 
-/** The functions that consume a queue (none yet for the pin queue: its consumer comes later). */
+/** The functions that consume a queue. */
 export function queueConsumers(queue: QueueName): readonly FunctionSpec[] {
   return functions.filter((fn) =>
     (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),

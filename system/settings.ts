@@ -9,6 +9,7 @@
  * settings: a setting may name a secret (a Secrets Manager or SSM parameter), never hold one.
  */
 import * as z from 'zod/mini';
+import { GatewayListText, ProviderListText, PUBLIC_TRUSTLESS_GATEWAYS } from './pin-providers.ts';
 import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './platform.ts';
 
 /**
@@ -154,6 +155,14 @@ export const settings = {
     description: 'region of the services',
     schema: z.string().check(z.minLength(1)),
   }),
+  AWS_LAMBDA_RUNTIME_API: setting({
+    scope: 'runtime',
+    default: undefined,
+    shownDefault: 'set by Lambda; unset locally',
+    description:
+      "where Lambda's runtime API listens: when set, pin-by-CID never fetches from loopback or link-local addresses",
+    schema: z.string().check(z.minLength(1)),
+  }),
   PINSTACK_DYNAMODB_ENDPOINT: url(
     'runtime',
     'DynamoDB endpoint override (the local emulator, DynamoDB Local, LocalStack); unset on AWS',
@@ -215,7 +224,56 @@ export const settings = {
   PIN_RECHECK_MINUTES: integer(
     'function',
     10,
-    'age after which the pin-status cron re-queues a `pinning` check',
+    'age after which the pin-status cron re-checks a pin that is not final: re-queues a `queued` pin or a completeness check, polls the providers of a `pinning` one',
+    { min: 0 },
+  ),
+  PIN_PROVIDERS: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: 'unset (no provider)',
+    description:
+      'JSON list of the IPFS providers every pin goes to: `name`, `kind` (`kubo`, `cluster` or `psa`), `url` and an optional `credential` reference (see Pinning)',
+    schema: ProviderListText,
+  }),
+  IPFS_GATEWAYS: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: `on AWS \`${PUBLIC_TRUSTLESS_GATEWAYS.join(',')}\`; locally unset (none)`,
+    description:
+      "trustless gateways pin-by-CID fetches from after the request's own origins, comma-separated, tried in order; `none` for none",
+    schema: GatewayListText,
+  }),
+  GATEWAY_PUBLIC_URL: url(
+    'function',
+    "public URL of pinstack's IPFS gateway: an origin for providers and the Pinning Service API's `delegates`",
+  ),
+  PIN_FETCH_MAX_BYTES: integer(
+    'function',
+    1024 * 1024 * 1024,
+    'largest DAG a pin-by-CID fetches; a larger one fails for good',
+  ),
+  PIN_FETCH_TIMEOUT_SECONDS: integer(
+    'function',
+    600,
+    'deadline of one pin-by-CID fetch over all its gateways',
+    { max: 840, maxWhy: 'the pin worker runs at most 900 seconds' },
+  ),
+  PIN_FETCH_RETRIES: integer(
+    'function',
+    4,
+    'times the pin-status cron retries a pin-by-CID fetch that found nothing, waiting 5 minutes, then 4x longer each time',
+    { min: 0 },
+  ),
+  PIN_FAILED_GRACE_HOURS: integer(
+    'function',
+    24,
+    'hours a `failed` pin may still be retried by the pin-status cron before it is final',
+    { min: 0 },
+  ),
+  PIN_RETRY_BACKOFF_SECONDS: integer(
+    'function',
+    30,
+    'wait before a pin message that failed transiently (a provider or gateway down) is retried; each retry waits 4x longer, and the third failure moves it to the dead-letter queue',
   ),
   LOG_LEVEL: oneOf(
     'function',
@@ -348,5 +406,13 @@ export function readSettings<S extends SettingScope>(
   return values as SettingValues<S>;
 }
 
-/** The text form of a value, as an environment variable carries it. */
-export const settingText = (value: unknown): string => String(value);
+/**
+ * The text form of a value, as an environment variable carries it: lists of text
+ * comma-separated (IPFS_GATEWAYS), other structured values as JSON (PIN_PROVIDERS).
+ */
+export const settingText = (value: unknown): string => {
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value.length === 0 ? 'none' : value.join(',');
+  }
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+};

@@ -37,6 +37,20 @@ export const keys = {
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,
+  /** The gsi3 partition of failed pins the cron retries, by when. */
+  retryDue: 'PIN#retry',
+  /** The gsi1 partition of content pinned with one provider set (sorted names). */
+  pinnedWith: (providerSet: string) => `PINNED#${providerSet}`,
+  /** The gsi2 partition of a user's live pin requests of one CID. */
+  cidPinRequests: (userId: string, cid: string) => `PINREQS#${userId}#${cid}`,
+  pinRequest: (userId: string, created: string) => ({
+    pk: `USER#${userId}`,
+    sk: `PINREQ#${created}`,
+  }),
+  /** The gsi3 partition of deleted pin requests whose cleanup has not finished. */
+  deletedPinRequests: 'PINREQ#deleted',
+  lease: (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' }),
+  providerSets: { pk: 'CONFIG#provider-sets', sk: 'CONFIG' },
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',

@@ -7,18 +7,28 @@ import { CarBufferReader } from '@ipld/car/buffer-reader';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { type DagNode, decodeLinkIndex, multihashKey, nodeOf, walkNodes } from './ipfs/index.ts';
-import type { BlobStore, CarRecord, Clock, ContentStore, StatsStore } from './ports.ts';
+import type {
+  BlobStore,
+  CarRecord,
+  Clock,
+  ContentStore,
+  MessageQueue,
+  PinMessage,
+  StatsStore,
+} from './ports.ts';
 import { settle } from './stats.ts';
-import { linkIndexKey } from './uploads.ts';
+import { awaitsProviders, linkIndexKey, type UploadSettings } from './uploads.ts';
 
 export interface CompletionPorts {
   contents: ContentStore;
   carpark: BlobStore;
   stats: StatsStore;
+  /** A DAG that became complete goes to its providers. */
+  pinQueue: MessageQueue<PinMessage>;
   clock: Clock;
 }
 
-export interface CompletionSettings {
+export interface CompletionSettings extends UploadSettings {
   /** A DAG still incomplete this long after its last chunk arrived is marked failed. */
   PARTIAL_DAG_DEADLINE_HOURS: number;
 }
@@ -56,8 +66,11 @@ export async function completeDag(
   );
   const now = ports.clock.now();
   if (report.structure === 'complete') {
-    await ports.contents.markComplete(cid, report.size, now.toISOString());
+    const providers = awaitsProviders(settings);
+    await ports.contents.markComplete(cid, report.size, now.toISOString(), providers);
     await settle({ kind: 'content', cid }, ports);
+    // A lost message is re-sent by the pin-status cron, which re-queues stale `queued` pins.
+    if (providers) await ports.pinQueue.send({ op: 'pin', cid });
     return 'completed';
   }
   // Measured from the last chunk received, so a slow but steady client is not cut off.

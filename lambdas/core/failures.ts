@@ -61,6 +61,8 @@ export type UnknownUser = Named<'UnknownUser'>;
 export type Forbidden = Named<'Forbidden'>;
 /** A storage dependency throttled, timed out or failed: retry later. Never "not found". */
 export type StorageUnavailable = Named<'StorageUnavailable'> & { cause: unknown };
+/** A pinning provider could not be reached or answered with an error a retry may fix. */
+export type ProviderUnavailable = Named<'ProviderUnavailable'> & { provider: string };
 
 export type Failure =
   | InvalidRequest
@@ -83,7 +85,8 @@ export type Failure =
   | UnknownToken
   | UnknownUser
   | Forbidden
-  | StorageUnavailable;
+  | StorageUnavailable
+  | ProviderUnavailable;
 
 export type FailureName = Failure['name'];
 
@@ -160,6 +163,11 @@ export const failure = {
     message: `${what} is unavailable; retry later`,
     cause,
   }),
+  providerUnavailable: (provider: string, message: string): ProviderUnavailable => ({
+    name: 'ProviderUnavailable',
+    message: bounded(`provider ${provider}: ${message}`),
+    provider,
+  }),
 } as const;
 
 /**
@@ -180,7 +188,9 @@ export class FailureError<F extends Failure = Failure> extends Error {
 
 /** Transient failures: a later retry of the same work may succeed. */
 export const isTransient = (failure: Failure): boolean =>
-  failure.name === 'StorageUnavailable' || failure.name === 'RateLimited';
+  failure.name === 'StorageUnavailable' ||
+  failure.name === 'RateLimited' ||
+  failure.name === 'ProviderUnavailable';
 
 /** Unwraps a result at an edge, throwing its failure for the edge's error boundary to answer. */
 export function expectOk<T>(result: { ok: true; value: T } | { ok: false; error: Failure }): T {

@@ -26,6 +26,52 @@ export interface TokenRecord {
 export type PinStatus = 'queued' | 'pinning' | 'pinned' | 'failed';
 export type DagStructure = 'complete' | 'partial' | 'unknown';
 
+/** One provider's side of a content's pin. */
+export interface ProviderPin {
+  status: PinStatus;
+  /** The provider's own id of the pin (a remote Pinning Service's requestid). */
+  requestId?: string;
+  /** DAG size the provider reports. */
+  size?: number;
+  /** Why its last attempt did not succeed (a transient outage or a refusal). */
+  error?: string;
+  /** While set, one pin worker is asking the provider for this pin (since this time). */
+  claimed?: string;
+  updated: string;
+}
+
+/**
+ * Why a pin failed. `unretrievable` (no gateway served the DAG) and `gave-up` (the pin queue's
+ * retries ran out) are retried by the pin-status cron while `retryAt` is set; the rest are for
+ * good: a retry cannot change them.
+ */
+export type PinFailureKind =
+  | 'unretrievable'
+  | 'gave-up'
+  | 'too-big'
+  | 'invalid'
+  | 'provider'
+  | 'incomplete';
+
+export interface PinFailure {
+  kind: PinFailureKind;
+  message: string;
+  /** When it first failed in this run of retries. */
+  since: string;
+  /** Attempts that failed so far. */
+  attempts: number;
+  /** When the pin-status cron tries again; absent once the failure is final. */
+  retryAt?: string;
+}
+
+/** A pin-by-CID request's fetch: the content is not stored yet. */
+export interface PinFetch {
+  /** Hints from the request (multiaddrs, URLs); the HTTP ones are tried first. */
+  origins: string[];
+  /** When a worker last started fetching it. */
+  started?: string;
+}
+
 /**
  * Content: one per root CID, shared by every upload of it. Keyed by the CIDv1 string, so the
  * CIDv0 and CIDv1 forms of a dag-pb root are one content, while the same bytes under another
@@ -49,6 +95,14 @@ export interface ContentRecord {
   unpinAfter?: string;
   /** Set once the content was handed to the pin queue for unpinning. */
   unpinRequested?: string;
+  /** Each configured provider's side of the pin, by provider name. */
+  providers?: Record<string, ProviderPin>;
+  /** The providers the content was last `pinned` with (sorted names, comma-separated). */
+  pinnedWith?: string;
+  /** Set while the content was requested by CID and is not stored yet. */
+  fetch?: PinFetch;
+  /** Why the pin is `failed`. */
+  failure?: PinFailure;
 }
 
 /** A CAR stored in the carpark under its own CID. */
@@ -93,6 +147,8 @@ export interface UploadRecord {
   tokenId: string;
   /** The token's name at upload time, reported as `scope`. */
   tokenName: string;
+  /** Kept with a pin-by-CID request (see requestPinByCid); not shown by nft.storage routes. */
+  meta?: Record<string, string>;
   created: string;
   updated: string;
   deleted?: string;
@@ -152,6 +208,23 @@ export interface StoredDag {
   size?: number;
   structure: DagStructure;
   now: string;
+  /**
+   * Whether providers are configured: then a complete DAG is `queued` for them (unless already
+   * `pinning` or `pinned`) instead of `pinned` at once.
+   */
+  awaitsProviders?: boolean;
+}
+
+/** What one provider said, and the content's pin after it. */
+export interface PinProgress {
+  cid: string;
+  /** Provider states to write (others stay as they are). */
+  providers: Record<string, ProviderPin>;
+  status: Exclude<PinStatus, 'failed'>;
+  /** `pinned` only: the providers it is pinned with, and the size they report (if any). */
+  pinnedWith?: string;
+  size?: number;
+  now: string;
 }
 
 export interface ContentStore {
@@ -163,8 +236,57 @@ export interface ContentStore {
    * pinned, and its declared size counts only while no size is known.
    */
   recordStored(dag: StoredDag): Promise<ContentRecord>;
-  /** Marks the content's DAG complete and pinned with its measured size (replacing a declared one). */
-  markComplete(cid: string, size: number | undefined, now: string): Promise<void>;
+  /**
+   * Marks the content's DAG complete with its measured size (replacing a declared one): pinned,
+   * or `queued` for its providers when it `awaitsProviders`.
+   */
+  markComplete(
+    cid: string,
+    size: number | undefined,
+    now: string,
+    awaitsProviders?: boolean,
+  ): Promise<void>;
+  /**
+   * Records a pin-by-CID request: creates the content, `queued` with its fetch, when absent;
+   * re-queues a `failed` content (a new request deserves a new try); adds new origins to a
+   * fetch still pending. Content that is stored or being pinned stays as it is.
+   */
+  recordRequested(request: { cid: string; origins: string[]; now: string }): Promise<ContentRecord>;
+  /** Records CARs stored for the content (chunks of a fetched DAG), idempotently. */
+  recordCars(cid: string, cars: CarRecord[]): Promise<void>;
+  /** A worker starts fetching requested content: `pinning` while it works (never when stored). */
+  startFetch(cid: string, now: string): Promise<boolean>;
+  /**
+   * Records provider answers and the pin they add up to; a pin failed meanwhile (given up by
+   * the dead-letter consumer) stays failed unless this makes it pinned.
+   */
+  recordProgress(progress: PinProgress): Promise<void>;
+  /**
+   * Claims the right to ask one provider for a pin, so two workers never both create it:
+   * false when the provider already has a request id, or another claim younger than
+   * `staleBefore` holds it.
+   */
+  claimProvider(
+    cid: string,
+    provider: string,
+    now: string,
+    staleBefore: string,
+    /** The provider's last error, kept through the claim (the dead-letter consumer reports it). */
+    lastError?: string,
+  ): Promise<boolean>;
+  /** Marks the pin failed (never a `pinned` one); listed for the cron while `retryAt` is set. */
+  recordFailure(cid: string, failure: PinFailure, now: string): Promise<boolean>;
+  /** Puts the pin back to `queued` (a retry, a backfill); never touches a pin being removed. */
+  requeue(cid: string, now: string): Promise<boolean>;
+  /** Failed pins whose retry is due at or before `now`, soonest first. */
+  listRetryDue(now: string, limit: number): Promise<ContentRecord[]>;
+  /** Pinned content last pinned with exactly this provider set (see `pinnedWith`). */
+  listPinnedWith(providerSet: string, limit: number): Promise<ContentRecord[]>;
+  /**
+   * Forgets content that was unpinned: its CAR records and the content itself, only while its
+   * unpin is still requested (false when a new holder cancelled it meanwhile).
+   */
+  removeContent(cid: string, carCids: string[]): Promise<boolean>;
   /** Gives up on an incomplete DAG (a later chunk can still revive it); never touches `pinned`. */
   markFailed(cid: string, now: string): Promise<void>;
   /**
@@ -216,6 +338,8 @@ export interface ContentStore {
   cancelUnpin(cid: string, due?: string): Promise<void>;
   /** Records that the unpin was requested; the content leaves the due list. */
   markUnpinRequested(cid: string, now: string): Promise<void>;
+  /** Schedules an unpin again (one that failed), due at `due`. */
+  rescheduleUnpin(cid: string, due: string): Promise<void>;
 }
 
 export interface UploadStore {
@@ -234,6 +358,69 @@ export interface UploadStore {
   list(query: ListUploadsQuery): Promise<UploadPage>;
   /** Where an upload sits in listings: what `next` holds when a page ends with it. */
   positionOf(upload: UploadRecord): string;
+}
+
+/**
+ * A pin request of the IPFS Pinning Service API. Each is also (part of) its user's upload of the
+ * CID: the upload lives while any pin request of it does.
+ */
+export interface PinRequestRecord {
+  requestId: string;
+  userId: string;
+  /** The CID as a CIDv1 string: what the upload and the content are keyed by. */
+  cid: string;
+  /** The CID as the request gave it, echoed in `pin.cid`. */
+  sourceCid: string;
+  name?: string;
+  origins: string[];
+  meta?: Record<string, string>;
+  /** Unique per user: the Pinning Service API pages by it. */
+  created: string;
+  deleted?: string;
+}
+
+export interface PinRequestPage {
+  requests: PinRequestRecord[];
+  /** Where to continue reading, when more may follow (opaque to the core). */
+  next?: string;
+}
+
+export interface PinRequestStore {
+  /** Creates the request; false when the user has one created at the same instant. */
+  create(record: PinRequestRecord): Promise<boolean>;
+  get(userId: string, requestId: string): Promise<PinRequestRecord | undefined>;
+  /**
+   * Live requests of a user, newest first, created strictly between `after` and `before`
+   * (either may be absent), `limit` per page read.
+   */
+  page(query: {
+    userId: string;
+    before?: string;
+    after?: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<PinRequestPage>;
+  /** The live requests of one user for one CID. */
+  liveForCid(userId: string, cid: string): Promise<PinRequestRecord[]>;
+  /** Marks a live request deleted (its upload's cleanup follows); false if not live. */
+  markDeleted(userId: string, requestId: string, now: string): Promise<boolean>;
+  /** Requests marked deleted before `before` whose cleanup has not finished. */
+  listDeleted(before: string, limit: number): Promise<PinRequestRecord[]>;
+  /** Removes a deleted request for good (idempotent). */
+  purge(userId: string, requestId: string): Promise<void>;
+}
+
+/** A named lease that at most one holder has at a time, until it expires or is released. */
+export interface LeaseStore {
+  acquire(name: string, holder: string, now: string, expires: string): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+}
+
+/** The provider sets pins were made with, so the cron can backfill when the set changes. */
+export interface ProviderSetStore {
+  list(): Promise<string[]>;
+  add(providerSet: string): Promise<void>;
+  remove(providerSet: string): Promise<void>;
 }
 
 /** Object storage for CARs (the carpark is content-addressed; staging is not). */
@@ -413,6 +600,57 @@ export interface StagingArea {
 }
 
 export type { IngestMessage, PinMessage } from '../../contract/messages.ts';
+
+/** A content as a provider is asked about it. */
+export interface ProviderItem {
+  /** The root as a CIDv1 string. */
+  cid: string;
+  name?: string;
+  /** The provider's id of the pin from an earlier answer (a remote Pinning Service's). */
+  requestId?: string;
+  /** The whole DAG as one CAR stream, read by providers the CAR is pushed to. */
+  car(): Promise<AsyncIterable<Uint8Array>>;
+}
+
+export interface ProviderAnswer {
+  /** `absent`: the provider has no pin of it (never had, or lost it). */
+  status: PinStatus | 'absent';
+  requestId?: string;
+  size?: number;
+  /** Why a `failed` pin failed, as the provider says. */
+  error?: string;
+}
+
+/**
+ * An IPFS pinning provider (Kubo, IPFS Cluster, a remote Pinning Service). Every method throws
+ * a ProviderUnavailable failure when the provider cannot be reached or answers with an error
+ * a retry may fix; an answer about one pin never fails the others.
+ */
+export interface PinProvider {
+  readonly name: string;
+  /**
+   * Each `pin` creates a new request at the provider (a remote Pinning Service), so a pin is
+   * requested once — under a claim — and then followed by its request id.
+   */
+  readonly createsRequests: boolean;
+  /** Pins the contents (pushing their CARs, or asking by CID with these origins). */
+  pin(items: ProviderItem[], origins: string[]): Promise<Map<string, ProviderAnswer>>;
+  /** Where each pin stands at the provider. */
+  status(items: ProviderItem[]): Promise<Map<string, ProviderAnswer>>;
+  /** Removes the pins (idempotent: a pin it does not have is fine). */
+  unpin(items: ProviderItem[]): Promise<void>;
+}
+
+export type GatewayMiss = { kind: 'not-found' | 'unavailable'; message: string };
+
+/** A trustless gateway: the CAR of a DAG (`/ipfs/<cid>?format=car`), as it streams in. */
+export interface TrustlessGateway {
+  fetchCar(
+    gateway: string,
+    cid: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: true; value: AsyncIterable<Uint8Array> } | { ok: false; error: GatewayMiss }>;
+}
 
 export interface MessageQueue<T> {
   send(message: T): Promise<void>;

@@ -36,7 +36,7 @@ import {
   type UploadedPart,
 } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
-import { type NftStatus, storeUpload, type UploadPorts } from './uploads.ts';
+import { type NftStatus, storeUpload, type UploadPorts, type UploadSettings } from './uploads.ts';
 
 /** Staged objects live under this prefix; the bucket notification watches it. */
 export const STAGED_PREFIX = 'cars/';
@@ -424,6 +424,7 @@ export async function ingestStagedObject(
   ports: IngestStagedPorts,
   /** When S3 says the object was created (the event's time): a PUT after expiry is refused. */
   createdAt?: Date,
+  settings: UploadSettings = {},
 ): Promise<StagedOutcome> {
   const id = STAGED_KEY_PATTERN.exec(key)?.[1];
   const record = id ? await ports.staged.get(id) : undefined;
@@ -505,6 +506,7 @@ export async function ingestStagedObject(
       files: [],
     },
     ports,
+    settings,
   );
   await ports.staged.finish(id, { status: 'stored', cid: status.cid }, now());
   await ports.staging.delete(key);

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   Clock,
   ContentRecord,
+  ContentStore,
   CountedRef,
   CountedState,
   CountMark,
@@ -199,4 +200,49 @@ export async function recomputeStats(
     }
   }
   return report;
+}
+
+/** The content writes that can change what a content counts for (its pin status, its size). */
+const COUNTED_CONTENT_WRITES = [
+  'recordStored',
+  'markComplete',
+  'recordRequested',
+  'startFetch',
+  'recordProgress',
+  'recordFailure',
+  'requeue',
+  'removeContent',
+  'markFailed',
+  'cancelUnpin',
+  'markUnpinRequested',
+] as const satisfies readonly (keyof ContentStore)[];
+
+/** The content a counted write names: its first argument, the CID or a record holding it. */
+function cidOf(args: readonly unknown[]): string | undefined {
+  const [first] = args;
+  if (typeof first === 'string') return first;
+  const cid = (first as { cid?: unknown } | null)?.cid;
+  return typeof cid === 'string' ? cid : undefined;
+}
+
+/**
+ * A content store whose every counted write settles the content after it, for the background
+ * pinning (worker, dead-letter consumer, cron), whose pin status changes are many and spread
+ * out: the totals follow them without each call site remembering to.
+ */
+export function settlingContents(contents: ContentStore, ports: StatsPorts): ContentStore {
+  const counted = new Set<PropertyKey>(COUNTED_CONTENT_WRITES);
+  return new Proxy(contents, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!counted.has(name)) return value.bind(target);
+      return async (...args: unknown[]) => {
+        const result: unknown = await value.apply(target, args);
+        const cid = cidOf(args);
+        if (cid) await settle({ kind: 'content', cid }, ports);
+        return result;
+      };
+    },
+  });
 }

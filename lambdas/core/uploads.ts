@@ -23,6 +23,7 @@ import type {
   IngestMessage,
   MessageQueue,
   PinMessage,
+  PinRequestStore,
   StatsStore,
   TokenStore,
   UploadFile,
@@ -85,11 +86,24 @@ export const carparkKey = (carCid: string) => `${carCid}/${carCid}.car`;
 /** Where an incomplete CAR's link index lives, beside the CAR. */
 export const linkIndexKey = (carCid: string) => `${carCid}/${carCid}.links.cbor`;
 
-const holderOf = (userId: string, cid: string) => `${userId}#${cid}`;
+/** An upload's hold on its content: `<userId>#<cid>`, which the cron resolves to the upload. */
+export const holderOf = (userId: string, cid: string) => `${userId}#${cid}`;
+
+/** The pinning settings an upload needs: with providers, a stored DAG waits for them. */
+export interface UploadSettings {
+  PIN_PROVIDERS?: readonly unknown[] | undefined;
+}
+
+export const awaitsProviders = (settings: UploadSettings) =>
+  (settings.PIN_PROVIDERS?.length ?? 0) > 0;
 
 const NFT_NOT_FOUND = failure.notFound('NFT not found');
 
-export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise<NftStatus> {
+export async function storeUpload(
+  input: NewUpload,
+  ports: UploadPorts,
+  settings: UploadSettings = {},
+): Promise<NftStatus> {
   const { car, principal } = input;
   const id = fromCid(car.root);
   const now = ports.clock.now().toISOString();
@@ -129,6 +143,7 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
     size: car.dagSize,
     structure: car.structure,
     now,
+    awaitsProviders: awaitsProviders(settings),
   });
   if (content.unpinAfter || content.unpinRequested) await ports.contents.cancelUnpin(id.v1);
 
@@ -149,7 +164,7 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   };
   const [upload] = await Promise.all([
     writeUpload(record, { rename: input.name !== undefined }, holder, now, ports),
-    content.pinStatus === 'pinned'
+    content.structure === 'complete'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', cid: id.v1 }),
   ]);
@@ -205,7 +220,7 @@ export const defaultUploadName = (created: string) => `Upload at ${created}`;
  * released it in between (a scheduled unpin left behind is dropped by the cron's holder check).
  * A first upload needs no such repeat, since no delete can have seen it before it existed.
  */
-async function writeUpload(
+export async function writeUpload(
   record: UploadRecord,
   options: { rename: boolean },
   holder: string,
@@ -334,21 +349,50 @@ export async function renameUpload(
   return getUpload(principal, id, ports);
 }
 
-export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'stats' | 'clock'>;
+export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'stats' | 'clock'> & {
+  /** The Pinning Service API's requests of the upload go with it. */
+  pinRequests?: PinRequestStore;
+};
 
 /**
  * Soft-deletes the caller's upload and releases its hold on the content. The hold is marked
  * unconfirmed first, then the upload hidden, then the hold released: a crash in between leaves
  * an unconfirmed hold of a deleted upload, which the cron releases (as does a repeated delete).
+ * The user's pin requests of the CID (Pinning Service API) are part of the upload: they are
+ * marked deleted before it goes and removed after (the cron finishes what a crash leaves).
  */
 export async function deleteUpload(
-  principal: Principal,
+  principal: Pick<Principal, 'userId'>,
   id: ContentId,
   ports: DeletePorts,
   settings: { UNPIN_GRACE_DAYS: number },
 ): Promise<Result<void, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload) return err(NFT_NOT_FOUND);
+  const requests = ports.pinRequests
+    ? await ports.pinRequests.liveForCid(principal.userId, id.v1)
+    : [];
+  for (const request of requests) {
+    await ports.pinRequests?.markDeleted(
+      request.userId,
+      request.requestId,
+      ports.clock.now().toISOString(),
+    );
+  }
+  const result = await releaseUpload(principal, id, upload, ports, settings);
+  for (const request of requests) {
+    await ports.pinRequests?.purge(request.userId, request.requestId);
+  }
+  return result;
+}
+
+async function releaseUpload(
+  principal: Pick<Principal, 'userId'>,
+  id: ContentId,
+  upload: UploadRecord,
+  ports: DeletePorts,
+  settings: { UNPIN_GRACE_DAYS: number },
+): Promise<Result<void, NotFound>> {
   const now = ports.clock.now();
   const holder = holderOf(principal.userId, id.v1);
   if (!upload.deleted) await ports.contents.addHolder(upload.cid, holder, now.toISOString());
@@ -368,11 +412,22 @@ export async function deleteUpload(
 }
 
 export function pinView(content: ContentRecord): PinView {
+  const providers = Object.entries(content.providers ?? {}).map(([name, state]) => ({
+    name,
+    status: state.status,
+    ...(state.size !== undefined ? { size: state.size } : {}),
+    ...(state.error ? { error: state.error } : {}),
+    updated: state.updated,
+  }));
   return {
     cid: content.cid,
     created: content.created,
     size: content.size ?? 0,
     status: content.pinStatus,
+    ...(providers.length > 0 ? { providers } : {}),
+    ...(content.pinStatus === 'failed' && content.failure
+      ? { failure: content.failure.message }
+      : {}),
   };
 }
 

@@ -45,7 +45,7 @@ export const handler = createQueueHandler(async (record) => {
   const event = z.safeParse(S3EventMessage, body);
   if (event.success) {
     for (const { key, createdAt } of createdObjects(event.data)) {
-      const result = await ingestStagedObject(key, ports, createdAt);
+      const result = await ingestStagedObject(key, ports, createdAt, config);
       log.info('staged object ingested', { key, ...result });
       recordMetric('IngestedObjects', 1);
     }

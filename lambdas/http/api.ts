@@ -25,6 +25,7 @@ import { log, startInvocation } from '../shared/log.ts';
 import { addMetricProperties, flushMetrics, recordMetric } from '../shared/metrics.ts';
 import { bodyBytes } from './body.ts';
 import { internalError, nftStorageError } from './nft-storage-errors.ts';
+import { pinningServiceError, pinningServiceInternalError } from './pinning-service-errors.ts';
 import { type ApiResponse, json, text } from './response.ts';
 import { type ApiRequest, compileRoutes, matchRoute, type RouteHandler } from './router.ts';
 
@@ -61,14 +62,26 @@ export function createApiHandler<D>(
     };
     const { handler } = found.route;
     routeOf.set(event, handler.contract.operationId);
-    const input = validateInput(handler.contract, request, options);
-    const result = await handler.run(input, { deps, request });
-    // A text body with its own media type (an HTML page, Prometheus text) goes out as it is.
-    const own = result.headers ?? {};
-    if (typeof result.body === 'string' && own['content-type']) {
-      return fitsLambda({ statusCode: result.status, headers: own, body: result.body });
+    try {
+      const authorized = await handler.authorize?.({ deps, request });
+      const input = validateInput(handler.contract, request, options);
+      const result = await handler.run(input, { deps, request }, authorized);
+      const documented = handler.contract.responses[result.status];
+      // A response documented without a body (the Pinning Service API's DELETE) has none.
+      if (documented && !documented.json && !documented.media) {
+        return { statusCode: result.status, headers: { ...result.headers }, body: '' };
+      }
+      // A text body with its own media type (an HTML page, Prometheus text) goes out as it is.
+      const own = result.headers ?? {};
+      if (typeof result.body === 'string' && own['content-type']) {
+        return fitsLambda({ statusCode: result.status, headers: own, body: result.body });
+      }
+      return fitsLambda(json(result.status, result.body, result.headers));
+    } catch (error) {
+      // Errors take the route's own shape; the nft.storage envelope is middy's, below.
+      if (handler.contract.errorFormat !== 'pinning-service') throw error;
+      return pinningServiceErrorResponse(error, request.requestId, event);
     }
-    return fitsLambda(json(result.status, result.body, result.headers));
   };
 
   let started = 0;
@@ -177,19 +190,43 @@ function errorResponse(
   requestId: string,
   event: APIGatewayProxyEventV2,
 ): ApiResponse {
+  const response = answerFailure(error, requestId, event, nftStorageError, internalError);
+  return json(response.status, response.body, response.headers);
+}
+
+function pinningServiceErrorResponse(
+  error: unknown,
+  requestId: string,
+  event: APIGatewayProxyEventV2,
+): ApiResponse {
+  const response = answerFailure(
+    error,
+    requestId,
+    event,
+    pinningServiceError,
+    pinningServiceInternalError,
+  );
+  return json(response.status, response.body, response.headers);
+}
+
+/** One error table's answer, logging what a human should look at. */
+function answerFailure<R>(
+  error: unknown,
+  requestId: string,
+  event: APIGatewayProxyEventV2,
+  answer: (failure: Failure, requestId: string) => R,
+  internal: (requestId: string) => R,
+): R {
   const where = `${event.requestContext.http.method} ${event.rawPath}`;
-  let response: ReturnType<typeof internalError>;
   if (error instanceof FailureError) {
     const known: Failure = error.failure;
     if (known.name === 'StorageUnavailable') {
       log.error('storage unavailable', { requestId, where, error: known.cause });
     }
-    response = nftStorageError(known, requestId);
-  } else {
-    log.error('unexpected failure', { requestId, where, error });
-    response = internalError(requestId);
+    return answer(known, requestId);
   }
-  return json(response.status, response.body, response.headers);
+  log.error('unexpected failure', { requestId, where, error });
+  return internal(requestId);
 }
 
 function preflight(headers: Record<string, string | undefined>): ApiResponse {

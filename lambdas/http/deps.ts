@@ -12,6 +12,7 @@ import type {
   ContentStore,
   DealStore,
   OpsStore,
+  PinRequestStore,
   QueueInspector,
   RateLimitStore,
   StagedUploadStore,
@@ -48,6 +49,7 @@ export interface ReadPorts {
   staged: StagedUploadStore;
   /** Read here to list a multipart upload's parts; written by api-write. */
   staging: StagingArea;
+  pinRequests: PinRequestStore;
   clock: Clock;
 }
 
@@ -61,6 +63,8 @@ export type ReadSettings = PublicDeps['settings'] &
     | 'MAX_STAGED_UPLOAD_BYTES'
     | 'METRICS_TOKEN'
     | 'STAGED_PART_BYTES'
+    // The Pinning Service API's delegates.
+    | 'GATEWAY_PUBLIC_URL'
   >;
 
 export interface ReadDeps {
@@ -77,7 +81,8 @@ interface AuthDeps {
 
 export interface WriteDeps {
   ports: ReadPorts & UploadPorts;
-  settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
+  settings: ReadSettings &
+    Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS' | 'PIN_PROVIDERS'>;
 }
 
 const rateLimitOf = (settings: AuthDeps['settings']) => ({

@@ -27,6 +27,7 @@ export const NFT_STORAGE_ERRORS: { [N in FailureName]: { status: number; code: E
   PayloadTooLarge: { status: 413, code: 'ERROR_PAYLOAD_TOO_LARGE' },
   RateLimited: { status: 429, code: 'ERROR_RATE_LIMITED' },
   StorageUnavailable: { status: 503, code: 'ERROR_SERVICE_UNAVAILABLE' },
+  ProviderUnavailable: { status: 503, code: 'ERROR_SERVICE_UNAVAILABLE' },
 };
 
 /** Seconds a client should wait after a 503 before retrying. */
@@ -44,7 +45,7 @@ export function nftStorageError(failure: Failure, requestId: string): FailureRes
   const headers: Record<string, string> = {};
   let message = failure.message;
   if (failure.name === 'RateLimited') headers['retry-after'] = String(failure.retryAfterSeconds);
-  if (failure.name === 'StorageUnavailable') {
+  if (failure.name === 'StorageUnavailable' || failure.name === 'ProviderUnavailable') {
     headers['retry-after'] = String(UNAVAILABLE_RETRY_AFTER_SECONDS);
     message = `${failure.message} (request ${requestId})`;
   }

@@ -27,11 +27,34 @@ export interface RouteContext<D> {
 /** A route contract and the code that answers it (typed by `implementer`). */
 export interface RouteHandler<D> {
   contract: RouteContract;
+  /**
+   * Runs before the request is checked against the contract (so a request without a valid key
+   * is refused as such whatever else is wrong with it); what it returns is `run`'s last
+   * argument.
+   */
+  authorize?(context: RouteContext<D>): Promise<unknown>;
   run(
     input: RouteInput<RouteContract>,
     context: RouteContext<D>,
+    authorized?: unknown,
   ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 }
+
+/**
+ * Like `implementer`, for routes that authorize before anything else: `authorize`'s result
+ * (the caller) is handed to each implementation.
+ */
+export const authorizingImplementer =
+  <D, P>(authorize: (context: RouteContext<D>) => Promise<P>) =>
+  <const C extends RouteContract>(
+    contract: C,
+    run: (
+      input: NoInfer<RouteInput<C>>,
+      context: RouteContext<D>,
+      authorized: P,
+    ) => Promise<NoInfer<RouteResult<C>>>,
+  ): RouteHandler<D> =>
+    ({ contract, authorize, run }) as unknown as RouteHandler<D>;
 
 /**
  * `implementer<Deps>()` gives the function that binds implementations to their contracts for

@@ -3,7 +3,8 @@
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
 import { dynamoBlockIndexStore } from '../adapters/dynamodb/blocks.ts';
-import { dynamoContentStore, getContent } from '../adapters/dynamodb/content.ts';
+import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
+import { dynamoContentReader } from '../adapters/dynamodb/content-reader.ts';
 import { dynamoDealStore, listDeals } from '../adapters/dynamodb/deals.ts';
 import {
   dynamoRateLimitStore,
@@ -11,6 +12,7 @@ import {
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
 import { dynamoOpsStore } from '../adapters/dynamodb/ops.ts';
+import { dynamoPinRequestStore } from '../adapters/dynamodb/pin-requests.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
 import { dynamoStatsStore, readShards } from '../adapters/dynamodb/stats.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
@@ -18,7 +20,7 @@ import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
 import { s3StagingArea } from '../adapters/s3/staging.ts';
 import { sqsQueueInspector } from '../adapters/sqs/inspector.ts';
-import { sqsQueue } from '../adapters/sqs/queue.ts';
+import { sqsQueue, sqsRedelivery } from '../adapters/sqs/queue.ts';
 import type { Clock, IngestMessage, PinMessage } from '../core/ports.ts';
 import type { PublicDeps, ReadDeps, WriteDeps } from '../http/deps.ts';
 import { type AwsClients, dynamoFor, s3For, s3StagingFor, sqsFor } from './clients.ts';
@@ -29,7 +31,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Clients to use instead of the container's shared ones (tools and tests). */
 export type ClientOverrides = Partial<Omit<AwsClients, 'destroy'>>;
 
-const table = (config: Config, clients: ClientOverrides): TableContext => ({
+export const table = (config: Config, clients: ClientOverrides = {}): TableContext => ({
   client: clients.dynamo ?? dynamoFor(config),
   tableName: resource(config, 'table'),
 });
@@ -52,6 +54,7 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
     staged: dynamoStagedUploadStore(ctx),
     deals: dynamoDealStore(ctx),
     stats: dynamoStatsStore(ctx),
+    pinRequests: dynamoPinRequestStore(ctx),
   };
 }
 
@@ -74,6 +77,19 @@ export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
     queueUrl: resource(config, 'pinQueue'),
   });
 
+/**
+ * What `requestPinByCid` (lambdas/core/pin-by-cid.ts) needs: for a function that asks for pins
+ * by CID on behalf of a user or a service (the chain scraper pins for its system user).
+ */
+export function pinByCidPorts(config: Config, clients: ClientOverrides = {}) {
+  const { contents, uploads, stats } = contentPorts(config, clients);
+  return { contents, uploads, stats, pinQueue: pinQueue(config, clients), clock: systemClock };
+}
+
+/** Delays the redelivery of a pin message that failed (its backoff). */
+export const pinRedelivery = (config: Config, clients: ClientOverrides = {}) =>
+  sqsRedelivery({ client: clients.sqs ?? sqsFor(config), queueUrl: resource(config, 'pinQueue') });
+
 export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   sqsQueue<IngestMessage>({
     client: clients.sqs ?? sqsFor(config),
@@ -85,7 +101,7 @@ export function publicDeps(config: Config): PublicDeps {
   return {
     // Only the reads the public routes make, so api-public bundles no more of the stores.
     ports: {
-      contents: { get: (cid) => getContent(ctx, cid) },
+      contents: dynamoContentReader(ctx),
       deals: { list: (cid) => listDeals(ctx, cid) },
       stats: { shards: () => readShards(ctx) },
       clock: systemClock,

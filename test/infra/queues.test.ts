@@ -124,6 +124,16 @@ describe('queues', () => {
     }
   });
 
+  it('redelivers a crashed pin worker a minute after its timeout, backing off failed pins itself', () => {
+    expect(visibilityTimeoutSeconds('pinQueue')).toBe(960);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.pinQueue.queue), 'Arn'] },
+      BatchSize: 25,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
   it('redelivers a crashed staged ingest a minute after its 15-minute timeout, polling at most 20 at once', () => {
     const ingest = functions.find((fn) => fn.name === 'ingest');
     expect(ingest?.timeoutSeconds).toBe(900);

@@ -106,11 +106,11 @@ describe('alarms', () => {
     });
   });
 
-  it('does not alarm on the age of the pin queue, whose messages wait for a consumer to come', () => {
-    expect(queueConsumers('pinQueue')).toHaveLength(0);
+  it('alarms on the age of the pin queue, now that the pin worker consumes it', () => {
+    expect(queueConsumers('pinQueue').map((fn) => fn.name)).toEqual(['pin-worker']);
     expect(
       alarmsOn('ApproximateAgeOfOldestMessage', queueDimension(stack.queues.pinQueue.queue)),
-    ).toHaveLength(0);
+    ).toHaveLength(1);
   });
 
   it('fires on errors and throttles of every function', () => {

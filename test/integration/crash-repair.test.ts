@@ -55,6 +55,12 @@ const LATER_MS = Math.max(HOLD_SETTLE_MS, settings.PIN_RECHECK_MINUTES.default *
 /** The second cron run, after the retries: their holds have settled too. */
 const LATER_STILL_MS = LATER_MS + HOLD_SETTLE_MS + 60_000;
 
+/**
+ * The scenarios run at once, each starting and killing stacks in child processes: on a busy
+ * machine (the full suite alongside) one takes several times its 10-30 s alone.
+ */
+const SCENARIO_TIMEOUT_MS = 180_000;
+
 type User = 'alice' | 'bob';
 const USERS: User[] = ['alice', 'bob'];
 
@@ -174,8 +180,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
   for (const name of [...settingNames('runtime'), ...settingNames('binding')]) delete env[name];
   delete env.PINSTACK_CRASH_AT;
-  // The test's requests come faster than one token's default rate limit allows.
-  return { ...env, RATE_LIMIT_REQUESTS: '100000', ...extra };
+  // The test's requests come faster than one token's default rate limit allows; a pin message
+  // retried (its content missing after the kill) comes back in a second, not 30.
+  return { ...env, RATE_LIMIT_REQUESTS: '100000', PIN_RETRY_BACKOFF_SECONDS: '1', ...extra };
 }
 
 /** Stacks still running: a failed or timed-out test leaves none behind. */
@@ -456,7 +463,9 @@ async function scenario(test: (dataDir: string) => Promise<void>) {
   }
 }
 
-describe.concurrent('the local stack killed during concurrent uploads', () => {
+describe.concurrent('the local stack killed during concurrent uploads', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => {
   it.each<CrashAt>([
     'before:carpark.put',
     'before:contents.recordCar',
@@ -513,7 +522,9 @@ describe.concurrent('the local stack killed during concurrent uploads', () => {
   );
 });
 
-describe.concurrent('the local stack killed during concurrent deletes', () => {
+describe.concurrent('the local stack killed during concurrent deletes', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => {
   it.each<CrashAt>([
     'before:uploads.markDeleted',
     'before:contents.removeHolder',

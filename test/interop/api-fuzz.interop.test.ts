@@ -61,6 +61,14 @@ const BY_DESIGN: {
   },
   {
     code: 'ST202',
+    operations: ['POST /pins', 'POST /pins/{requestid}', 'GET /pins'],
+    statuses: [400],
+    body: '"reason":"BAD_REQUEST","details":"Invalid CID: ',
+    reason:
+      'a CID is a string whose validity (multibase, version, codec, multihash) JSON Schema cannot express; the Pinning Service API routes answer 400 BAD_REQUEST for the rest',
+  },
+  {
+    code: 'ST202',
     operations: ['GET /'],
     statuses: [400],
     body: 'not a cursor from a previous page',

@@ -5,7 +5,7 @@
  * so a caller mutating a returned object never changes stored state.
  */
 import { createHash } from 'node:crypto';
-import { failure } from '../../lambdas/core/failures.ts';
+import { FailureError, failure } from '../../lambdas/core/failures.ts';
 import type {
   BlobStore,
   BlockIndexStore,
@@ -25,12 +25,22 @@ import type {
   DealStore,
   IndexedBlock,
   IngestMessage,
+  LeaseStore,
   ListUploadsQuery,
   MessageQueue,
   OpsStore,
+  PinFailure,
   PinMessage,
+  PinProgress,
+  PinProvider,
+  PinRequestPage,
+  PinRequestRecord,
+  PinRequestStore,
   PinStatus,
   PresignedRequest,
+  ProviderAnswer,
+  ProviderItem,
+  ProviderSetStore,
   QueueProgressRecord,
   RateLimitStore,
   StagedStatus,
@@ -43,6 +53,7 @@ import type {
   Tally,
   TokenRecord,
   TokenStore,
+  TrustlessGateway,
   UploadedPart,
   UploadPage,
   UploadRecord,
@@ -123,8 +134,13 @@ export class FakeRateLimitStore implements RateLimitStore {
 
 interface StoredContent {
   record: ContentRecord;
-  /** Position in the pending-pins list (`<updated>#<multihash>`), while not final. */
-  pending?: { status: PinStatus; position: string };
+  /**
+   * Position in a gsi3 list while the pin is not final (`PIN#queued`, `PIN#pinning`) or its
+   * failure is retried (`PIN#retry`): `<time>#<cid>`.
+   */
+  pending?: { status: PinStatus | 'retry'; position: string };
+  /** Position in the pinned list of its provider set (gsi1), while pinned. */
+  pinned?: { providerSet: string; position: string };
   /** Position in the unpin-due list (`<unpinAfter>#<multihash>`), until requested/cancelled. */
   unpinDue?: string;
 }
@@ -150,43 +166,79 @@ export class FakeContentStore implements ContentStore {
     return found;
   }
 
+  /** Sets the pin status and the index entries that go with it, as the adapter does. */
+  private setStatus(stored: StoredContent, status: PinStatus, now: string, providerSet = '') {
+    const { cid } = stored.record;
+    stored.record.pinStatus = status;
+    stored.record.updated = now;
+    if (status === 'pinned') {
+      stored.pending = undefined;
+      stored.pinned = { providerSet, position: `${now}#${cid}` };
+      if (providerSet) stored.record.pinnedWith = providerSet;
+      else delete stored.record.pinnedWith;
+      delete stored.record.failure;
+      delete stored.record.fetch;
+    } else {
+      stored.pinned = undefined;
+      delete stored.record.pinnedWith;
+      if (status === 'failed') {
+        const retryAt = stored.record.failure?.retryAt;
+        stored.pending = retryAt ? { status: 'retry', position: `${retryAt}#${cid}` } : undefined;
+      } else {
+        stored.pending = { status, position: `${now}#${cid}` };
+      }
+    }
+  }
+
   async recordStored(dag: StoredDag): Promise<ContentRecord> {
     const existing = this.contents.get(dag.cid);
     if (dag.structure !== 'complete' && existing?.record.pinStatus === 'pinned') {
       return copy(existing.record);
     }
-    const record: ContentRecord = {
-      ...existing?.record,
-      cid: dag.cid,
-      created: existing?.record.created ?? dag.now,
-      updated: dag.now,
-      structure: dag.structure,
-      pinStatus: dag.structure === 'complete' ? 'pinned' : 'pinning',
+    const stored: StoredContent = existing ?? {
+      record: {
+        cid: dag.cid,
+        created: dag.now,
+        updated: dag.now,
+        structure: dag.structure,
+        pinStatus: 'pinning',
+      },
     };
+    const record = stored.record;
+    const previous = { structure: record.structure, status: record.pinStatus };
+    record.structure = dag.structure;
+    record.updated = dag.now;
     // Complete: the measured size replaces a declared one; partial: first declared size wins.
     const size =
-      dag.structure === 'complete'
-        ? (dag.size ?? existing?.record.size)
-        : (existing?.record.size ?? dag.size);
+      dag.structure === 'complete' ? (dag.size ?? record.size) : (record.size ?? dag.size);
     if (size !== undefined) record.size = size;
-    this.contents.set(dag.cid, {
-      ...existing,
-      record: copy(record),
-      pending:
-        record.pinStatus === 'pinned'
-          ? undefined
-          : { status: record.pinStatus, position: `${dag.now}#${dag.cid}` },
-    });
+    if (dag.structure === 'complete') {
+      delete record.fetch;
+      delete record.failure;
+      const kept =
+        dag.awaitsProviders &&
+        existing !== undefined &&
+        previous.structure === 'complete' &&
+        (previous.status === 'pinned' || previous.status === 'pinning');
+      if (!kept) this.setStatus(stored, dag.awaitsProviders ? 'queued' : 'pinned', dag.now);
+    } else {
+      this.setStatus(stored, 'pinning', dag.now);
+    }
+    this.contents.set(dag.cid, stored);
     return copy(record);
   }
 
-  async markComplete(multihash: string, size: number | undefined, now: string): Promise<void> {
+  async markComplete(
+    multihash: string,
+    size: number | undefined,
+    now: string,
+    awaitsProviders?: boolean,
+  ): Promise<void> {
     const stored = this.mustGet(multihash);
     stored.record.structure = 'complete';
-    stored.record.pinStatus = 'pinned';
-    stored.record.updated = now;
     if (size !== undefined) stored.record.size = size;
-    stored.pending = undefined;
+    delete stored.record.failure;
+    this.setStatus(stored, awaitsProviders ? 'queued' : 'pinned', now);
   }
 
   async markFailed(multihash: string, now: string): Promise<void> {
@@ -196,6 +248,163 @@ export class FakeContentStore implements ContentStore {
     stored.record.pinStatus = 'failed';
     stored.record.updated = now;
     stored.pending = undefined;
+  }
+
+  async recordRequested(request: {
+    cid: string;
+    origins: string[];
+    now: string;
+  }): Promise<ContentRecord> {
+    const { cid, origins, now } = request;
+    const stored = this.contents.get(cid);
+    if (!stored) {
+      const created: StoredContent = {
+        record: {
+          cid,
+          structure: 'unknown',
+          pinStatus: 'queued',
+          created: now,
+          updated: now,
+          fetch: { origins: [...origins] },
+        },
+        pending: { status: 'queued', position: `${now}#${cid}` },
+      };
+      this.contents.set(cid, created);
+      return copy(created.record);
+    }
+    const record = stored.record;
+    if (record.pinStatus === 'failed') {
+      if (record.structure !== 'complete') {
+        record.fetch = { origins: [...new Set([...(record.fetch?.origins ?? []), ...origins])] };
+      }
+      delete record.failure;
+      this.setStatus(stored, 'queued', now);
+    } else if (record.fetch) {
+      record.fetch.origins = [...new Set([...record.fetch.origins, ...origins])];
+    }
+    return copy(record);
+  }
+
+  async recordCars(multihash: string, cars: CarRecord[]): Promise<void> {
+    const stored = this.cars.get(multihash) ?? new Map<string, CarRecord>();
+    for (const car of cars) stored.set(car.carCid, copy(car));
+    this.cars.set(multihash, stored);
+  }
+
+  async startFetch(multihash: string, now: string): Promise<boolean> {
+    const stored = this.contents.get(multihash);
+    const record = stored?.record;
+    if (!stored || !record?.fetch || record.structure === 'complete' || record.unpinRequested) {
+      return false;
+    }
+    record.fetch.started = now;
+    this.setStatus(stored, 'pinning', now);
+    return true;
+  }
+
+  async recordProgress(progress: PinProgress): Promise<void> {
+    const stored = this.contents.get(progress.cid);
+    if (!stored) return;
+    if (progress.status !== 'pinned' && stored.record.pinStatus === 'failed') return;
+    stored.record.providers = { ...stored.record.providers, ...copy(progress.providers) };
+    if (progress.size !== undefined && progress.status === 'pinned') {
+      stored.record.size = progress.size;
+    }
+    if (progress.status !== 'pinned') delete stored.record.failure;
+    this.setStatus(stored, progress.status, progress.now, progress.pinnedWith ?? '');
+  }
+
+  async claimProvider(
+    multihash: string,
+    provider: string,
+    now: string,
+    staleBefore: string,
+    lastError?: string,
+  ): Promise<boolean> {
+    const stored = this.contents.get(multihash);
+    if (!stored) return false;
+    const state = stored.record.providers?.[provider];
+    if (state?.requestId) return false;
+    if (state?.claimed && state.claimed >= staleBefore) return false;
+    stored.record.providers = {
+      ...stored.record.providers,
+      [provider]: {
+        status: 'queued',
+        claimed: now,
+        updated: now,
+        ...(lastError ? { error: lastError } : {}),
+      },
+    };
+    return true;
+  }
+
+  async recordFailure(multihash: string, failure: PinFailure, now: string): Promise<boolean> {
+    const stored = this.contents.get(multihash);
+    if (!stored || stored.record.pinStatus === 'pinned') return false;
+    stored.record.failure = copy(failure);
+    this.setStatus(stored, 'failed', now);
+    return true;
+  }
+
+  async requeue(multihash: string, now: string): Promise<boolean> {
+    const stored = this.contents.get(multihash);
+    if (!stored || stored.record.unpinRequested) return false;
+    const failure = stored.record.failure;
+    this.setStatus(stored, 'queued', now);
+    // The attempts so far count towards the next failure's backoff.
+    if (failure) stored.record.failure = failure;
+    return true;
+  }
+
+  async listRetryDue(now: string, limit: number): Promise<ContentRecord[]> {
+    const bound = `${now}${HIGH}`;
+    return this.listed(
+      (stored) =>
+        stored.pending?.status === 'retry' && stored.pending.position <= bound
+          ? stored.pending.position
+          : undefined,
+      limit,
+    );
+  }
+
+  async listPinnedWith(providerSet: string, limit: number): Promise<ContentRecord[]> {
+    return this.listed(
+      (stored) => (stored.pinned?.providerSet === providerSet ? stored.pinned.position : undefined),
+      limit,
+    );
+  }
+
+  async removeContent(multihash: string, carCids: string[]): Promise<boolean> {
+    const stored = this.contents.get(multihash);
+    if (!stored?.record.unpinRequested) return false;
+    this.contents.delete(multihash);
+    const cars = this.cars.get(multihash);
+    for (const carCid of carCids) cars?.delete(carCid);
+    if (cars?.size === 0) this.cars.delete(multihash);
+    return true;
+  }
+
+  async rescheduleUnpin(multihash: string, due: string): Promise<void> {
+    const stored = this.contents.get(multihash);
+    if (!stored) return;
+    delete stored.record.unpinRequested;
+    stored.record.unpinAfter = due;
+    stored.unpinDue = `${due}#${multihash}`;
+  }
+
+  /** Records an index lists, by position, oldest first. */
+  private listed(
+    position: (stored: StoredContent) => string | undefined,
+    limit: number,
+  ): ContentRecord[] {
+    return [...this.contents.values()]
+      .flatMap((stored) => {
+        const at = position(stored);
+        return at === undefined ? [] : [{ at, record: stored.record }];
+      })
+      .sort((a, b) => byKey(a.at, b.at))
+      .slice(0, limit)
+      .map((entry) => copy(entry.record));
   }
 
   async recordCar(multihash: string, car: CarRecord, holder: string): Promise<void> {
@@ -266,15 +475,13 @@ export class FakeContentStore implements ContentStore {
     updatedBefore: string,
     limit: number,
   ): Promise<ContentRecord[]> {
-    return [...this.contents.values()]
-      .flatMap((stored) =>
+    return this.listed(
+      (stored) =>
         stored.pending?.status === status && stored.pending.position < updatedBefore
-          ? [{ position: stored.pending.position, record: stored.record }]
-          : [],
-      )
-      .sort((a, b) => byKey(a.position, b.position))
-      .slice(0, limit)
-      .map((entry) => copy(entry.record));
+          ? stored.pending.position
+          : undefined,
+      limit,
+    );
   }
 
   async listUnpinDue(now: string, limit: number): Promise<ContentRecord[]> {
@@ -621,6 +828,215 @@ export class FakeStagingArea implements StagingArea {
   }
 }
 
+export class FakePinRequestStore implements PinRequestStore {
+  /** `<userId>#<created>` -> the request. */
+  readonly requests = new Map<string, PinRequestRecord>();
+
+  async create(record: PinRequestRecord): Promise<boolean> {
+    const key = `${record.userId}#${record.created}`;
+    if (this.requests.has(key)) return false;
+    this.requests.set(key, copy(record));
+    return true;
+  }
+
+  private find(userId: string, requestId: string) {
+    return [...this.requests.values()].find(
+      (r) => r.userId === userId && r.requestId === requestId,
+    );
+  }
+
+  async get(userId: string, requestId: string): Promise<PinRequestRecord | undefined> {
+    const found = this.find(userId, requestId);
+    return found && copy(found);
+  }
+
+  async page(query: {
+    userId: string;
+    before?: string;
+    after?: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<PinRequestPage> {
+    const matching = [...this.requests.values()]
+      .filter(
+        (r) =>
+          r.userId === query.userId &&
+          !r.deleted &&
+          (query.before === undefined || r.created < query.before) &&
+          (query.after === undefined || r.created > query.after) &&
+          (query.cursor === undefined || r.created < query.cursor),
+      )
+      .sort((a, b) => byKey(b.created, a.created));
+    const requests = matching.slice(0, query.limit).map(copy);
+    const last = requests.at(-1);
+    return { requests, ...(matching.length > query.limit && last ? { next: last.created } : {}) };
+  }
+
+  async liveForCid(userId: string, cid: string): Promise<PinRequestRecord[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.userId === userId && r.cid === cid && !r.deleted)
+      .map(copy);
+  }
+
+  async markDeleted(userId: string, requestId: string, now: string): Promise<boolean> {
+    const found = this.find(userId, requestId);
+    if (!found || found.deleted) return false;
+    found.deleted = now;
+    return true;
+  }
+
+  async listDeleted(before: string, limit: number): Promise<PinRequestRecord[]> {
+    return [...this.requests.values()]
+      .filter((r) => r.deleted !== undefined && r.deleted < before)
+      .sort((a, b) => byKey(a.deleted ?? '', b.deleted ?? ''))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async purge(userId: string, requestId: string): Promise<void> {
+    const found = this.find(userId, requestId);
+    if (found?.deleted) this.requests.delete(`${found.userId}#${found.created}`);
+  }
+}
+
+export class FakeLeaseStore implements LeaseStore {
+  readonly leases = new Map<string, { holder: string; expires: string }>();
+
+  async acquire(name: string, holder: string, now: string, expires: string): Promise<boolean> {
+    const lease = this.leases.get(name);
+    if (lease && lease.expires > now) return false;
+    this.leases.set(name, { holder, expires });
+    return true;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
+  }
+}
+
+export class FakeProviderSetStore implements ProviderSetStore {
+  readonly sets = new Set<string>();
+
+  async list(): Promise<string[]> {
+    return [...this.sets].sort();
+  }
+
+  async add(providerSet: string): Promise<void> {
+    this.sets.add(providerSet);
+  }
+
+  async remove(providerSet: string): Promise<void> {
+    this.sets.delete(providerSet);
+  }
+}
+
+/**
+ * A pinning provider in memory. `mode` decides how it pins: `sync` pins at once (Kubo's
+ * dag/import), `async` answers `queued` and pins when `settle()` is called (a remote Pinning
+ * Service), `down` throws ProviderUnavailable. Pushed CARs are read to the end and kept.
+ */
+export class FakeProvider implements PinProvider {
+  readonly name: string;
+  readonly createsRequests: boolean;
+  mode: 'sync' | 'async' | 'down' = 'sync';
+  /** cid -> its pin here. */
+  readonly pins = new Map<string, { status: PinStatus; requestId?: string }>();
+  /** Every pin request made (a remote service would create one object per request). */
+  readonly requests: string[] = [];
+  /** CAR bytes pushed, by cid. */
+  readonly pushed = new Map<string, Uint8Array>();
+  readonly unpinned: string[] = [];
+  #ids = 0;
+
+  constructor(name = 'fake', options: { createsRequests?: boolean } = {}) {
+    this.name = name;
+    this.createsRequests = options.createsRequests ?? false;
+  }
+
+  #checkUp() {
+    if (this.mode === 'down') {
+      throw new FailureError(failure.providerUnavailable(this.name, 'unreachable (ECONNREFUSED)'));
+    }
+  }
+
+  async pin(items: ProviderItem[]): Promise<Map<string, ProviderAnswer>> {
+    this.#checkUp();
+    const answers = new Map<string, ProviderAnswer>();
+    for (const item of items) {
+      this.requests.push(item.cid);
+      if (!this.createsRequests) {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of await item.car()) chunks.push(chunk);
+        this.pushed.set(item.cid, Buffer.concat(chunks));
+      }
+      const requestId = this.createsRequests ? `req-${++this.#ids}` : undefined;
+      const status: PinStatus = this.mode === 'async' ? 'queued' : 'pinned';
+      this.pins.set(item.cid, { status, ...(requestId ? { requestId } : {}) });
+      answers.set(item.cid, { status, ...(requestId ? { requestId } : {}) });
+    }
+    return answers;
+  }
+
+  async status(items: ProviderItem[]): Promise<Map<string, ProviderAnswer>> {
+    this.#checkUp();
+    const answers = new Map<string, ProviderAnswer>();
+    for (const item of items) {
+      const pin = this.pins.get(item.cid);
+      if (!pin || (item.requestId && pin.requestId !== item.requestId)) {
+        answers.set(item.cid, { status: 'absent' });
+      } else {
+        answers.set(item.cid, {
+          status: pin.status,
+          ...(pin.requestId ? { requestId: pin.requestId } : {}),
+        });
+      }
+    }
+    return answers;
+  }
+
+  async unpin(items: ProviderItem[]): Promise<void> {
+    this.#checkUp();
+    for (const item of items) {
+      this.pins.delete(item.cid);
+      this.unpinned.push(item.cid);
+    }
+  }
+
+  /** An async provider finishes its pins. */
+  settle(status: PinStatus = 'pinned') {
+    for (const pin of this.pins.values()) pin.status = status;
+  }
+}
+
+/**
+ * Trustless gateways in memory: each URL serves the CARs it was given, by root CID (any CID
+ * version: looked up by the CIDv1 string); anything else is not found.
+ */
+export class FakeGateway implements TrustlessGateway {
+  readonly cars = new Map<string, Map<string, Uint8Array>>();
+  readonly asked: { gateway: string; cid: string }[] = [];
+
+  serve(gateway: string, cid: string, car: Uint8Array) {
+    const served = this.cars.get(gateway) ?? new Map<string, Uint8Array>();
+    served.set(cid, car);
+    this.cars.set(gateway, served);
+  }
+
+  async fetchCar(gateway: string, cid: string) {
+    this.asked.push({ gateway, cid });
+    const car = this.cars.get(gateway)?.get(cid);
+    if (!car) {
+      return { ok: false as const, error: { kind: 'not-found' as const, message: 'answered 404' } };
+    }
+    return {
+      ok: true as const,
+      value: (async function* () {
+        for (let i = 0; i < car.length; i += 64 * 1024) yield car.slice(i, i + 64 * 1024);
+      })(),
+    };
+  }
+}
+
 /** Records every message sent, serialised as SQS would carry it. */
 export class FakeQueue<T> implements MessageQueue<T> {
   readonly sent: T[] = [];
@@ -826,6 +1242,10 @@ export function fakePorts(clock = new FakeClock()) {
     staging: new FakeStagingArea(carpark),
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
+    pinRequests: new FakePinRequestStore(),
+    leases: new FakeLeaseStore(),
+    providerSets: new FakeProviderSetStore(),
+    gateway: new FakeGateway(),
     clock,
   };
 }

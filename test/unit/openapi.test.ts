@@ -121,7 +121,8 @@ describe('OpenAPI document', () => {
         expect(status, where).toMatch(/^[1-5](\d\d|XX)$/);
         const response = deref<ResponseObject>(value);
         expect(response.description, `${where} ${status}`).toBeTruthy();
-        if (status === '204') {
+        // The Pinning Service API's DELETE answers 202 with no body, as its spec says.
+        if (status === '204' || (where === 'delete /pins/{requestid}' && status === '202')) {
           expect(response.content, `${where} ${status}`).toBeUndefined();
           continue;
         }

@@ -1,15 +1,11 @@
 /** Content, pins, content→CAR links, holders and the CAR index in the single table. */
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
 import type { CarRecord, ContentRecord, ContentStore, StoredDag } from '../../core/ports.ts';
+import { dynamoContentReader, PROVIDER_ATTRIBUTE, toContent } from './content-reader.ts';
 import {
+  batchDelete,
   batchGet,
   batchPut,
   buildUpdate,
@@ -18,6 +14,16 @@ import {
   type TableContext,
   withoutKeys,
 } from './table.ts';
+
+/** The index attributes of each pin state: not final ones in gsi3, pinned ones in gsi1. */
+const pending = (status: string, now: string, cid: string) => ({
+  gsi3pk: keys.pendingPins(status),
+  gsi3sk: `${now}#${cid}`,
+});
+const pinned = (providerSet: string, now: string, cid: string) => ({
+  gsi1pk: keys.pinnedWith(providerSet),
+  gsi1sk: `${now}#${cid}`,
+});
 
 /**
  * A holder item, unconfirmed: the sparse gsi3 partition of unconfirmed holds lists it (by when
@@ -30,17 +36,9 @@ const holderItem = (cid: string, holder: string, now: string) => ({
   gsi3sk: `${now}#${cid}#${holder}`,
 });
 
-/** A content record (alone, so a read-only function bundles only this of the store). */
-export async function getContent(ctx: TableContext, cid: string) {
-  const { Item } = await ctx.client.send(
-    new GetCommand({ TableName: ctx.tableName, Key: keys.content(cid), ConsistentRead: true }),
-  );
-  return Item ? withoutKeys<ContentRecord>(Item) : undefined;
-}
-
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
-  const get = (cid: string) => getContent(ctx, cid);
+  const { get } = dynamoContentReader(ctx);
 
   const hasHolders = async (cid: string) => {
     const { Items } = await client.send(
@@ -59,7 +57,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     get,
     async getMany(cids) {
       const items = await batchGet(ctx, [...new Set(cids)].map(keys.content));
-      const records = items.map((item) => withoutKeys<ContentRecord>(item));
+      const records = items.map(toContent);
       return new Map(records.map((record) => [record.cid, record]));
     },
 
@@ -70,19 +68,54 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       };
       if (dag.structure === 'complete') {
         // A complete DAG's size is measured, so it replaces any size a partial chunk declared.
+        const complete = {
+          set: { ...stored.set, size: dag.size },
+          setIfAbsent: { created: dag.now },
+          remove: ['fetch', 'failure'],
+        };
+        if (dag.awaitsProviders) {
+          // Already with its providers (pinned, or being pinned): only the record changes.
+          const kept = await conditionally(() =>
+            client.send(
+              new UpdateCommand({
+                TableName,
+                Key: keys.content(dag.cid),
+                ...buildUpdate(complete, {
+                  ':complete': 'complete',
+                  ':pinned': 'pinned',
+                  ':pinning': 'pinning',
+                }),
+                ConditionExpression: 'structure = :complete AND pinStatus IN (:pinned, :pinning)',
+              }),
+            ),
+          );
+          if (kept) return (await get(dag.cid)) as ContentRecord;
+        }
         const { Attributes } = await client.send(
           new UpdateCommand({
             TableName,
             Key: keys.content(dag.cid),
-            ...buildUpdate({
-              set: { ...stored.set, pinStatus: 'pinned', size: dag.size },
-              setIfAbsent: { created: dag.now },
-              remove: ['gsi3pk', 'gsi3sk'],
-            }),
+            ...buildUpdate(
+              dag.awaitsProviders
+                ? {
+                    ...complete,
+                    set: {
+                      ...complete.set,
+                      pinStatus: 'queued',
+                      ...pending('queued', dag.now, dag.cid),
+                    },
+                    remove: [...complete.remove, 'gsi1pk', 'gsi1sk', 'pinnedWith'],
+                  }
+                : {
+                    ...complete,
+                    set: { ...complete.set, pinStatus: 'pinned', ...pinned('', dag.now, dag.cid) },
+                    remove: [...complete.remove, 'gsi3pk', 'gsi3sk', 'pinnedWith'],
+                  },
+            ),
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return withoutKeys<ContentRecord>(Attributes ?? {});
+        return toContent(Attributes ?? {});
       }
       // A partial chunk never downgrades content that is already complete and pinned.
       await conditionally(() =>
@@ -96,8 +129,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
                 set: {
                   ...stored.set,
                   pinStatus: 'pinning',
-                  gsi3pk: keys.pendingPins('pinning'),
-                  gsi3sk: `${dag.now}#${dag.cid}`,
+                  ...pending('pinning', dag.now, dag.cid),
                 },
               },
               { ':pinned': 'pinned' },
@@ -111,15 +143,34 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       return record;
     },
 
-    async markComplete(cid, size, now) {
+    async markComplete(cid, size, now, awaitsProviders) {
       await client.send(
         new UpdateCommand({
           TableName,
           Key: keys.content(cid),
-          ...buildUpdate({
-            set: { structure: 'complete', pinStatus: 'pinned', updated: now, size },
-            remove: ['gsi3pk', 'gsi3sk'],
-          }),
+          ...buildUpdate(
+            awaitsProviders
+              ? {
+                  set: {
+                    structure: 'complete',
+                    pinStatus: 'queued',
+                    updated: now,
+                    size,
+                    ...pending('queued', now, cid),
+                  },
+                  remove: ['failure'],
+                }
+              : {
+                  set: {
+                    structure: 'complete',
+                    pinStatus: 'pinned',
+                    updated: now,
+                    size,
+                    ...pinned('', now, cid),
+                  },
+                  remove: ['gsi3pk', 'gsi3sk', 'failure'],
+                },
+          ),
           ConditionExpression: 'attribute_exists(pk)',
         }),
       );
@@ -139,6 +190,259 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           }),
         ),
       );
+    },
+
+    async recordRequested({ cid, origins, now }) {
+      const created = await conditionally(() =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...keys.content(cid),
+              cid,
+              structure: 'unknown',
+              pinStatus: 'queued',
+              created: now,
+              updated: now,
+              fetch: { origins },
+              ...pending('queued', now, cid),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      const existing = await get(cid);
+      if (!existing) throw new Error(`Content ${cid} could not be read back`);
+      if (created) return existing;
+      if (existing.pinStatus === 'failed') {
+        // A new request deserves a new try, with the attempts counted afresh.
+        const fetch =
+          existing.structure === 'complete'
+            ? undefined
+            : { origins: [...new Set([...(existing.fetch?.origins ?? []), ...origins])] };
+        await conditionally(() =>
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.content(cid),
+              ...buildUpdate(
+                {
+                  set: { pinStatus: 'queued', updated: now, fetch, ...pending('queued', now, cid) },
+                  remove: ['failure', 'gsi1pk', 'gsi1sk'],
+                },
+                { ':failed': 'failed' },
+              ),
+              ConditionExpression: 'pinStatus = :failed',
+            }),
+          ),
+        );
+        return (await get(cid)) as ContentRecord;
+      }
+      const known = new Set(existing.fetch?.origins ?? []);
+      if (existing.fetch && origins.some((o) => !known.has(o))) {
+        await conditionally(() =>
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key: keys.content(cid),
+              UpdateExpression: 'SET #fetch.origins = :origins',
+              ConditionExpression: 'attribute_exists(#fetch)',
+              ExpressionAttributeNames: { '#fetch': 'fetch' },
+              ExpressionAttributeValues: {
+                ':origins': [...known, ...origins.filter((o) => !known.has(o))],
+              },
+            }),
+          ),
+        );
+        return (await get(cid)) as ContentRecord;
+      }
+      return existing;
+    },
+
+    async recordCars(cid, cars) {
+      for (let i = 0; i < cars.length; i += 25) {
+        await batchPut(
+          ctx,
+          cars.slice(i, i + 25).map((car) => ({ ...keys.contentCar(cid, car.carCid), ...car })),
+        );
+      }
+    },
+
+    startFetch(cid, now) {
+      return conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            UpdateExpression:
+              'SET pinStatus = :pinning, updated = :now, #fetch.started = :now, gsi3pk = :pk, gsi3sk = :sk',
+            ConditionExpression:
+              'attribute_exists(#fetch) AND structure <> :complete AND attribute_not_exists(unpinRequested)',
+            ExpressionAttributeNames: { '#fetch': 'fetch' },
+            ExpressionAttributeValues: {
+              ':pinning': 'pinning',
+              ':now': now,
+              ':complete': 'complete',
+              ':pk': keys.pendingPins('pinning'),
+              ':sk': `${now}#${cid}`,
+            },
+          }),
+        ),
+      );
+    },
+
+    async recordProgress(progress) {
+      const { cid, now, status } = progress;
+      const providers = Object.fromEntries(
+        Object.entries(progress.providers).map(([name, state]) => [
+          `${PROVIDER_ATTRIBUTE}${name}`,
+          state,
+        ]),
+      );
+      const spec =
+        status === 'pinned'
+          ? {
+              set: {
+                ...providers,
+                pinStatus: status,
+                updated: now,
+                size: progress.size,
+                pinnedWith: progress.pinnedWith || undefined,
+                ...pinned(progress.pinnedWith ?? '', now, cid),
+              },
+              remove: [
+                'gsi3pk',
+                'gsi3sk',
+                'failure',
+                'fetch',
+                ...(progress.pinnedWith ? [] : ['pinnedWith']),
+              ],
+            }
+          : {
+              set: { ...providers, pinStatus: status, updated: now, ...pending(status, now, cid) },
+              remove: ['gsi1pk', 'gsi1sk', 'failure'],
+            };
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            // A pin given up on meanwhile (the dead-letter consumer) stays failed, unless pinned.
+            ...(status === 'pinned'
+              ? { ...buildUpdate(spec), ConditionExpression: 'attribute_exists(pk)' }
+              : {
+                  ...buildUpdate(spec, { ':failed': 'failed' }),
+                  ConditionExpression: 'attribute_exists(pk) AND pinStatus <> :failed',
+                }),
+          }),
+        ),
+      );
+    },
+
+    claimProvider(cid, provider, now, staleBefore, lastError) {
+      return conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            UpdateExpression: 'SET #p = :claim',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(#p) OR (attribute_not_exists(#p.requestId) AND (attribute_not_exists(#p.claimed) OR #p.claimed < :stale)))',
+            ExpressionAttributeNames: { '#p': `${PROVIDER_ATTRIBUTE}${provider}` },
+            ExpressionAttributeValues: {
+              ':claim': {
+                status: 'queued',
+                claimed: now,
+                updated: now,
+                ...(lastError ? { error: lastError } : {}),
+              },
+              ':stale': staleBefore,
+            },
+          }),
+        ),
+      );
+    },
+
+    recordFailure(cid, failure, now) {
+      const index = failure.retryAt
+        ? { set: { gsi3pk: keys.retryDue, gsi3sk: `${failure.retryAt}#${cid}` }, remove: [] }
+        : { set: {}, remove: ['gsi3pk', 'gsi3sk'] };
+      return conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            ...buildUpdate(
+              {
+                set: { pinStatus: 'failed', failure, updated: now, ...index.set },
+                remove: ['gsi1pk', 'gsi1sk', ...index.remove],
+              },
+              { ':pinned': 'pinned' },
+            ),
+            ConditionExpression: 'attribute_exists(pk) AND pinStatus <> :pinned',
+          }),
+        ),
+      );
+    },
+
+    requeue(cid, now) {
+      return conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            ...buildUpdate({
+              set: { pinStatus: 'queued', updated: now, ...pending('queued', now, cid) },
+              remove: ['gsi1pk', 'gsi1sk'],
+            }),
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(unpinRequested)',
+          }),
+        ),
+      );
+    },
+
+    async listRetryDue(now, limit) {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: INDEX.gsi3,
+          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :now',
+          ExpressionAttributeValues: { ':pk': keys.retryDue, ':now': `${now}${HIGH}` },
+          Limit: limit,
+        }),
+      );
+      return (Items ?? []).map(toContent);
+    },
+
+    async listPinnedWith(providerSet, limit) {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: INDEX.gsi1,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.pinnedWith(providerSet) },
+          Limit: limit,
+        }),
+      );
+      return (Items ?? []).map(toContent);
+    },
+
+    async removeContent(cid, carCids) {
+      const removed = await conditionally(() =>
+        client.send(
+          new DeleteCommand({
+            TableName,
+            Key: keys.content(cid),
+            ConditionExpression: 'attribute_exists(unpinRequested)',
+          }),
+        ),
+      );
+      if (!removed) return false;
+      await batchDelete(
+        ctx,
+        carCids.map((carCid) => keys.contentCar(cid, carCid)),
+      );
+      return true;
     },
 
     async recordCar(cid, car, holder) {
@@ -243,7 +547,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           Limit: limit,
         }),
       );
-      return (Items ?? []).map((item) => withoutKeys<ContentRecord>(item));
+      return (Items ?? []).map(toContent);
     },
 
     async listUnpinDue(now, limit) {
@@ -256,7 +560,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           Limit: limit,
         }),
       );
-      return (Items ?? []).map((item) => withoutKeys<ContentRecord>(item));
+      return (Items ?? []).map(toContent);
     },
 
     async cancelUnpin(cid, due) {
@@ -286,6 +590,25 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':now': now },
         }),
+      );
+    },
+
+    async rescheduleUnpin(cid, due) {
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            UpdateExpression:
+              'SET unpinAfter = :due, gsi2pk = :unpin, gsi2sk = :position REMOVE unpinRequested',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: {
+              ':due': due,
+              ':unpin': keys.unpinDue,
+              ':position': `${due}#${cid}`,
+            },
+          }),
+        ),
       );
     },
   };

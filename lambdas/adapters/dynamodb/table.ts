@@ -78,9 +78,17 @@ export async function batchGet(
 export async function batchPut(ctx: TableContext, items: Record<string, unknown>[]): Promise<void> {
   if (items.length > BATCH_WRITE_LIMIT)
     throw new Error(`batchPut takes at most ${BATCH_WRITE_LIMIT} items`);
-  let pending: BatchWriteCommandInput['RequestItems'] = {
-    [ctx.tableName]: items.map((Item) => ({ PutRequest: { Item } })),
-  };
+  await batchWrite(
+    ctx,
+    items.map((Item) => ({ PutRequest: { Item } })),
+  );
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+async function batchWrite(ctx: TableContext, requests: WriteRequests): Promise<void> {
+  if (requests.length === 0) return;
+  let pending: BatchWriteCommandInput['RequestItems'] = { [ctx.tableName]: requests };
   for (let attempt = 0; pending?.[ctx.tableName]?.length; attempt++) {
     if (attempt >= MAX_BATCH_ATTEMPTS) {
       throw unprocessed('BatchWriteItem', pending[ctx.tableName]?.length ?? 0);
@@ -90,6 +98,19 @@ export async function batchPut(ctx: TableContext, items: Record<string, unknown>
       new BatchWriteCommand({ RequestItems: pending }),
     );
     pending = result.UnprocessedItems;
+  }
+}
+
+/** Deletes any number of items by key, 25 per BatchWriteItem, retrying unprocessed ones. */
+export async function batchDelete(
+  ctx: TableContext,
+  keyList: Record<string, string>[],
+): Promise<void> {
+  for (let i = 0; i < keyList.length; i += BATCH_WRITE_LIMIT) {
+    await batchWrite(
+      ctx,
+      keyList.slice(i, i + BATCH_WRITE_LIMIT).map((Key) => ({ DeleteRequest: { Key } })),
+    );
   }
 }
 

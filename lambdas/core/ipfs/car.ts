@@ -331,7 +331,9 @@ function unparseable(cause: unknown) {
  * per-block cost for small blocks); every other multihash goes to
  * @web3-storage/car-block-validator. Synchronous unless a hasher is asynchronous.
  */
-function verifyBlock(block: Block): InvalidCar | undefined | Promise<InvalidCar | undefined> {
+export function verifyBlock(
+  block: Block,
+): InvalidCar | undefined | Promise<InvalidCar | undefined> {
   const multihash = block.cid.multihash;
   if (multihash.code === sha256.code) {
     const digest = hash('sha256', block.bytes, 'buffer');

@@ -12,6 +12,7 @@ import {
   recomputeStats,
   STATS_SHARDS,
   settle,
+  settlingContents,
   shardOf,
   totals,
 } from '../../../lambdas/core/stats.ts';
@@ -193,5 +194,28 @@ describe('usage totals', () => {
         uploads: 1,
       });
     });
+  });
+
+  it('follow the background pinning through a settling content store', async () => {
+    const ports = fakePorts();
+    const car = await rawCar('pinned, then failed');
+    await store(ports, alice, car);
+    expect((await totals(ports))['pins.pinned']).toBe(1);
+    const contents = settlingContents(ports.contents, ports);
+    const cid = fromCid(car.root).v1;
+    // A pin back in the queue, then given up on: each write moves the totals with it.
+    await contents.requeue(cid, ports.clock.now().toISOString());
+    expect((await totals(ports))['pins.queued']).toBe(1);
+    const now = ports.clock.now().toISOString();
+    await contents.recordFailure(
+      cid,
+      { kind: 'gave-up', message: 'outage', since: now, attempts: 3 },
+      now,
+    );
+    expect(await totals(ports)).toEqual(truth(ports));
+    expect((await totals(ports))['pins.failed']).toBe(1);
+    expect((await totals(ports))['pins.pinned'] ?? 0).toBe(0);
+    // Reads pass through untouched.
+    expect((await contents.get(cid))?.pinStatus).toBe('failed');
   });
 });

@@ -4,15 +4,17 @@
  */
 import { publicRoutes } from '../public.ts';
 import { opsReadRoutes } from './ops.ts';
+import { pinReadRoutes } from './pins.ts';
 import { schemaRoutes } from './schema.ts';
 import { stagedUploadReadRoutes } from './staged-uploads.ts';
 import { uploadReadRoutes } from './uploads.ts';
 
-// Fixed paths first: `/staged-uploads/{id}` must win over `/{cid}`.
+// Fixed paths first: `/staged-uploads/{id}` and `/pins` must win over `/{cid}`.
 export const readApiRoutes = [
   ...publicRoutes,
   ...schemaRoutes,
   ...opsReadRoutes,
   ...stagedUploadReadRoutes,
+  ...pinReadRoutes,
   ...uploadReadRoutes,
 ];

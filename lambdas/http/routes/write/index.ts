@@ -3,11 +3,13 @@
  * in-memory ports, so the two serve the same routes.
  */
 import { dealWriteRoutes } from './deals.ts';
+import { pinWriteRoutes } from './pins.ts';
 import { stagedUploadWriteRoutes } from './staged-uploads.ts';
 import { uploadWriteRoutes } from './uploads.ts';
 
 export const writeApiRoutes = [
   ...dealWriteRoutes,
   ...stagedUploadWriteRoutes,
+  ...pinWriteRoutes,
   ...uploadWriteRoutes,
 ];

@@ -34,6 +34,7 @@ export const uploadWriteRoutes = [
     const value = await storeUpload(
       { principal, ...prepared, name: uploadName(headers['x-name']) },
       deps.ports,
+      deps.settings,
     );
     recordMetric('UploadBytes', carByteLength(prepared.car.bytes));
     return { status: 200, body: okBody(value) };
@@ -65,6 +66,7 @@ export const uploadWriteRoutes = [
     await storeUpload(
       { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
+      deps.settings,
     );
     recordMetric('UploadBytes', carByteLength(nft.car.bytes));
     const ipnft = nft.car.root.toString();

@@ -1,0 +1,39 @@
+/**
+ * Reading one content's record: all the public check needs, apart from the rest of the
+ * content adapter so its bundle stays small.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../codecs/keys.ts';
+import type { ContentRecord, ContentStore, ProviderPin } from '../../core/ports.ts';
+import { type TableContext, withoutKeys } from './table.ts';
+
+/**
+ * Each provider's side of a pin is a top-level attribute `pin@<name>`, so one provider's state
+ * is written (and claimed, conditionally) without reading or rewriting the others'.
+ */
+export const PROVIDER_ATTRIBUTE = 'pin@';
+
+/** A content item as the domain record: provider attributes gathered into `providers`. */
+export function toContent(item: Record<string, unknown>): ContentRecord {
+  const record = withoutKeys<Record<string, unknown>>(item);
+  const providers: Record<string, ProviderPin> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (!name.startsWith(PROVIDER_ATTRIBUTE)) continue;
+    providers[name.slice(PROVIDER_ATTRIBUTE.length)] = value as ProviderPin;
+    delete record[name];
+  }
+  if (Object.keys(providers).length > 0) record.providers = providers;
+  return record as unknown as ContentRecord;
+}
+
+export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get'> {
+  const { client, tableName: TableName } = ctx;
+  return {
+    async get(cid) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName, Key: keys.content(cid), ConsistentRead: true }),
+      );
+      return Item ? toContent(Item) : undefined;
+    },
+  };
+}
