@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { assessStatus } from '../../../lambdas/core/status.ts';
 import { prometheusText } from '../../../lambdas/http/ops-views.ts';
+import { functions } from '../../../system/functions.ts';
 import { inProcessApi } from '../../support/in-process-api.ts';
 import { parsePrometheusText } from '../../support/prometheus.ts';
 
@@ -84,6 +85,15 @@ describe('GET /metrics', () => {
   });
 });
 
+/** The pin-status job's period, from the catalog. */
+function pinStatusRateMinutes(): number {
+  for (const fn of functions) {
+    for (const t of fn.triggers)
+      if (t.kind === 'schedule' && t.name === 'pin-status') return t.rateMinutes;
+  }
+  throw new Error('no pin-status schedule');
+}
+
 describe('GET /status.json', () => {
   const component = async (api: Awaited<ReturnType<typeof inProcessApi>>, name: string) => {
     const { json } = await api.request('GET', '/status.json', { token: null });
@@ -95,10 +105,13 @@ describe('GET /status.json', () => {
     const at = api.ports.clock.now().toISOString();
     await api.ports.ops.recordRun('pin-status', { ok: true, at, durationMs: 10 });
     expect((await component(api, 'pinning')).status).toBe('operational');
-    api.ports.clock.advance(31 * 60_000);
+    const every = pinStatusRateMinutes();
+    api.ports.clock.advance((2 * every + 1) * 60_000);
     const late = await component(api, 'pinning');
     expect(late.status).toBe('degraded');
-    expect(late.detail.join(' ')).toMatch(/no successful run for 31 minutes \(every 15\)/);
+    expect(late.detail.join(' ')).toContain(
+      `no successful run for ${2 * every + 1} minutes (every ${every})`,
+    );
   });
 
   it('shows dead letters as degraded, and a queue SQS does not answer for as down', () => {
