@@ -6,13 +6,19 @@ import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { settings } from '../system/settings.ts';
 import { HeadersTooLarge } from './errors.ts';
 import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
+import { nftRoutes } from './nfts.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { publicRoutes } from './public.ts';
 import { ErrorEnvelope } from './schema.ts';
 import { stagedUploadRoutes } from './staged-uploads.ts';
 import { uploadRoutes } from './uploads.ts';
 
-export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
+export const apiRoutes = [
+  ...publicRoutes,
+  ...uploadRoutes,
+  ...stagedUploadRoutes,
+  ...nftRoutes,
+] as const;
 
 /** The settings the document quotes: a deployment serves its own values. */
 export type DocumentSettings = {
@@ -59,8 +65,8 @@ request id to quote in a bug report. Differences from nft.storage: every CAR val
 failures use the error envelope with their real status.
 
 ## Authentication
-\`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`, \`GET /version\`
-and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token id is the 16
+\`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`,
+\`GET /nfts/{chainId}/{contract}/{tokenId}\`, \`GET /version\` and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token id is the 16
 characters \`[a-z2-7]\` after \`pst_\`.
 
 ## Limits
@@ -156,6 +162,10 @@ export function apiDocument(values: DocumentSettings = DEFAULTS): OpenApiDocumen
     tags: [
       { name: 'NFT storage', description: 'Upload, list, inspect, rename and delete content' },
       { name: 'Service', description: 'Version, this document and CORS' },
+      {
+        name: 'NFTs on chain',
+        description: 'Tokens the chain scraper found on the configured chains, and their data',
+      },
     ],
     routes: apiRoutes,
     components: [ErrorEnvelope],

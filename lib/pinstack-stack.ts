@@ -122,6 +122,7 @@ export class PinstackStack extends Stack {
       environment: config.functionEnvironment,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
+      secrets: (spec.secretsOf ?? []).flatMap((setting) => config.settingSecrets[setting] ?? []),
     });
     this.bind(fn, spec.bindings);
     this.alarms.watchFunction(id, fn.fn);

@@ -8,11 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import type { SecretReference } from '../system/secrets.ts';
 import {
   readSettings,
+  type Setting,
   type SettingName,
   SettingsError,
   settingNames,
+  settings,
   settingText,
 } from '../system/settings.ts';
 
@@ -27,6 +30,8 @@ export interface StackConfig {
   alarmTopicArn: string | undefined;
   /** The `function` settings (and the version) every function receives, as text. */
   functionEnvironment: Record<string, string>;
+  /** The secrets each `function` setting names (only settings that name some). */
+  settingSecrets: Partial<Record<SettingName, SecretReference[]>>;
 }
 
 const VALID_RETENTION_DAYS = new Set<number>(
@@ -45,7 +50,9 @@ export function packageVersion(): string {
 export function readStackConfig(node: Node): StackConfig {
   const fromContext = (name: SettingName) => {
     const value: unknown = node.tryGetContext(name);
-    return value === undefined || value === null ? undefined : settingText(value);
+    return value === undefined || value === null || value === ''
+      ? (settings[name] as Setting<unknown>).deployedDefault
+      : settingText(value);
   };
   const deploy = readSettings(['deploy'], fromContext);
   const forFunctions = readSettings(['function'], fromContext);
@@ -57,9 +64,14 @@ export function readStackConfig(node: Node): StackConfig {
     );
   }
   const functionEnvironment: Record<string, string> = { PINSTACK_VERSION: packageVersion() };
+  const settingSecrets: StackConfig['settingSecrets'] = {};
   for (const name of settingNames('function')) {
     const value = (forFunctions as Record<string, unknown>)[name];
-    if (value !== undefined) functionEnvironment[name] = settingText(value);
+    // The text as given (it parsed), so the functions read exactly what the deployer wrote.
+    const text = fromContext(name) ?? (value === undefined ? undefined : settingText(value));
+    if (text !== undefined) functionEnvironment[name] = text;
+    const secrets = (settings[name] as Setting<unknown>).secrets;
+    if (secrets && value !== undefined) settingSecrets[name] = secrets(value);
   }
   return {
     stackName: deploy.STACK_NAME,
@@ -69,5 +81,6 @@ export function readStackConfig(node: Node): StackConfig {
     logRetention: deploy.LOG_RETENTION_DAYS as RetentionDays,
     alarmTopicArn: deploy.ALARM_TOPIC_ARN,
     functionEnvironment,
+    settingSecrets,
   };
 }

@@ -3,6 +3,7 @@
  * its Lambdas, routes, event source mappings, schedules and bucket notifications from it, and
  * the local stack drives the very same handlers from it, so the two cannot drift.
  */
+import type { SettingName } from './settings.ts';
 
 /** The shared resources a function may be bound to, and the env var that names each one. */
 export const RESOURCE_ENV = {
@@ -69,6 +70,11 @@ export interface FunctionSpec {
   memoryMB: number;
   timeoutSeconds: number;
   bindings: Bindings;
+  /**
+   * Settings whose named secrets (Secrets Manager, SSM) the function reads at cold start: the
+   * stack grants it exactly the secrets those settings name, and nothing else does.
+   */
+  secretsOf?: readonly SettingName[];
   triggers: Trigger[];
 }
 
@@ -84,11 +90,20 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
+    description:
+      'Public, unauthenticated reads: GET /check/{cid}, /nfts/{chainId}/{contract}/{tokenId} and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
-    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
+    triggers: http(
+      'GET',
+      '/check/{proxy+}',
+      '/api/check/{proxy+}',
+      '/nfts/{proxy+}',
+      '/api/nfts/{proxy+}',
+      '/version',
+      '/api/version',
+    ),
   },
   {
     name: 'api-read',
@@ -155,11 +170,19 @@ export const functions = [
   },
   {
     name: 'scraper',
-    description: 'Cron: scans configured chains for NFTs to preserve',
-    memoryMB: 512,
+    description:
+      'Cron: scans the CHAINS for NFT mints, records their tokens and requests pins of their CIDs',
+    memoryMB: 1024,
     timeoutSeconds: 300,
-    // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
-    bindings: {},
+    bindings: {
+      // Tokens, cursors, its run lease and its pin requests.
+      table: 'readwrite',
+      // Metadata already stored here is read from its CARs instead of a gateway.
+      carpark: 'read',
+      // Pin requests go to the pin queue.
+      pinQueue: 'send',
+    },
+    secretsOf: ['CHAINS'],
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
   },
 ] as const satisfies readonly FunctionSpec[];

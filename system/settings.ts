@@ -9,6 +9,7 @@
  * settings: a setting may name a secret (a Secrets Manager or SSM parameter), never hold one.
  */
 import * as z from 'zod/mini';
+import { parseSecretReference, type SecretReference } from './secrets.ts';
 
 /**
  * Who reads a setting:
@@ -33,6 +34,14 @@ export interface Setting<
   default: D;
   /** How the README shows the default when it is not a plain value. */
   shownDefault?: string;
+  /**
+   * The text a deployment uses when neither CDK context nor the deploying shell sets one, for
+   * a default a deployment needs but the local stack must not have (public gateways that a
+   * test run on a laptop must never reach).
+   */
+  deployedDefault?: string;
+  /** The secrets a value names: the stack grants them to the functions reading the setting. */
+  secrets?: (value: T) => SecretReference[];
   description: string;
 }
 
@@ -93,6 +102,110 @@ const flag = <S extends SettingScope>(scope: S, fallback: boolean, description: 
       z.transform((v) => v === 'true'),
     ),
   });
+
+/** Text holding JSON, parsed (settings are text: environment variables, CDK context). */
+const jsonText = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+      return z.NEVER;
+    }
+  }),
+);
+
+const isHttpUrl = (text: string) => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+};
+
+const unknownKeys = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys?.join(', ')}` : undefined,
+};
+
+/** One chain the scraper scans (see CHAINS). */
+export const ChainSetting = z.strictObject(
+  {
+    chainId: z.int().check(z.positive()),
+    /** An http(s) JSON-RPC URL, or a secret reference naming where the URL (with its key) is. */
+    rpcUrl: z
+      .string()
+      .check(
+        z.refine(
+          (text) => isHttpUrl(text) || parseSecretReference(text) !== undefined,
+          'must be an http(s) URL or name a secret: secretsmanager:<name or ARN> or ssm:<parameter>',
+        ),
+      ),
+    startBlock: z.int().check(z.nonnegative()),
+    /** Blocks to stay behind the head, so that reorgs rarely reach what was scanned. */
+    confirmations: z._default(z.int().check(z.nonnegative(), z.maximum(10_000)), 12),
+    /** An allow-list of contract addresses; all contracts when absent. */
+    contracts: z.optional(
+      z
+        .array(
+          z
+            .string()
+            .check(z.regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address: 0x and 40 hex digits')),
+        )
+        .check(z.minLength(1), z.maxLength(1000)),
+    ),
+    /** The largest block window of one eth_getLogs (windows shrink when a provider refuses). */
+    windowBlocks: z._default(z.int().check(z.positive(), z.maximum(1_000_000)), 2000),
+  },
+  unknownKeys,
+);
+export type ChainSetting = z.infer<typeof ChainSetting>;
+
+const chains = z.pipe(
+  jsonText,
+  z
+    .array(ChainSetting)
+    .check(
+      z.refine(
+        (list) => new Set(list.map((chain) => chain.chainId)).size === list.length,
+        'each chainId at most once',
+      ),
+    ),
+);
+
+/** The secret references among the chains' RPC URLs. */
+export const chainSecrets = (list: readonly ChainSetting[]): SecretReference[] =>
+  list.flatMap((chain) => {
+    const ref = parseSecretReference(chain.rpcUrl);
+    return ref ? [ref] : [];
+  });
+
+/** Public trustless gateways a deployment fetches from unless told otherwise. */
+export const PUBLIC_TRUSTLESS_GATEWAYS = [
+  'https://trustless-gateway.link',
+  'https://ipfs.io',
+  'https://dweb.link',
+];
+
+const gatewayList = z.pipe(
+  z.string(),
+  z.pipe(
+    // `none` says no gateway where a default would otherwise apply (a deployment).
+    z.transform((text: string) =>
+      text.trim() === 'none'
+        ? []
+        : text
+            .split(',')
+            .map((entry) => entry.trim())
+            .filter(Boolean),
+    ),
+    z
+      .array(z.string().check(z.refine(isHttpUrl, 'each gateway must be an http(s) URL')))
+      .check(z.maxLength(20, 'at most 20 gateways')),
+  ),
+);
 
 /** API Gateway hands Lambda at most ~6 MB of event, and binary bodies arrive base64 (+33 %). */
 export const INLINE_BODY_CEILING_BYTES = 4_400_000;
@@ -158,6 +271,35 @@ export const settings = {
     'function',
     10,
     'age after which the pin-status cron re-queues a `pinning` check',
+  ),
+  CHAINS: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: 'unset (no chain is scanned)',
+    description:
+      'chains the scraper scans for NFTs: a JSON array of `{"chainId", "rpcUrl", "startBlock", "confirmations"? (12), "contracts"? (address allow-list), "windowBlocks"? (2000)}`; deployed, `rpcUrl` may name a secret holding the URL (`secretsmanager:<name or ARN>` or `ssm:<parameter>`)',
+    schema: chains,
+    secrets: chainSecrets,
+  }),
+  IPFS_GATEWAYS: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: `none locally; deployed \`${PUBLIC_TRUSTLESS_GATEWAYS.join(',')}\``,
+    deployedDefault: PUBLIC_TRUSTLESS_GATEWAYS.join(','),
+    description:
+      'trustless IPFS gateways (comma-separated URLs, tried in order; `none` for none) content is fetched from when it is not stored here',
+    schema: gatewayList,
+  }),
+  METADATA_RETRY_SECONDS: integer(
+    'function',
+    60,
+    'wait before the scraper reads token metadata again after a failed read (x4 per failure, at most a day)',
+  ),
+  METADATA_ATTEMPTS: integer(
+    'function',
+    8,
+    'failed metadata reads after which the scraper records the metadata as `failed`',
+    { max: 100 },
   ),
   LOG_LEVEL: oneOf(
     'function',
@@ -245,14 +387,16 @@ export function readSettings<S extends SettingScope>(
     }
     const parsed = z.safeParse(spec.schema, raw);
     if (parsed.success) values[name] = parsed.data;
-    else
-      problems.push(
-        `${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message}`,
-      );
+    else {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${where}${issue?.message}`);
+    }
   }
   if (problems.length > 0) throw new SettingsError(`Invalid settings: ${problems.join('; ')}`);
   return values as SettingValues<S>;
 }
 
-/** The text form of a value, as an environment variable carries it. */
-export const settingText = (value: unknown): string => String(value);
+/** The text form of a value, as an environment variable carries it (JSON for structures). */
+export const settingText = (value: unknown): string =>
+  typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);

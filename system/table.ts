@@ -11,7 +11,11 @@
  *   CONTENT#<cidV1>          / HOLDER#<userId>#<cidV1>   an upload that keeps the content pinned
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
- *   CURSOR#<name>            / CURSOR                    a scraper cursor
+ *   NFT#<chainId>#<contract> / TOKEN#<tokenId, 64 hex>   a token the scraper found on a chain
+ *   CHAIN#<chainId>          / CURSOR                    the scraper's position on a chain
+ *   LEASE#<job>              / LEASE                     a scheduled job's run lease (one run at once)
+ *   SCRAPED#<cidV1>          / PIN                       a CID the scraper asked to pin (see
+ *                                                        lambdas/adapters/scraper-pins.ts)
  *
  * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first
@@ -20,6 +24,8 @@
  *         UNPIN                   / <dueTime>#<cid>       content no live upload holds any more
  *   gsi3  PIN#<status>            / <updated>#<cid>       pins that are not final yet
  *         HOLD#unconfirmed        / <recorded>#<cid>#<holder> holds whose upload is not confirmed
+ *         META#due                / <dueTime>#<chainId>#<contract>#<tokenId> tokens whose
+ *                                   metadata waits to be fetched (again)
  */
 export const TTL_ATTRIBUTE = 'ttl';
 

@@ -10,6 +10,7 @@ import type {
   BlobStore,
   Clock,
   ContentStore,
+  NftStore,
   RateLimitStore,
   StagedUploadStore,
   TokenStore,
@@ -22,12 +23,13 @@ import type { Config } from '../shared/config.ts';
 import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
-  ports: { contents: ContentStore };
+  ports: { contents: ContentStore; nfts: Pick<NftStore, 'get'> };
   settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT'>;
 }
 
 export interface ReadPorts {
   contents: ContentStore;
+  nfts: Pick<NftStore, 'get'>;
   /** Read only here: long file lists are stored beside the CARs. */
   carpark: BlobStore;
   uploads: UploadStore;

@@ -8,6 +8,7 @@ import {
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
+import { dynamoNftReader } from '../adapters/dynamodb/nfts.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
@@ -24,7 +25,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Clients to use instead of the container's shared ones (tools and tests). */
 export type ClientOverrides = Partial<Omit<AwsClients, 'destroy'>>;
 
-const table = (config: Config, clients: ClientOverrides): TableContext => ({
+export const table = (config: Config, clients: ClientOverrides): TableContext => ({
   client: clients.dynamo ?? dynamoFor(config),
   tableName: resource(config, 'table'),
 });
@@ -72,7 +73,11 @@ export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   });
 
 export function publicDeps(config: Config): PublicDeps {
-  return { ports: { contents: dynamoContentStore(table(config, {})) }, settings: config };
+  const ctx = table(config, {});
+  return {
+    ports: { contents: dynamoContentStore(ctx), nfts: dynamoNftReader(ctx) },
+    settings: config,
+  };
 }
 
 /** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */
@@ -80,6 +85,7 @@ export function readPorts(config: Config) {
   return {
     ...identityPorts(config),
     ...contentPorts(config),
+    nfts: dynamoNftReader(table(config, {})),
     carpark: carpark(config),
     clock: systemClock,
   };

@@ -32,5 +32,17 @@ export function messageQueueContract(name: string, makeQueue: Make<QueueUnderTes
       // A standard SQS queue does not promise order.
       expect([...arrived].sort(byJson)).toEqual([...messages].sort(byJson));
     });
+
+    it('sendMany delivers every message once, more than one batch of them too', async () => {
+      const { queue, received } = await makeQueue();
+      const messages: PinMessage[] = Array.from({ length: 23 }, (_, i) => ({
+        op: 'pin',
+        cid: `cid-${i}`,
+      }));
+      await queue.sendMany(messages);
+      await queue.sendMany([]);
+      const arrived = await received(messages.length);
+      expect([...arrived].sort(byJson)).toEqual([...messages].sort(byJson));
+    });
   });
 }

@@ -441,6 +441,10 @@ export class FakeQueue<T> implements MessageQueue<T> {
   async send(message: T): Promise<void> {
     this.sent.push(copy(message));
   }
+
+  async sendMany(messages: T[]): Promise<void> {
+    for (const message of messages) this.sent.push(copy(message));
+  }
 }
 
 export class FakeClock implements Clock {

@@ -158,7 +158,7 @@ describe('OpenAPI document', () => {
       .filter(({ operation }) => operation.security?.length === 0)
       .map(({ operation }) => operation.operationId)
       .filter((id) => !id.startsWith('preflight'));
-    expect(publicIds.sort()).toEqual(['checkContent', 'getSchema', 'getVersion']);
+    expect(publicIds.sort()).toEqual(['checkContent', 'getNft', 'getSchema', 'getVersion']);
   });
 
   it('documents exactly the routes the handlers serve, with their /api aliases', () => {
