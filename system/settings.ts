@@ -125,48 +125,60 @@ const isHttpUrl = (text: string) => {
   }
 };
 
-const unknownKeys = {
-  error: (issue: { code?: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys?.join(', ')}` : undefined,
-};
-
 /** One chain the scraper scans (see CHAINS). */
+/** A whole number in [min, max], with a message that says so (settings load no zod locale). */
+const count = (min: number, max: number) =>
+  z
+    .int({ error: 'must be a whole number' })
+    .check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
+
 export const ChainSetting = z.strictObject(
   {
-    chainId: z.int().check(z.positive()),
+    chainId: count(1, Number.MAX_SAFE_INTEGER),
     /** An http(s) JSON-RPC URL, or a secret reference naming where the URL (with its key) is. */
     rpcUrl: z
-      .string()
+      .string({ error: 'must be a string' })
       .check(
         z.refine(
           (text) => isHttpUrl(text) || parseSecretReference(text) !== undefined,
           'must be an http(s) URL or name a secret: secretsmanager:<name or ARN> or ssm:<parameter>',
         ),
       ),
-    startBlock: z.int().check(z.nonnegative()),
+    startBlock: count(0, Number.MAX_SAFE_INTEGER),
     /** Blocks to stay behind the head, so that reorgs rarely reach what was scanned. */
-    confirmations: z._default(z.int().check(z.nonnegative(), z.maximum(10_000)), 12),
+    confirmations: z._default(count(0, 10_000), 12),
     /** An allow-list of contract addresses; all contracts when absent. */
     contracts: z.optional(
       z
         .array(
           z
-            .string()
+            .string({ error: 'must be an address' })
             .check(z.regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address: 0x and 40 hex digits')),
+          { error: 'must be a list of addresses' },
         )
-        .check(z.minLength(1), z.maxLength(1000)),
+        .check(
+          z.minLength(1, 'must list at least one address'),
+          z.maxLength(1000, 'at most 1000 addresses'),
+        ),
     ),
     /** The largest block window of one eth_getLogs (windows shrink when a provider refuses). */
-    windowBlocks: z._default(z.int().check(z.positive(), z.maximum(1_000_000)), 2000),
+    windowBlocks: z._default(count(1, 1_000_000), 2000),
   },
-  unknownKeys,
+  {
+    error: (issue: { code?: string; keys?: string[] }) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys?.join(', ')}`
+        : issue.code === 'invalid_type'
+          ? 'must be a chain object'
+          : undefined,
+  },
 );
 export type ChainSetting = z.infer<typeof ChainSetting>;
 
 const chains = z.pipe(
   jsonText,
   z
-    .array(ChainSetting)
+    .array(ChainSetting, { error: 'must be a JSON array of chains' })
     .check(
       z.refine(
         (list) => new Set(list.map((chain) => chain.chainId)).size === list.length,

@@ -11,7 +11,7 @@
  * content, with the fetch enqueued), then write the row as here to skip it next time.
  */
 import { keys } from '../codecs/keys.ts';
-import type { MessageQueue, PinMessage, PinRequester } from '../core/ports.ts';
+import type { MessageQueue, PinMessage, PinRequest, PinRequester } from '../core/ports.ts';
 import { batchGet, batchPut, type TableContext } from './dynamodb/table.ts';
 
 /** The user scraper pins belong to. Outside USER_ID_PATTERN, so no token can be made for it. */
@@ -28,7 +28,10 @@ export function scraperPinRequester(
   return {
     async requestPins(requests) {
       if (requests.length === 0) return;
-      const unique = [...new Map(requests.map((request) => [request.cid, request])).values()];
+      // The first request of a CID names its pin.
+      const byCid = new Map<string, PinRequest>();
+      for (const request of requests) if (!byCid.has(request.cid)) byCid.set(request.cid, request);
+      const unique = [...byCid.values()];
       const asked = new Set<string>();
       for (let i = 0; i < unique.length; i += GET_BATCH) {
         const rows = await batchGet(

@@ -4,16 +4,24 @@
  * tests can use them without emulators. Records are copied in and out, as a database would,
  * so a caller mutating a returned object never changes stored state.
  */
+import { type NftKey, nftKeyString, tokenIdKey } from '../../lambdas/codecs/nft.ts';
 import type {
   BlobStore,
   CarRecord,
+  ChainCursor,
   Clock,
   ContentRecord,
   ContentStore,
+  CursorStore,
   IngestMessage,
+  LeaseStore,
   ListUploadsQuery,
   MessageQueue,
+  NftRecord,
+  NftStore,
   PinMessage,
+  PinRequest,
+  PinRequester,
   PinStatus,
   PresignedPut,
   RateLimitStore,
@@ -464,6 +472,97 @@ export class FakeClock implements Clock {
 
   advance(milliseconds: number): void {
     this.current += milliseconds;
+  }
+}
+
+const keyOfRecord = (record: NftRecord): NftKey => ({
+  chainId: record.chainId,
+  contract: record.contract,
+  tokenId: BigInt(record.tokenId),
+});
+
+export class FakeNftStore implements NftStore {
+  readonly records = new Map<string, NftRecord>();
+
+  async get(key: NftKey): Promise<NftRecord | undefined> {
+    const record = this.records.get(nftKeyString(key));
+    return record && copy(record);
+  }
+
+  async getMany(keys: NftKey[]): Promise<Map<string, NftRecord>> {
+    const found = new Map<string, NftRecord>();
+    for (const key of keys) {
+      const record = this.records.get(nftKeyString(key));
+      if (record) found.set(nftKeyString(key), copy(record));
+    }
+    return found;
+  }
+
+  async putMany(records: NftRecord[]): Promise<void> {
+    for (const record of records) this.records.set(nftKeyString(keyOfRecord(record)), copy(record));
+  }
+
+  async listRange(chainId: number, contract: string, from: bigint, to: bigint, limit: number) {
+    return [...this.records.values()]
+      .filter((record) => {
+        const id = BigInt(record.tokenId);
+        return record.chainId === chainId && record.contract === contract && id >= from && id <= to;
+      })
+      .sort((a, b) => byKey(tokenIdKey(BigInt(a.tokenId)), tokenIdKey(BigInt(b.tokenId))))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async listMetadataDue(now: string, limit: number) {
+    const position = (r: NftRecord) => `${r.metadataDue}#${nftKeyString(keyOfRecord(r))}`;
+    return [...this.records.values()]
+      .filter((record) => record.metadataDue !== undefined && record.metadataDue <= now)
+      .sort((a, b) => byKey(position(a), position(b)))
+      .slice(0, limit)
+      .map(copy);
+  }
+}
+
+export class FakeCursorStore implements CursorStore {
+  readonly cursors = new Map<number, ChainCursor>();
+
+  async get(chainId: number): Promise<ChainCursor | undefined> {
+    const cursor = this.cursors.get(chainId);
+    return cursor && copy(cursor);
+  }
+
+  async save(cursor: ChainCursor, expectedVersion: number): Promise<boolean> {
+    if ((this.cursors.get(cursor.chainId)?.version ?? 0) !== expectedVersion) return false;
+    this.cursors.set(cursor.chainId, copy({ ...cursor, version: expectedVersion + 1 }));
+    return true;
+  }
+}
+
+export class FakeLeaseStore implements LeaseStore {
+  readonly leases = new Map<string, { holder: string; expires: number }>();
+
+  async acquire(job: string, holder: string, now: Date, ttlSeconds: number): Promise<boolean> {
+    const lease = this.leases.get(job);
+    if (lease && lease.expires >= now.getTime()) return false;
+    this.leases.set(job, { holder, expires: now.getTime() + ttlSeconds * 1000 });
+    return true;
+  }
+
+  async release(job: string, holder: string): Promise<void> {
+    if (this.leases.get(job)?.holder === holder) this.leases.delete(job);
+  }
+}
+
+/** Records pin requests like the table rows: each CID once, first request wins. */
+export class FakePinRequester implements PinRequester {
+  readonly requested = new Map<string, PinRequest>();
+  calls = 0;
+
+  async requestPins(requests: PinRequest[]): Promise<void> {
+    this.calls++;
+    for (const request of requests) {
+      if (!this.requested.has(request.cid)) this.requested.set(request.cid, copy(request));
+    }
   }
 }
 
