@@ -14,9 +14,10 @@ import { apiBench } from './api.ts';
 import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { scraperBench } from './scraper.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench];
+export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench, scraperBench];
 
 interface ModuleResult {
   name: string;

@@ -125,13 +125,13 @@ const isHttpUrl = (text: string) => {
   }
 };
 
-/** One chain the scraper scans (see CHAINS). */
 /** A whole number in [min, max], with a message that says so (settings load no zod locale). */
 const count = (min: number, max: number) =>
   z
     .int({ error: 'must be a whole number' })
     .check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
 
+/** One chain the scraper scans (see CHAINS). */
 export const ChainSetting = z.strictObject(
   {
     chainId: count(1, Number.MAX_SAFE_INTEGER),

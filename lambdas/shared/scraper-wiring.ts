@@ -41,7 +41,7 @@ export async function scraperDeps(
       leases: dynamoLeaseStore(ctx),
       pins: scraperPinRequester(ctx, pinQueue(config, clients)),
       metadata: firstAvailable([
-        carparkMetadata({ contents, carpark: carpark(config, clients) }),
+        carparkMetadata({ contents, carpark: carpark(config, clients), clock: systemClock }),
         trustlessGateways(config.IPFS_GATEWAYS ?? []),
       ]),
       clock: systemClock,

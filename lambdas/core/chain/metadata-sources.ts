@@ -7,7 +7,13 @@ import { CID } from 'multiformats/cid';
 import { multihashKey } from '../ipfs/block.ts';
 import { verifyCarBlocks } from '../ipfs/car.ts';
 import { type ExportFailure, readFileAt } from '../ipfs/export.ts';
-import type { BlobStore, ContentStore, MetadataReadFailure, MetadataSource } from '../ports.ts';
+import type {
+  BlobStore,
+  Clock,
+  ContentStore,
+  MetadataReadFailure,
+  MetadataSource,
+} from '../ports.ts';
 import { err } from '../result.ts';
 
 /** Metadata larger than this is not metadata: refused, and recorded as such. */
@@ -30,15 +36,26 @@ export function exportFailure(failure: ExportFailure): MetadataReadFailure {
   }
 }
 
+/** How long "not stored here" is believed: many tokens' metadata shares one root. */
+const ABSENT_FOR_MS = 30_000;
+const MAX_REMEMBERED = 10_000;
+
 /** Reads from the CARs stored here for the root; `unavailable` when they do not hold it. */
 export function carparkMetadata(
-  ports: { contents: ContentStore; carpark: BlobStore },
+  ports: { contents: ContentStore; carpark: BlobStore; clock: Clock },
   maxBytes = MAX_METADATA_BYTES,
 ): MetadataSource {
+  const absent = new Map<string, number>();
   return {
     async read(cid, path) {
+      const now = ports.clock.now().getTime();
+      if ((absent.get(cid) ?? 0) > now) return unavailable('not stored here');
       const content = await ports.contents.get(cid);
-      if (!content) return unavailable('not stored here');
+      if (!content) {
+        if (absent.size >= MAX_REMEMBERED) absent.clear();
+        absent.set(cid, now + ABSENT_FOR_MS);
+        return unavailable('not stored here');
+      }
       const cars = await ports.contents.listCars(cid);
       const total = cars.reduce((sum, car) => sum + car.size, 0);
       if (total > MAX_CARPARK_READ_BYTES)

@@ -42,7 +42,7 @@ export interface ReadOptions {
   concurrency: number;
 }
 
-export const READ_OPTIONS: ReadOptions = { batchSize: 200, concurrency: 4 };
+export const READ_OPTIONS: ReadOptions = { batchSize: 100, concurrency: 4 };
 
 export const callDataOf = (read: UriRead): `0x${string}` =>
   `0x${SELECTOR[read.standard]}${read.tokenId.toString(16).padStart(64, '0')}`;
@@ -118,14 +118,13 @@ async function readBatch(rpc: ChainRpc, batch: UriRead[], block: number): Promis
     if (results.length !== batch.length)
       throw new RpcFailure('failed', 'aggregate3 answered a different number of results');
   } catch (error) {
-    // Too much gas or data for one call on this provider: halve the batch.
+    // Too much gas or data for one call on this provider: halve the batch. The halves go one
+    // after the other, so an error that is not about size reaches a single call (and is
+    // thrown from there) after a few requests, not after one per token.
     if (error instanceof RpcFailure && error.kind === 'transient') throw error;
     const half = Math.ceil(batch.length / 2);
-    const [first, second] = await Promise.all([
-      readBatch(rpc, batch.slice(0, half), block),
-      readBatch(rpc, batch.slice(half), block),
-    ]);
-    return [...first, ...second];
+    const first = await readBatch(rpc, batch.slice(0, half), block);
+    return [...first, ...(await readBatch(rpc, batch.slice(half), block))];
   }
   return mapLimit(results, 8, async (result, i): Promise<UriAnswer> => {
     if (result.success) return decodeUri(result.returnData);

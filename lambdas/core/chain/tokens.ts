@@ -103,22 +103,32 @@ export async function applyWindow(
   if (touches.size === 0) return { tokens: 0, written: 0, pinRequests: 0, truncatedEvents };
 
   const list = [...touches.values()];
-  const existing = await ctx.nfts.getMany(list.map((t) => t.key));
+  const read = (touched: Touch[], standardOf: (t: Touch) => TokenStandard) =>
+    readUris(
+      ctx.rpc,
+      touched.map((t) => ({
+        contract: t.key.contract,
+        tokenId: t.key.tokenId,
+        standard: standardOf(t),
+      })),
+      ctx.readBlock,
+      ctx.multicall,
+    );
+  // Tokens whose standard an event told are read while the known records load (the node and
+  // the table work at once); a refresh of a token the event does not type waits for its record.
+  const typed = list.filter((t) => t.announced === undefined && t.standard !== undefined);
+  const [existing, typedAnswers] = await Promise.all([
+    ctx.nfts.getMany(list.map((t) => t.key)),
+    read(typed, (t) => t.standard as TokenStandard),
+  ]);
   const standardOf = (t: Touch): TokenStandard =>
     existing.get(nftKeyString(t.key))?.standard ?? t.standard ?? 'erc721';
-
-  const toRead = list.filter((t) => t.announced === undefined);
-  const answers = await readUris(
-    ctx.rpc,
-    toRead.map((t) => ({
-      contract: t.key.contract,
-      tokenId: t.key.tokenId,
-      standard: standardOf(t),
-    })),
-    ctx.readBlock,
-    ctx.multicall,
-  );
-  const answerOf = new Map<Touch, UriAnswer>(toRead.map((t, i) => [t, answers[i] as UriAnswer]));
+  const untyped = list.filter((t) => t.announced === undefined && t.standard === undefined);
+  const untypedAnswers = await read(untyped, standardOf);
+  const answerOf = new Map<Touch, UriAnswer>([
+    ...typed.map((t, i) => [t, typedAnswers[i] as UriAnswer] as const),
+    ...untyped.map((t, i) => [t, untypedAnswers[i] as UriAnswer] as const),
+  ]);
 
   const records: NftRecord[] = [];
   const pins = new PinBatch();
