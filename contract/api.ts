@@ -6,6 +6,15 @@ import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { settings } from '../system/settings.ts';
 import { HeadersTooLarge } from './errors.ts';
 import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
+import {
+  MAX_BLOCK_BYTES,
+  MAX_CID_LENGTH,
+  MAX_DIRECTORY_FILES,
+  MAX_FILE_LIST_ANSWER_BYTES,
+  MAX_META_DEPTH,
+  MAX_PATH_BYTES,
+  MAX_SEGMENT_BYTES,
+} from './limits.ts';
 import { nftRoutes } from './nfts.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { publicRoutes } from './public.ts';
@@ -79,7 +88,10 @@ characters \`[a-z2-7]\` after \`pst_\`.
   (the nft.storage client's \`maxChunkSize\`), each one \`POST /upload\`, or staged straight to
   S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR,
   \`MAX_STAGED_UPLOAD_BYTES\`).
-- CAR blocks: at most 2 MiB (2097152 bytes) each.
+- CAR blocks: at most ${MAX_BLOCK_BYTES} bytes each; CIDs at most ${MAX_CID_LENGTH} characters.
+- Directory uploads: at most ${MAX_DIRECTORY_FILES} files, paths of at most ${MAX_PATH_BYTES} bytes
+  with segments of at most ${MAX_SEGMENT_BYTES} bytes; a file list of at most
+  ${MAX_FILE_LIST_ANSWER_BYTES} bytes as answered. \`/store\` metadata: nested at most ${MAX_META_DEPTH} deep.
 - Upload names (\`x-name\`, rename): at most 1024 characters.
 
 ## CORS

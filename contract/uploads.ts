@@ -14,6 +14,12 @@ import {
   NotFound,
   PayloadTooLarge,
 } from './errors.ts';
+import {
+  MAX_BLOCK_BYTES,
+  MAX_DIRECTORY_FILES,
+  MAX_FILE_LIST_ANSWER_BYTES,
+  MAX_PATH_BYTES,
+} from './limits.ts';
 import { CidParams } from './public.ts';
 import { route } from './route.ts';
 import { Cid, described, MAX_NAME_LENGTH, named, okEnvelope, UploadName } from './schema.ts';
@@ -191,7 +197,9 @@ export const upload = route({
     'sent, possibly one chunk of a larger DAG with the same single root (`type` ' +
     '"application/car"); any other type is one file packed as UnixFS without a wrapping ' +
     'directory (`type` = the request MIME type). Every CAR block must hash to its CID and ' +
-    'be at most 2 MiB (2097152 bytes); the CAR needs exactly one root. Uploading a root ' +
+    `be at most ${MAX_BLOCK_BYTES} bytes; the CAR needs exactly one root. A directory takes ` +
+    `at most ${MAX_DIRECTORY_FILES} files, paths of at most ${MAX_PATH_BYTES} bytes and a file ` +
+    `list of at most ${MAX_FILE_LIST_ANSWER_BYTES} bytes as answered. Uploading a root ` +
     "the caller already has keeps that upload's type and name (unless `x-name` is sent), and " +
     'restores it if deleted.',
   tag: 'NFT storage',

@@ -1,5 +1,7 @@
 /** CID parsing and the normal forms the table is keyed by. */
+
 import { CID } from 'multiformats/cid';
+import { MAX_CID_LENGTH } from '../../contract/limits.ts';
 
 export interface ContentId {
   /** The CID as the caller wrote it (trimmed). */
@@ -8,9 +10,6 @@ export interface ContentId {
   v1: string;
   cid: CID;
 }
-
-/** Longest CID string accepted (a parameter, a CAR root): identity CIDs could be any length. */
-export const MAX_CID_LENGTH = 512;
 
 export function parseContentId(text: string): ContentId | undefined {
   const source = text.trim();

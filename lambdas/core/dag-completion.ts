@@ -5,6 +5,7 @@
  */
 import { CarBufferReader } from '@ipld/car/buffer-reader';
 import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
 import { type DagNode, decodeLinkIndex, multihashKey, nodeOf, walkNodes } from './ipfs/index.ts';
 import type { BlobStore, CarRecord, Clock, ContentStore } from './ports.ts';
 import { linkIndexKey } from './uploads.ts';
@@ -37,12 +38,18 @@ export async function completeDag(
   if (content.pinStatus === 'pinned') return 'already-pinned';
 
   // Link summaries only, never every chunk's bytes: memory grows with blocks, not bytes.
-  const nodes = new Map<string, DagNode>();
+  // A summary holds the links read under the codec its CAR listed the block with, so each
+  // multihash keeps one summary per codec.
+  const nodes = new Map<string, Map<number, DagNode>>();
   for (const car of await ports.contents.listCars(cid)) {
-    for (const [cid, node] of await carNodes(car, ports.carpark))
-      nodes.set(multihashKey(cid), node);
+    for (const [cid, node] of await carNodes(car, ports.carpark)) {
+      const key = multihashKey(cid);
+      const byCodec = nodes.get(key) ?? new Map<number, DagNode>();
+      byCodec.set(cid.code, node);
+      nodes.set(key, byCodec);
+    }
   }
-  const report = walkNodes(CID.parse(content.cid), (_cid, key) => nodes.get(key));
+  const report = walkNodes(CID.parse(content.cid), (link, key) => nodeAs(link, nodes.get(key)));
   const now = ports.clock.now();
   if (report.structure === 'complete') {
     await ports.contents.markComplete(cid, report.size, now.toISOString());
@@ -55,6 +62,20 @@ export async function completeDag(
     return 'failed';
   }
   return 'still-partial';
+}
+
+/**
+ * A block's node as the link reads it. Listed under another codec, its summary's links say
+ * nothing of the links the link's codec would read: as raw it has none, under any other codec
+ * the block counts as missing until a CAR lists it as linked (never as present, which would
+ * let a mislabelled block hide the blocks below it).
+ */
+function nodeAs(link: CID, byCodec: Map<number, DagNode> | undefined): DagNode | undefined {
+  if (!byCodec) return undefined;
+  const listed = byCodec.get(link.code);
+  if (listed) return listed;
+  const other = byCodec.values().next().value;
+  return other && link.code === raw.code ? { size: other.size, links: [] } : undefined;
 }
 
 /** A stored CAR's nodes: from its link index, or (without one) from the CAR itself. */

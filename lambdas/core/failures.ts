@@ -77,11 +77,13 @@ export type AuthFailure = MissingToken | MalformedToken | UnknownToken | Unknown
 /** Longest message a failure carries: messages name the problem, they never echo input. */
 export const MAX_FAILURE_MESSAGE = 500;
 
+const CONTROL = /\p{Cc}/u;
+
 /** Shortens text quoted from input (a name, a CID) to a bounded, printable excerpt. */
 export function quote(input: string, max = 80): string {
   let printable = '';
-  // Control characters (newlines, NUL, escapes) are never echoed.
-  for (const c of input.slice(0, max)) printable += c < ' ' || c === '\u007f' ? '?' : c;
+  // Control characters (newlines, NUL, escapes, and the C1 set: NEL, 8-bit CSI) are never echoed.
+  for (const c of input.slice(0, max)) printable += CONTROL.test(c) ? '?' : c;
   return input.length <= max ? printable : `${printable}… (${input.length} characters)`;
 }
 
@@ -90,10 +92,11 @@ const named =
   (message: string) =>
     ({ name, message: bounded(message) }) as Named<N>;
 
+/** The message, or its start and an ellipsis: MAX_FAILURE_MESSAGE characters in all. */
 function bounded(message: string): string {
   return message.length <= MAX_FAILURE_MESSAGE
     ? message
-    : `${message.slice(0, MAX_FAILURE_MESSAGE)}…`;
+    : `${message.slice(0, MAX_FAILURE_MESSAGE - 1)}…`;
 }
 
 export const failure = {

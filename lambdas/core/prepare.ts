@@ -2,6 +2,7 @@
  * Turns request content into a CAR ready to store: a raw file or a directory packed as UnixFS,
  * an uploaded CAR validated block by block, or ERC-1155 metadata built into an NFT DAG.
  */
+import { MAX_META_DEPTH } from '../../contract/limits.ts';
 import { failure, type InvalidCar, type InvalidMeta, type InvalidRequest } from './failures.ts';
 import {
   buildNftStore,
@@ -72,9 +73,6 @@ export async function nftFromForm(
   const car = await carOf({ root: nft.value.root, blocks: nft.value.blocks });
   return ok({ car, data: nft.value.data });
 }
-
-/** Deepest nesting of objects and arrays `/store` metadata may have. */
-export const MAX_META_DEPTH = 64;
 
 /**
  * How deeply the JSON text nests objects and arrays, found without parsing it: the parser and

@@ -3,12 +3,14 @@
  * and the public content check. Every write is an idempotent upsert in an order that a retry
  * (or the pin-status cron) completes after a crash between any two steps.
  */
+
 import { createHash } from 'node:crypto';
 import type { CID } from 'multiformats/cid';
+import { MAX_FILE_LIST_ANSWER_BYTES } from '../../contract/limits.ts';
 import type { CheckView, NftStatus, PinView } from '../../contract/status.ts';
 import { type ContentId, fromCid } from '../codecs/cid.ts';
 import type { Principal } from './auth.ts';
-import { failure, type NotFound } from './failures.ts';
+import { failure, type InvalidRequest, type NotFound } from './failures.ts';
 import type {
   BlobStore,
   CarRecord,
@@ -153,7 +155,7 @@ function fileListOf(files: UploadFile[]) {
   const key = fileListKey(createHash('sha256').update(bytes).digest('hex'));
   return {
     inline: [],
-    stored: { key, bytes, ref: { key, count: files.length, bytes: bytes.byteLength } },
+    stored: { key, bytes, ref: { key, count: files.length, bytes: answerBytes(files) } },
   };
 }
 
@@ -220,12 +222,41 @@ export interface ListRequest {
 }
 
 /**
- * Most bytes of file lists one page of `GET /` carries: with the rest of each status object,
- * a page stays well inside the 6 MB a Lambda may answer. A page stops early (with a cursor to
- * the rest) rather than grow past it; its first upload is always included, and one upload's
- * list is bounded by the inline body limit its upload came in.
+ * Bytes a value takes in an API answer: as JSON, inside the JSON string a Lambda result
+ * carries its body in (so each `"` and `\` counts twice). The 6 MB a Lambda may answer is
+ * counted this way.
  */
-export const PAGE_FILE_LIST_BYTES = 4_500_000;
+export function answerBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(value)));
+}
+
+/**
+ * Most bytes the statuses of one page of `GET /` take in the answer, well inside the 6 MB a
+ * Lambda may answer. A page stops early (with a cursor to the rest) rather than grow past it;
+ * its first upload is always included, and fits, since no upload's file list is longer than
+ * MAX_FILE_LIST_ANSWER_BYTES.
+ */
+export const PAGE_ANSWER_BYTES = 4_500_000;
+
+/** Refuses, before anything is written, a file list no answer could carry. */
+export function checkFileList(files: readonly UploadFile[]): Result<void, InvalidRequest> {
+  const bytes = answerBytes(files);
+  if (bytes <= MAX_FILE_LIST_ANSWER_BYTES) return ok(undefined);
+  return err(
+    failure.invalidRequest(
+      `the file list takes ${bytes} bytes in an answer, more than ${MAX_FILE_LIST_ANSWER_BYTES}: use shorter names or fewer files per upload`,
+    ),
+  );
+}
+
+/**
+ * An upload's status, at most, in answer bytes: the record holds every field a status shows
+ * (and more) but the pin, and a stored file list records what it adds.
+ */
+function statusAnswerBytes(upload: UploadRecord): number {
+  const PIN_AND_DEALS = 400;
+  return answerBytes(upload) + (upload.fileList?.bytes ?? 0) + PIN_AND_DEALS;
+}
 
 export async function listUploads(
   principal: Principal,
@@ -240,9 +271,9 @@ export async function listUploads(
   const page = await ports.uploads.list({ userId: principal.userId, ...request });
   let uploads = page.uploads;
   let next = page.next;
-  let budget = PAGE_FILE_LIST_BYTES;
+  let budget = PAGE_ANSWER_BYTES;
   for (const [i, upload] of uploads.entries()) {
-    budget -= upload.fileList?.bytes ?? JSON.stringify(upload.files).length;
+    budget -= statusAnswerBytes(upload);
     if (budget < 0 && i > 0) {
       uploads = uploads.slice(0, i);
       const last = uploads[i - 1] as UploadRecord;

@@ -40,10 +40,19 @@ describe('jsonRpc', () => {
     const head = await rpc.blockNumber();
     expect(await rpc.blockHash(head)).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await rpc.blockHash(head + 100)).toBeUndefined();
-    const logs = await rpc.logs({ fromBlock: 0, toBlock: head, topic0: NFT_TOPICS, addresses: [nft] });
+    const logs = await rpc.logs({
+      fromBlock: 0,
+      toBlock: head,
+      topic0: NFT_TOPICS,
+      addresses: [nft],
+    });
     expect(logs.map((log) => log.topics.length)).toEqual([4, 1]);
     expect(logs[0]).toMatchObject({ address: nft, blockNumber: head, logIndex: 0 });
-    const answer = await rpc.call(nft, callDataOf({ contract: nft, tokenId: 1n, standard: 'erc721' }), head);
+    const answer = await rpc.call(
+      nft,
+      callDataOf({ contract: nft, tokenId: 1n, standard: 'erc721' }),
+      head,
+    );
     expect(answer).toMatch(/^0x/);
     expect(await rpc.code(nft, head)).not.toBe('0x');
   });
@@ -51,7 +60,11 @@ describe('jsonRpc', () => {
   it('reports a revert with its data', async () => {
     const rpc = jsonRpc(server.url);
     const failure = await failureOf(
-      rpc.call(nft, callDataOf({ contract: nft, tokenId: 9n, standard: 'erc721' }), await rpc.blockNumber()),
+      rpc.call(
+        nft,
+        callDataOf({ contract: nft, tokenId: 9n, standard: 'erc721' }),
+        await rpc.blockNumber(),
+      ),
     );
     expect(failure.kind).toBe('reverted');
     expect(failure.details.revertData?.slice(0, 10)).toBe('0x7e273289');
@@ -60,7 +73,9 @@ describe('jsonRpc', () => {
   it('classifies refusals, throttling and unreachable endpoints', async () => {
     const rpc = jsonRpc(server.url);
     server.setLogsPolicy({ maxBlockRange: 1, style: 'infura' });
-    expect((await failureOf(rpc.logs({ fromBlock: 0, toBlock: 5, topic0: NFT_TOPICS }))).kind).toBe('refused');
+    expect((await failureOf(rpc.logs({ fromBlock: 0, toBlock: 5, topic0: NFT_TOPICS }))).kind).toBe(
+      'refused',
+    );
     server.setLogsPolicy({});
     server.setFault(() => ({ kind: 'http', status: 429 }));
     expect((await failureOf(rpc.blockNumber())).kind).toBe('transient');
@@ -73,7 +88,10 @@ describe('jsonRpc', () => {
     server.setFault(() => ({ kind: 'delay', ms: 2000 }));
     const failure = await failureOf(jsonRpc(server.url, { timeoutMs: 200 }).blockNumber());
     server.setFault(undefined);
-    expect(failure).toMatchObject({ kind: 'transient', message: 'eth_blockNumber: no answer (TimeoutError)' });
+    expect(failure).toMatchObject({
+      kind: 'transient',
+      message: 'eth_blockNumber: no answer (TimeoutError)',
+    });
   });
 
   it('sends credentials in the URL as basic auth, and never quotes the URL', async () => {

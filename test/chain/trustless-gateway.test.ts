@@ -36,7 +36,10 @@ describe('trustlessGateways', () => {
     expect(read.ok && text(read.value)).toBe('{"name":"one"}');
     first.setFault(() => ({ kind: 'status', status: 500 }));
     const bad = await trustlessGateways([first.url], instant).read(dir, '/a/1.json');
-    expect(bad).toMatchObject({ ok: false, error: { reason: 'unavailable', message: expect.stringMatching(/HTTP 500/) } });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { reason: 'unavailable', message: expect.stringMatching(/HTTP 500/) },
+    });
     first.setFault(undefined);
   });
 
@@ -54,7 +57,9 @@ describe('trustlessGateways', () => {
       ok: false,
       error: { reason: 'invalid' },
     });
-    expect(await trustlessGateways([first.url], { ...instant, maxBytes: 1000 }).read(dir, '/big.bin')).toMatchObject({
+    expect(
+      await trustlessGateways([first.url], { ...instant, maxBytes: 1000 }).read(dir, '/big.bin'),
+    ).toMatchObject({
       ok: false,
       error: { reason: 'too-large' },
     });

@@ -5,7 +5,11 @@ import {
 } from '../../lambdas/adapters/dynamodb/scraper-state.ts';
 import { createTable, useEmulatorEnv } from '../support/emulator-env.ts';
 import { FakeCursorStore, FakeLeaseStore, FakeNftStore } from '../support/fakes.ts';
-import { cursorStoreContract, leaseStoreContract, nftStoreContract } from './chain-state.contract.ts';
+import {
+  cursorStoreContract,
+  leaseStoreContract,
+  nftStoreContract,
+} from './chain-state.contract.ts';
 
 nftStoreContract('in-memory fake', () => new FakeNftStore());
 cursorStoreContract('in-memory fake', () => new FakeCursorStore());

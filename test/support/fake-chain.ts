@@ -103,7 +103,9 @@ export class FakeChain implements ChainRpc {
     const id = BigInt(`0x${data.slice(10)}`);
     const answer = this.uris.get(`${to}#${id}`);
     if (answer === undefined || answer instanceof Error) {
-      throw new RpcFailure('reverted', 'eth_call: execution reverted', { revertData: '0x7e273289' });
+      throw new RpcFailure('reverted', 'eth_call: execution reverted', {
+        revertData: '0x7e273289',
+      });
     }
     return encodeAbiParameters([{ type: 'string' }], [answer]);
   }

@@ -6,7 +6,7 @@
  * would cut raw JSON at its first `#`). Everything else is classified, never thrown.
  */
 import { CID } from 'multiformats/cid';
-import { MAX_CID_LENGTH } from '../../codecs/cid.ts';
+import { MAX_CID_LENGTH } from '../../../contract/limits.ts';
 import { quote } from '../failures.ts';
 
 export interface CidAt {

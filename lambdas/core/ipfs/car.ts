@@ -13,7 +13,7 @@ import {
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { MAX_CID_LENGTH } from '../../codecs/cid.ts';
+import { MAX_BLOCK_BYTES, MAX_CID_LENGTH } from '../../../contract/limits.ts';
 import { failure, type InvalidCar, type InvalidCarReason, quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
@@ -21,8 +21,6 @@ import { type DagStructure, type GetBlock, WALKABLE_CODECS, walkDag } from './da
 
 /** Multicodec of a whole CAR file, as used in CAR CIDs (`bagbaiera…`). */
 export const CAR_CODEC = 0x0202;
-/** nft.storage's per-block limit, also what IPFS clients accept over bitswap. */
-export const MAX_BLOCK_BYTES = 2 * 1024 * 1024;
 
 export interface ValidCar {
   /** The root exactly as written in the CAR header (a CIDv0 stays v0). */

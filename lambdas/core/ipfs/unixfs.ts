@@ -4,23 +4,23 @@
  * layout with at most 174 links per node. They are spelled out rather than left to library
  * defaults, so an upgrade of ipfs-unixfs-importer cannot silently change CIDs.
  */
+
 import type { FileCandidate, ImporterOptions } from 'ipfs-unixfs-importer';
 import { importer } from 'ipfs-unixfs-importer';
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import type { CID } from 'multiformats/cid';
+import {
+  MAX_DIRECTORY_FILES,
+  MAX_PATH_BYTES,
+  MAX_SEGMENT_BYTES,
+} from '../../../contract/limits.ts';
 import { type EmptyContent, failure, type InvalidPath, quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
 import { pushLinks } from './dag.ts';
 
 export const CHUNK_BYTES = 262_144;
-/** Files one directory upload may hold (what a 10k NFT collection's metadata needs). */
-export const MAX_DIRECTORY_FILES = 10_000;
-/** Longest path segment, in UTF-8 bytes: what IPFS implementations take as a link name. */
-export const MAX_SEGMENT_BYTES = 255;
-/** Longest path of a file inside a directory upload, in UTF-8 bytes. */
-export const MAX_PATH_BYTES = 1024;
 export const MAX_CHILDREN_PER_NODE = 174;
 /** Kubo's directory sharding threshold (estimated link bytes). */
 export const SHARD_SPLIT_THRESHOLD_BYTES = 262_144;

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensionSecretReader } from '../../../lambdas/adapters/secrets/extension.ts';
-import { scraperDeps } from '../../../lambdas/shared/scraper-wiring.ts';
 import { loadConfig } from '../../../lambdas/shared/config.ts';
+import { scraperDeps } from '../../../lambdas/shared/scraper-wiring.ts';
 
 const TOKEN = 'session-token';
 const values: Record<string, string> = {
@@ -34,23 +34,32 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-const env = () => ({ AWS_SESSION_TOKEN: TOKEN, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port) });
+const env = () => ({
+  AWS_SESSION_TOKEN: TOKEN,
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
+});
 
 describe('extensionSecretReader', () => {
   it('reads Secrets Manager secrets and SSM parameters, trimmed', async () => {
     const read = extensionSecretReader(env());
-    expect(await read({ store: 'secretsmanager', id: 'pinstack/mainnet' })).toBe('https://mainnet.example/v3/key');
-    expect(await read({ store: 'ssm', id: '/pinstack/sepolia' })).toBe('https://sepolia.example/key');
+    expect(await read({ store: 'secretsmanager', id: 'pinstack/mainnet' })).toBe(
+      'https://mainnet.example/v3/key',
+    );
+    expect(await read({ store: 'ssm', id: '/pinstack/sepolia' })).toBe(
+      'https://sepolia.example/key',
+    );
   });
 
   it('names the secret, never its value, when it cannot read it', async () => {
     await expect(extensionSecretReader(env())({ store: 'ssm', id: '/missing' })).rejects.toThrow(
       'reading ssm:/missing: HTTP 400 from the secrets extension',
     );
-    await expect(extensionSecretReader({ ...env(), AWS_SESSION_TOKEN: 'wrong' })({ store: 'ssm', id: '/x' })).rejects.toThrow(/HTTP 401/);
-    await expect(extensionSecretReader({})({ store: 'secretsmanager', id: 'pinstack/mainnet' })).rejects.toThrow(
-      /only a deployed function reads/,
-    );
+    await expect(
+      extensionSecretReader({ ...env(), AWS_SESSION_TOKEN: 'wrong' })({ store: 'ssm', id: '/x' }),
+    ).rejects.toThrow(/HTTP 401/);
+    await expect(
+      extensionSecretReader({})({ store: 'secretsmanager', id: 'pinstack/mainnet' }),
+    ).rejects.toThrow(/only a deployed function reads/);
   });
 
   it('gives the scraper the URL a chain’s rpcUrl names, and refuses one that holds no URL', async () => {

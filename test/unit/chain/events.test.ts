@@ -42,7 +42,10 @@ describe('eventsOf', () => {
   });
 
   it('an ERC-20 Transfer (3 topics, value in data) is not an NFT', () => {
-    const erc20 = log([TOPIC.Transfer, ZERO, HOLDER], encodeAbiParameters([{ type: 'uint256' }], [10n ** 18n]));
+    const erc20 = log(
+      [TOPIC.Transfer, ZERO, HOLDER],
+      encodeAbiParameters([{ type: 'uint256' }], [10n ** 18n]),
+    );
     expect(eventsOf(erc20)).toEqual([]);
   });
 
@@ -97,7 +100,9 @@ describe('eventsOf', () => {
     expect(eventsOf(log([TOPIC.MetadataUpdate], '0x12'))).toEqual([]);
     const reversed = encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }], [5n, 1n]);
     expect(eventsOf(log([TOPIC.BatchMetadataUpdate], reversed))).toEqual([]);
-    expect(eventsOf({ ...log([TOPIC.Transfer, ZERO, HOLDER, word(1n)]), removed: true })).toEqual([]);
+    expect(eventsOf({ ...log([TOPIC.Transfer, ZERO, HOLDER, word(1n)]), removed: true })).toEqual(
+      [],
+    );
     expect(eventsOf(log([TOPIC.Transfer, 'not hex', HOLDER, word(1n)]))).toEqual([]);
     expect(eventsOf(log([word(1n)]))).toEqual([]);
   });

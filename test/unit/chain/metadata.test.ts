@@ -38,7 +38,10 @@ describe('walkMetadata', () => {
   });
 
   it('substitutes ERC-1155 {id} in every string when given the token id', () => {
-    const metadata = { image: `ipfs://${A}/{id}.png`, localization: { uri: `ipfs://${B}/{locale}.json` } };
+    const metadata = {
+      image: `ipfs://${A}/{id}.png`,
+      localization: { uri: `ipfs://${B}/{locale}.json` },
+    };
     expect(walkMetadata(metadata, 10n).cids).toEqual([
       { cid: A, path: `/${'a'.padStart(64, '0')}.png` },
       { cid: B, path: '/{locale}.json' },

@@ -36,7 +36,11 @@ const setting = (overrides: Partial<ChainSetting> = {}): ChainSetting => ({
   ...overrides,
 });
 
-function world(metadata: MetadataSource = { read: async () => err({ reason: 'unavailable', message: 'offline' }) }) {
+function world(
+  metadata: MetadataSource = {
+    read: async () => err({ reason: 'unavailable', message: 'offline' }),
+  },
+) {
   const clock = new FakeClock();
   const ports = {
     nfts: new FakeNftStore(),
@@ -46,8 +50,11 @@ function world(metadata: MetadataSource = { read: async () => err({ reason: 'una
     metadata,
     clock,
   };
-  const run = (chains: ScraperChain[], runId = 'run-1', deadline = clock.now().getTime() + 60_000) =>
-    runScraper(ports, chains, SETTINGS, { runId, deadline, leaseSeconds: 360 });
+  const run = (
+    chains: ScraperChain[],
+    runId = 'run-1',
+    deadline = clock.now().getTime() + 60_000,
+  ) => runScraper(ports, chains, SETTINGS, { runId, deadline, leaseSeconds: 360 });
   return { ports, clock, run };
 }
 
@@ -63,7 +70,12 @@ describe('runScraper', () => {
     chain.uris.set(`${NFT}#1`, `ipfs://${DIR}/1.json`);
     chain.mine(3, [[], [mint721(NFT, 1n)]]);
     const result = report(await run([{ setting: setting(), rpc: chain }]));
-    expect(result.chains[0]).toMatchObject({ tokens: 1, written: 1, pinRequests: 1, caughtUp: true });
+    expect(result.chains[0]).toMatchObject({
+      tokens: 1,
+      written: 1,
+      pinRequests: 1,
+      caughtUp: true,
+    });
     expect([...ports.pins.requested.keys()]).toEqual([DIR]);
     expect(ports.pins.requested.get(DIR)).toMatchObject({
       name: `NFT 1/${NFT}/1`,
@@ -108,12 +120,16 @@ describe('runScraper', () => {
     chain.mine(1, [[mint721(NFT, 1n)]]);
     // A crash after the pin request: the window is not counted, and the next run repeats it.
     failNext(ports.nfts, 'putMany');
-    await expect(run([{ setting: setting(), rpc: chain }], 'run-1')).rejects.toThrow(InjectedFailure);
+    await expect(run([{ setting: setting(), rpc: chain }], 'run-1')).rejects.toThrow(
+      InjectedFailure,
+    );
     expect(ports.pins.requested.has(DIR)).toBe(true);
     expect(await ports.cursors.get(1)).toBeUndefined();
     // A crash after the records, before the cursor: the repeat writes nothing new.
     failNext(ports.cursors, 'save');
-    await expect(run([{ setting: setting(), rpc: chain }], 'run-2')).rejects.toThrow(InjectedFailure);
+    await expect(run([{ setting: setting(), rpc: chain }], 'run-2')).rejects.toThrow(
+      InjectedFailure,
+    );
     expect(await ports.nfts.get({ chainId: 1, contract: NFT, tokenId: 1n })).toBeDefined();
     const third = report(await run([{ setting: setting(), rpc: chain }], 'run-3'));
     expect(third.chains[0]).toMatchObject({ tokens: 1, written: 0, caughtUp: true });
@@ -161,7 +177,10 @@ describe('runScraper', () => {
     // Windows 0-4, 5-9 and 10-10 still stand; 11-15 does not.
     expect(result.chains[0]?.reorgFrom).toBe(11);
     expect(await ports.nfts.get({ chainId: 1, contract: NFT, tokenId: 2n })).toBeDefined();
-    expect((await ports.cursors.get(1))?.recent.at(-1)).toMatchObject({ to: 15, hash: chain.hashes.get(15) });
+    expect((await ports.cursors.get(1))?.recent.at(-1)).toMatchObject({
+      to: 15,
+      hash: chain.hashes.get(15),
+    });
   });
 
   it('rewinds to the oldest window it remembers when none is on the chain any more', async () => {
@@ -170,7 +189,9 @@ describe('runScraper', () => {
     chain.mine(10);
     report(await run([{ setting: setting({ startBlock: 3, windowBlocks: 4 }), rpc: chain }]));
     chain.reorg(1);
-    const result = report(await run([{ setting: setting({ startBlock: 3, windowBlocks: 4 }), rpc: chain }]));
+    const result = report(
+      await run([{ setting: setting({ startBlock: 3, windowBlocks: 4 }), rpc: chain }]),
+    );
     expect(result.chains[0]?.reorgFrom).toBe(3);
     expect(result.chains[0]?.caughtUp).toBe(true);
     expect((await ports.cursors.get(1))?.next).toBe(11);
@@ -206,7 +227,11 @@ describe('runScraper', () => {
         { setting: setting({ chainId: 2 }), rpc: healthy },
       ]),
     );
-    expect(result.chains[0]).toMatchObject({ chainId: 1, caughtUp: false, stopped: 'eth_getLogs: HTTP 401' });
+    expect(result.chains[0]).toMatchObject({
+      chainId: 1,
+      caughtUp: false,
+      stopped: 'eth_getLogs: HTTP 401',
+    });
     expect(result.chains[1]).toMatchObject({ chainId: 2, caughtUp: true });
     expect(await ports.cursors.get(1)).toBeUndefined();
   });
@@ -226,7 +251,11 @@ describe('runScraper', () => {
     const chain = new FakeChain();
     chain.mine(50);
     const result = report(
-      await run([{ setting: setting({ windowBlocks: 10 }), rpc: chain }], 'run-1', clock.now().getTime()),
+      await run(
+        [{ setting: setting({ windowBlocks: 10 }), rpc: chain }],
+        'run-1',
+        clock.now().getTime(),
+      ),
     );
     expect(result.chains[0]?.stopped).toMatch(/time/);
     expect(await ports.cursors.get(1)).toBeUndefined();
@@ -241,7 +270,11 @@ describe('runScraper', () => {
     chain.uris.set(`${NFT}#1`, 'ipfs://x');
     chain.uris.set(`${other}#1`, 'ipfs://x');
     chain.mine(1, [[mint721(NFT, 1n), mint721(other, 1n)]]);
-    report(await run([{ setting: setting({ contracts: [NFT.toUpperCase().replace('0X', '0x')] }), rpc: chain }]));
+    report(
+      await run([
+        { setting: setting({ contracts: [NFT.toUpperCase().replace('0X', '0x')] }), rpc: chain },
+      ]),
+    );
     expect(ports.nfts.records.size).toBe(1);
   });
 
@@ -252,7 +285,9 @@ describe('runScraper', () => {
     const result = report(await run([{ setting: setting(), rpc: chain }]));
     expect(result.chains[0]?.tokens).toBe(MAX_TOKENS_PER_EVENT);
     expect(ports.nfts.records.size).toBe(MAX_TOKENS_PER_EVENT);
-    expect(await ports.nfts.get({ chainId: 1, contract: NFT, tokenId: 0n })).toMatchObject({ uriStatus: 'reverted' });
+    expect(await ports.nfts.get({ chainId: 1, contract: NFT, tokenId: 0n })).toMatchObject({
+      uriStatus: 'reverted',
+    });
   });
 
   it('re-reads a token on EIP-4906 MetadataUpdate, keeping the old URI in its history', async () => {
@@ -290,7 +325,8 @@ describe('metadata', () => {
       },
     });
     const chain = new FakeChain();
-    for (let id = 1n; id <= 5n; id++) chain.uris.set(`${NFT}#${id}`, `ipfs://${DIR}/unrevealed.json`);
+    for (let id = 1n; id <= 5n; id++)
+      chain.uris.set(`${NFT}#${id}`, `ipfs://${DIR}/unrevealed.json`);
     chain.mine(1, [[1n, 2n, 3n, 4n, 5n].map((id) => mint721(NFT, id))]);
     const result = report(await run([{ setting: setting(), rpc: chain }]));
     expect(reads).toBe(1);
@@ -364,8 +400,18 @@ describe('metadata', () => {
       updated: clock.now().toISOString(),
     };
     await ports.nfts.putMany([
-      { ...base, tokenId: '1', tokenURI: `ipfs://${DIR}/big`, cids: [{ cid: DIR, path: '/big', source: 'uri' }] },
-      { ...base, tokenId: '2', tokenURI: `ipfs://${DIR}/image`, cids: [{ cid: DIR, path: '/image', source: 'uri' }] },
+      {
+        ...base,
+        tokenId: '1',
+        tokenURI: `ipfs://${DIR}/big`,
+        cids: [{ cid: DIR, path: '/big', source: 'uri' }],
+      },
+      {
+        ...base,
+        tokenId: '2',
+        tokenURI: `ipfs://${DIR}/image`,
+        cids: [{ cid: DIR, path: '/image', source: 'uri' }],
+      },
     ]);
     await fetchDueMetadata(ports, SETTINGS, clock.now().getTime() + 1000);
     expect(await ports.nfts.get({ chainId: 1, contract: NFT, tokenId: 1n })).toMatchObject({

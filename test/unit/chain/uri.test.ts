@@ -31,7 +31,11 @@ describe('classifyUri', () => {
   it.each([
     ['ipfs://<v1>/1.json', `ipfs://${V1}/1.json`, ipfs(V1, '/1.json')],
     ['ipfs://<v0> (case kept, normalised to v1)', `ipfs://${V0}`, ipfs(V1)],
-    ['ipfs://ipfs/<cid>/…, a common malformed form', `ipfs://ipfs/${V1}/7.json`, ipfs(V1, '/7.json')],
+    [
+      'ipfs://ipfs/<cid>/…, a common malformed form',
+      `ipfs://ipfs/${V1}/7.json`,
+      ipfs(V1, '/7.json'),
+    ],
     ['ipfs:/<cid>', `ipfs:/${V1}/a`, ipfs(V1, '/a')],
     ['IPFS:// in capitals', `IPFS://${V1}/a`, ipfs(V1, '/a')],
     ['upper-case base32', `ipfs://${V1.toUpperCase()}/x`, ipfs(V1, '/x')],
@@ -64,7 +68,11 @@ describe('classifyUri', () => {
 
   it.each([
     ['a web URL', 'https://example.com/9.json', { status: 'http' }],
-    ['a web URL whose path has ipfs but no CID', 'https://example.com/ipfs/nope', { status: 'http' }],
+    [
+      'a web URL whose path has ipfs but no CID',
+      'https://example.com/ipfs/nope',
+      { status: 'http' },
+    ],
     ['empty', '', { status: 'empty' }],
     ['blank', '   ', { status: 'empty' }],
   ])('%s', (_name, uri, expected) => {
@@ -136,7 +144,10 @@ describe('data: URIs', () => {
   it('refuses base64 that does not decode, and one over the size cap', () => {
     expect(decodeDataUri('data:application/json;base64,@@@').status).toBe('invalid');
     const huge = `data:text/plain,${'a'.repeat(MAX_DATA_URI_BYTES + 1)}`;
-    expect(decodeDataUri(huge)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/over/) });
+    expect(decodeDataUri(huge)).toMatchObject({
+      status: 'invalid',
+      reason: expect.stringMatching(/over/),
+    });
   });
 });
 
@@ -199,12 +210,17 @@ describe('properties', () => {
     );
     const segment = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
     fc.assert(
-      fc.property(forms, fc.array(segment, { maxLength: 3 }), fc.constantFrom(V0, V1, RAW), (form, segments, cid) => {
-        const path = segments.map((s) => `/${s}`).join('');
-        const expected = { cid: CID.parse(cid).toV1().toString(), path };
-        expect(classifyUri(form(cid, path))).toMatchObject({ status: 'ipfs', ...expected });
-        expect(findCids(`before "${form(cid, path)}" after`)).toEqual([expected]);
-      }),
+      fc.property(
+        forms,
+        fc.array(segment, { maxLength: 3 }),
+        fc.constantFrom(V0, V1, RAW),
+        (form, segments, cid) => {
+          const path = segments.map((s) => `/${s}`).join('');
+          const expected = { cid: CID.parse(cid).toV1().toString(), path };
+          expect(classifyUri(form(cid, path))).toMatchObject({ status: 'ipfs', ...expected });
+          expect(findCids(`before "${form(cid, path)}" after`)).toEqual([expected]);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -218,7 +234,8 @@ describe('properties', () => {
         ]) {
           const parsed = classifyUri(uri);
           expect(parsed.status).toBe('data');
-          if (parsed.status === 'data') expect(Buffer.from(parsed.bytes).toString('utf8')).toBe(doc);
+          if (parsed.status === 'data')
+            expect(Buffer.from(parsed.bytes).toString('utf8')).toBe(doc);
         }
       }),
       { numRuns: 500 },

@@ -2,8 +2,10 @@
  * After the upload request: completing chunked DAGs in the ingest consumer, and the pin-status
  * cron re-queuing stale checks and requesting unpins once the grace period is over.
  */
+import * as dagCbor from '@ipld/dag-cbor';
 import * as dagPb from '@ipld/dag-pb';
 import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { describe, expect, it } from 'vitest';
 import { fromCid } from '../../../lambdas/codecs/cid.ts';
@@ -140,6 +142,64 @@ describe('completeDag', () => {
       'completed',
     );
     expect((await ports.contents.get(multihash))?.size).toBe(dag.first.dagSize);
+  });
+
+  it('never counts a block listed under another codec as the block its link reads', async () => {
+    // root (dag-pb) -> middle (dag-cbor) -> leaf (raw, never sent). The chunk lists middle's
+    // bytes under a raw CID: read as raw it has no links, which would hide the missing leaf.
+    const { ports, completion } = setup();
+    const block = async (code: number, bytes: Uint8Array): Promise<Block> => ({
+      cid: CID.create(1, code, await sha256.digest(bytes)),
+      bytes,
+    });
+    const leaf = await block(raw.code, new TextEncoder().encode('leaf'));
+    const middle = await block(dagCbor.code, dagCbor.encode({ leaf: leaf.cid }));
+    const root = await block(
+      dagPb.code,
+      dagPb.encode(dagPb.prepare({ Links: [{ Hash: middle.cid, Name: 'm', Tsize: 9 }] })),
+    );
+    const mislabelled = { cid: CID.create(1, raw.code, middle.cid.multihash), bytes: middle.bytes };
+    const chunk = await carFromUpload(await encodeCar(root.cid, [root, mislabelled]));
+    if (!chunk.ok) throw new Error(chunk.error.message);
+    // Read as the link reads it (dag-cbor), the chunk alone already shows the leaf missing.
+    expect(chunk.value.structure).toBe('partial');
+    await storeUpload(
+      { principal: alice, car: chunk.value, type: 'application/car', files: [] },
+      ports,
+    );
+    const { v1 } = fromCid(root.cid);
+    expect(await completeDag(v1, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe(
+      'still-partial',
+    );
+    expect((await ports.contents.get(v1))?.pinStatus).toBe('pinning');
+  });
+
+  it('reads a block listed under another codec as raw when its link is raw', async () => {
+    // root (dag-cbor) -> leaf (raw), the leaf's bytes listed under a dag-pb CID they do not
+    // decode as: the bytes are all the raw link needs.
+    const { ports, completion } = setup();
+    const leafBytes = new Uint8Array([0]);
+    const leaf = CID.create(1, raw.code, await sha256.digest(leafBytes));
+    const other = CID.create(1, raw.code, await sha256.digest(new Uint8Array([1])));
+    const rootBytes = dagCbor.encode({ leaf, other });
+    const root = CID.create(1, dagCbor.code, await sha256.digest(rootBytes));
+    const chunks = [
+      [{ cid: CID.create(1, dagPb.code, leaf.multihash), bytes: leafBytes }],
+      [{ cid: other, bytes: new Uint8Array([1]) }],
+    ];
+    for (const blocks of chunks) {
+      const chunk = await carFromUpload(
+        await encodeCar(root, [{ cid: root, bytes: rootBytes }, ...blocks]),
+      );
+      if (!chunk.ok) throw new Error(chunk.error.message);
+      await storeUpload(
+        { principal: alice, car: chunk.value, type: 'application/car', files: [] },
+        ports,
+      );
+    }
+    const { v1 } = fromCid(root);
+    expect(await completeDag(v1, completion, { PARTIAL_DAG_DEADLINE_HOURS: 24 })).toBe('completed');
+    expect((await ports.contents.get(v1))?.size).toBe(rootBytes.length + 2);
   });
 
   it('ignores unknown content and treats a recorded CAR missing from the carpark as a fault to retry', async () => {

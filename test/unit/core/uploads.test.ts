@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_FILE_LIST_ANSWER_BYTES } from '../../../contract/limits.ts';
 import { type ContentId, fromCid, parseContentId } from '../../../lambdas/codecs/cid.ts';
 import type { Principal } from '../../../lambdas/core/auth.ts';
 import { maintainPins } from '../../../lambdas/core/pin-maintenance.ts';
 import {
+  answerBytes,
   checkContent,
+  checkFileList,
   deleteUpload,
   getUpload,
   type IncomingCar,
   listUploads,
+  PAGE_ANSWER_BYTES,
   renameUpload,
   storeUpload,
 } from '../../../lambdas/core/uploads.ts';
@@ -390,7 +394,7 @@ describe('deleteUpload', () => {
     expect(checked.ok && checked.value.pin.status).toBe('pinned');
   });
 
-  it('removing the last holder schedules the unpin after the grace days', async () => {
+  it('removing the last holder schedules the unpin the grace days after it', async () => {
     const { ports, deletePorts } = setup();
     const car = await rawCar('grace');
     const id = idOf(car);
@@ -399,10 +403,11 @@ describe('deleteUpload', () => {
     ports.clock.advance(60_000);
 
     await deleteUpload(alice, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
-    expect((await ports.contents.get(id.v1))?.unpinAfter).toBeUndefined();
+    expect(await ports.contents.hasHolders(id.v1)).toBe(true);
 
+    ports.clock.advance(60_000);
     await deleteUpload(bob, id, deletePorts, { UNPIN_GRACE_DAYS: GRACE_DAYS });
-    const due = new Date(Date.parse(T0) + 60_000 + GRACE_DAYS * DAY_MS).toISOString();
+    const due = new Date(Date.parse(T0) + 120_000 + GRACE_DAYS * DAY_MS).toISOString();
     expect((await ports.contents.get(id.v1))?.unpinAfter).toBe(due);
     expect(
       await ports.contents.listUnpinDue(new Date(Date.parse(due) - 1).toISOString(), 10),
@@ -500,16 +505,55 @@ describe('long file lists', () => {
     expect(listed.statuses[0]?.files).toEqual(files);
   });
 
+  it('are refused when no answer could carry them, a `"` counting twice (escaped in the body)', () => {
+    const named = (char: string) =>
+      Array.from({ length: 7_300 }, (_, i) => ({ name: `${i}${char.repeat(250)}`, type: 'x/y' }));
+    // Each about 1.9 MB of JSON; as an answer, the quotes' escapes double one of them.
+    expect(checkFileList(named('a'))).toEqual({ ok: true, value: undefined });
+    const refused = checkFileList(named('"'));
+    expect(refused.ok).toBe(false);
+    expect(answerBytes(named('"'))).toBeGreaterThan(MAX_FILE_LIST_ANSWER_BYTES);
+  });
+
+  it('end a list page by the bytes of its answer, not the characters of its lists', async () => {
+    const { ports } = setup();
+    // 32 KB of JSON each, kept inline, but twice that in an answer: 140 of them are
+    // 4.6 MB of JSON and 9 MB of answer, more than a Lambda may send.
+    const files = Array.from({ length: 120 }, (_, i) => ({
+      name: `${i}${'"'.repeat(250)}`,
+      type: 'x',
+    }));
+    for (let i = 0; i < 140; i++) {
+      await storeUpload(
+        { principal: alice, car: await rawCar(`quoted ${i}`), type: 'directory', files },
+        ports,
+      );
+      ports.clock.advance(1_000);
+    }
+    let cursor: string | undefined;
+    let listed = 0;
+    let pages = 0;
+    do {
+      const page = await listUploads(alice, { limit: 1000, cursor }, ports);
+      expect(answerBytes(page.statuses)).toBeLessThanOrEqual(PAGE_ANSWER_BYTES);
+      listed += page.statuses.length;
+      pages++;
+      cursor = page.next;
+    } while (cursor);
+    expect(listed).toBe(140);
+    expect(pages).toBeGreaterThan(1);
+  });
+
   it('end a list page early, with a cursor, rather than outgrow a Lambda response', async () => {
     const { ports } = setup();
-    // About 2 MB of file list each: two fit in a page's budget, three do not.
+    // About 2.2 MB of answer each: two fit in a page's budget, three do not.
     for (const seed of ['one', 'two', 'three']) {
       await storeUpload(
         {
           principal: alice,
           car: await rawCar(seed),
           type: 'directory',
-          files: filesOf(10_000, 170, seed),
+          files: filesOf(10_000, 160, seed),
         },
         ports,
       );

@@ -10,13 +10,14 @@ import {
   nftFromForm,
 } from '../../../core/prepare.ts';
 import {
+  checkFileList,
   deleteUpload as remove,
   renameUpload as rename,
   storeUpload,
 } from '../../../core/uploads.ts';
 import { bodyBytes } from '../../body.ts';
 import { authorizeAlongside, authorizeRequest, contentIdOf, type WriteDeps } from '../../deps.ts';
-import { type FormData, parseMultipart } from '../../multipart.ts';
+import { type FilePart, type FormData, parseMultipart } from '../../multipart.ts';
 import { okBody } from '../../response.ts';
 import { type ApiRequest, implementer } from '../../router.ts';
 
@@ -56,15 +57,10 @@ export const uploadWriteRoutes = [
     if (stray) {
       throw new FailureError(failure.invalidRequest(`expected File part: "${quote(stray)}"`));
     }
+    const files = listed(form.files);
     const nft = expectOk(await nftFromForm(meta, form.files));
     await storeUpload(
-      {
-        principal,
-        car: nft.car,
-        name: uploadName(headers['x-name']),
-        type: 'nft',
-        files: form.files.map((f) => ({ name: f.name, type: f.type })),
-      },
+      { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
     );
     const ipnft = nft.car.root.toString();
@@ -95,11 +91,8 @@ async function prepareUpload(request: ApiRequest, maxBytes: number) {
   const body = bodyBytes(request, maxBytes);
   if (isMultipart(contentType)) {
     const files = fileParts(await parseMultipart(contentType, body));
-    return {
-      car: expectOk(await carFromDirectory(files)),
-      type: 'directory',
-      files: files.map((f) => ({ name: f.name, type: f.type })),
-    };
+    const list = listed(files);
+    return { car: expectOk(await carFromDirectory(files)), type: 'directory', files: list };
   }
   if (body.length === 0) throw new FailureError(failure.invalidRequest('empty payload'));
   const type = mediaType(contentType);
@@ -136,6 +129,13 @@ function uploadName(header: string | undefined): string | undefined {
     );
   }
   return name;
+}
+
+/** The file list an upload records, refused before any work if no answer could carry it. */
+function listed(parts: readonly FilePart[]) {
+  const files = parts.map((part) => ({ name: part.name, type: part.type }));
+  expectOk(checkFileList(files));
+  return files;
 }
 
 function fileParts(form: FormData) {
