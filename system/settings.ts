@@ -125,66 +125,96 @@ const isHttpUrl = (text: string) => {
   }
 };
 
-/** A whole number in [min, max], with a message that says so (settings load no zod locale). */
-const count = (min: number, max: number) =>
-  z
-    .int({ error: 'must be a whole number' })
-    .check(z.minimum(min, `must be at least ${min}`), z.maximum(max, `must be at most ${max}`));
-
 /** One chain the scraper scans (see CHAINS). */
-export const ChainSetting = z.strictObject(
-  {
-    chainId: count(1, Number.MAX_SAFE_INTEGER),
-    /** An http(s) JSON-RPC URL, or a secret reference naming where the URL (with its key) is. */
-    rpcUrl: z
-      .string({ error: 'must be a string' })
-      .check(
-        z.refine(
-          (text) => isHttpUrl(text) || parseSecretReference(text) !== undefined,
-          'must be an http(s) URL or name a secret: secretsmanager:<name or ARN> or ssm:<parameter>',
-        ),
-      ),
-    startBlock: count(0, Number.MAX_SAFE_INTEGER),
-    /** Blocks to stay behind the head, so that reorgs rarely reach what was scanned. */
-    confirmations: z._default(count(0, 10_000), 12),
-    /** An allow-list of contract addresses; all contracts when absent. */
-    contracts: z.optional(
-      z
-        .array(
-          z
-            .string({ error: 'must be an address' })
-            .check(z.regex(/^0x[0-9a-fA-F]{40}$/, 'must be an address: 0x and 40 hex digits')),
-          { error: 'must be a list of addresses' },
-        )
-        .check(
-          z.minLength(1, 'must list at least one address'),
-          z.maxLength(1000, 'at most 1000 addresses'),
-        ),
-    ),
-    /** The largest block window of one eth_getLogs (windows shrink when a provider refuses). */
-    windowBlocks: z._default(count(1, 1_000_000), 2000),
-  },
-  {
-    error: (issue: { code?: string; keys?: string[] }) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key ${issue.keys?.join(', ')}`
-        : issue.code === 'invalid_type'
-          ? 'must be a chain object'
-          : undefined,
-  },
-);
-export type ChainSetting = z.infer<typeof ChainSetting>;
+export interface ChainSetting {
+  chainId: number;
+  /** An http(s) JSON-RPC URL, or a secret reference naming where the URL (with its key) is. */
+  rpcUrl: string;
+  startBlock: number;
+  /** Blocks to stay behind the head, so that reorgs rarely reach what was scanned. */
+  confirmations: number;
+  /** An allow-list of contract addresses; all contracts when absent. */
+  contracts?: string[];
+  /** The largest block window of one eth_getLogs (windows shrink when a provider refuses). */
+  windowBlocks: number;
+}
+
+const CHAIN_KEYS = [
+  'chainId',
+  'rpcUrl',
+  'startBlock',
+  'confirmations',
+  'contracts',
+  'windowBlocks',
+];
+const whole = (value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+
+/**
+ * The chains of a parsed CHAINS value, or what is wrong with it (with where). Checked by hand:
+ * every function parses every setting, and this costs the public read function's bundle far
+ * less than the equivalent schema.
+ */
+function chainsOf(value: unknown): ChainSetting[] | string {
+  if (!Array.isArray(value)) return 'must be a JSON array of chains';
+  const seen = new Set<unknown>();
+  const list: ChainSetting[] = [];
+  for (const [i, entry] of value.entries()) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      return `${i}: must be a chain object`;
+    }
+    const unknownKey = Object.keys(entry).find((key) => !CHAIN_KEYS.includes(key));
+    if (unknownKey) return `${i}: unknown key ${unknownKey}`;
+    const {
+      chainId,
+      rpcUrl,
+      startBlock,
+      confirmations = 12,
+      contracts,
+      windowBlocks = 2000,
+    } = entry as Record<string, unknown>;
+    const wrong = (key: string, why: string) => `${i}.${key}: ${why}`;
+    if (!whole(chainId, 1)) return wrong('chainId', 'must be a whole number from 1');
+    if (typeof rpcUrl !== 'string' || !(isHttpUrl(rpcUrl) || parseSecretReference(rpcUrl))) {
+      return wrong(
+        'rpcUrl',
+        'must be an http(s) URL or name a secret: secretsmanager:<name or ARN> or ssm:<parameter>',
+      );
+    }
+    if (!whole(startBlock, 0)) return wrong('startBlock', 'must be a whole number from 0');
+    if (!whole(confirmations, 0, 10_000)) return wrong('confirmations', 'must be 0 to 10000');
+    if (!whole(windowBlocks, 1, 1_000_000)) return wrong('windowBlocks', 'must be 1 to 1000000');
+    if (contracts !== undefined) {
+      if (!Array.isArray(contracts) || contracts.length === 0 || contracts.length > 1000) {
+        return wrong('contracts', 'must list 1 to 1000 addresses');
+      }
+      const bad = contracts.findIndex(
+        (address) => typeof address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(address),
+      );
+      if (bad >= 0) return wrong(`contracts.${bad}`, 'must be an address: 0x and 40 hex digits');
+    }
+    if (seen.has(chainId)) return 'each chainId at most once';
+    seen.add(chainId);
+    list.push({
+      chainId: chainId as number,
+      rpcUrl,
+      startBlock: startBlock as number,
+      confirmations: confirmations as number,
+      ...(contracts ? { contracts: contracts as string[] } : {}),
+      windowBlocks: windowBlocks as number,
+    });
+  }
+  return list;
+}
 
 const chains = z.pipe(
   jsonText,
-  z
-    .array(ChainSetting, { error: 'must be a JSON array of chains' })
-    .check(
-      z.refine(
-        (list) => new Set(list.map((chain) => chain.chainId)).size === list.length,
-        'each chainId at most once',
-      ),
-    ),
+  z.transform((value: unknown, ctx) => {
+    const parsed = chainsOf(value);
+    if (typeof parsed !== 'string') return parsed;
+    ctx.issues.push({ code: 'custom', message: parsed, input: value });
+    return z.NEVER;
+  }),
 );
 
 /** The secret references among the chains' RPC URLs. */
@@ -203,20 +233,23 @@ export const PUBLIC_TRUSTLESS_GATEWAYS = [
 
 const gatewayList = z.pipe(
   z.string(),
-  z.pipe(
+  z.transform((text: string, ctx) => {
     // `none` says no gateway where a default would otherwise apply (a deployment).
-    z.transform((text: string) =>
-      text.trim() === 'none'
-        ? []
-        : text
-            .split(',')
-            .map((entry) => entry.trim())
-            .filter(Boolean),
-    ),
-    z
-      .array(z.string().check(z.refine(isHttpUrl, 'each gateway must be an http(s) URL')))
-      .check(z.maxLength(20, 'at most 20 gateways')),
-  ),
+    if (text.trim() === 'none') return [];
+    const gateways = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const problem =
+      gateways.length > 20
+        ? 'at most 20 gateways'
+        : gateways.some((g) => !isHttpUrl(g))
+          ? 'each gateway must be an http(s) URL'
+          : undefined;
+    if (!problem) return gateways;
+    ctx.issues.push({ code: 'custom', message: problem, input: text });
+    return z.NEVER;
+  }),
 );
 
 /**
@@ -307,7 +340,7 @@ export const settings = {
     default: undefined,
     shownDefault: 'unset (no chain is scanned)',
     description:
-      'chains the scraper scans for NFTs: a JSON array of `{"chainId", "rpcUrl", "startBlock", "confirmations"? (12), "contracts"? (address allow-list), "windowBlocks"? (2000)}`; deployed, `rpcUrl` may name a secret holding the URL (`secretsmanager:<name or ARN>` or `ssm:<parameter>`)',
+      'chains the scraper scans for NFTs: a JSON array of `{chainId, rpcUrl, startBlock, confirmations?, contracts?, windowBlocks?}`; `rpcUrl` may name a secret',
     schema: chains,
     secrets: chainSecrets,
   }),
