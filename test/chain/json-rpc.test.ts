@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRpc } from '../../lambdas/adapters/rpc/json-rpc.ts';
 import { NFT_TOPICS } from '../../lambdas/core/chain/events.ts';
-import { callDataOf } from '../../lambdas/core/chain/reads.ts';
+import { callDataOf, hasMulticall3, readUris } from '../../lambdas/core/chain/reads.ts';
 import { RpcFailure } from '../../lambdas/core/chain/rpc-errors.ts';
-import { contracts, deployer } from '../support/chain/contracts.ts';
+import { contracts, deployer, installMulticall3 } from '../support/chain/contracts.ts';
 import { createEdrChain, type EdrChain } from '../support/chain/edr.ts';
 import { type RpcServer, startRpcServer } from '../support/chain/rpc-server.ts';
 
@@ -55,6 +55,35 @@ describe('jsonRpc', () => {
     );
     expect(answer).toMatch(/^0x/);
     expect(await rpc.code(nft, head)).not.toBe('0x');
+  });
+
+  it('reads token URIs the same through Multicall3 and one call each, reverts included', async () => {
+    const rpc = jsonRpc(server.url);
+    const reads = [1n, 9n, 1n].map((tokenId) => ({
+      contract: nft,
+      tokenId,
+      standard: 'erc721' as const,
+    }));
+    const head = await rpc.blockNumber();
+    expect(await hasMulticall3(rpc, head)).toBe(false);
+    const single = await readUris(rpc, reads, head, false);
+    await installMulticall3(chain);
+    expect(await hasMulticall3(rpc, head)).toBe(true);
+    const batched = await readUris(rpc, reads, head, true, { batchSize: 2, concurrency: 2 });
+    expect(batched).toEqual(single);
+    expect(single).toEqual([
+      { kind: 'uri', uri: 'ipfs://one' },
+      { kind: 'reverted', reason: expect.stringMatching(/^reverted with 0x7e273289/) },
+      { kind: 'uri', uri: 'ipfs://one' },
+    ]);
+    // tokenURI of an address with no code: an empty answer, not a URI.
+    const nobody = await readUris(
+      rpc,
+      [{ contract: `0x${'12'.repeat(20)}`, tokenId: 1n, standard: 'erc721' }],
+      head,
+      true,
+    );
+    expect(nobody).toEqual([{ kind: 'invalid', reason: 'the call returned nothing' }]);
   });
 
   it('reports a revert with its data', async () => {
