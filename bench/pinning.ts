@@ -152,7 +152,10 @@ async function workerRows(
                 type: 'application/octet-stream',
                 files: [],
               },
-              { ...ports, pinQueue: { send: async (m: PinMessage) => void sent.push(m) } },
+              {
+                ...ports,
+                pinQueue: { send: async (m: PinMessage) => void sent.push(m) },
+              },
               { PIN_PROVIDERS: [{}] },
             );
             cids.push(packed.value.root.toString());

@@ -17,6 +17,7 @@ import { gatewayBench } from './gateway.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
 import { pinningBench } from './pinning.ts';
 import { putBench } from './put.ts';
+import { scraperBench } from './scraper.ts';
 import { stagedIngestBench } from './staged-ingest.ts';
 import { type UsageRecord, usageRecords } from './usage.ts';
 
@@ -29,6 +30,7 @@ export const benches: BenchModule[] = [
   stagedIngestBench,
   putBench,
   pinningBench,
+  scraperBench,
 ];
 
 interface ModuleResult {

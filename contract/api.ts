@@ -16,6 +16,7 @@ import {
   MAX_PATH_BYTES,
   MAX_SEGMENT_BYTES,
 } from './limits.ts';
+import { nftRoutes } from './nfts.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 import { PsaFailure, pinRoutes } from './pins.ts';
@@ -32,6 +33,7 @@ export const apiRoutes = [
   ...uploadRoutes,
   ...stagedUploadRoutes,
   ...pinRoutes,
+  ...nftRoutes,
   recordDeals,
 ] as const;
 
@@ -88,8 +90,8 @@ for a missing or bad token, 400 \`BAD_REQUEST\`, 404 \`NOT_FOUND\`, 429 \`RATE_L
 is 202 with no body.
 
 ## Authentication
-\`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`, \`GET /version\`
-and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token id is the 16
+\`Authorization: Bearer <api key>\` on every route except \`GET /check/{cid}\`,
+\`GET /nfts/{chainId}/{contract}/{tokenId}\`, \`GET /version\` and \`GET /schema.json\`. Keys look like \`pst_<token id>_<secret>\`; the token id is the 16
 characters \`[a-z2-7]\` after \`pst_\`.
 
 ## Limits
@@ -192,6 +194,10 @@ export function apiDocument(values: DocumentSettings = DEFAULTS): OpenApiDocumen
       {
         name: 'Pinning Service API',
         description: 'The IPFS Pinning Service API v1.0.0: pin by CID, as `ipfs pin remote` does',
+      },
+      {
+        name: 'NFTs on chain',
+        description: 'Tokens the chain scraper found on the configured chains, and their data',
       },
     ],
     routes: apiRoutes,

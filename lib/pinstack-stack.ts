@@ -163,6 +163,7 @@ export class PinstackStack extends Stack {
       environment: config.functionEnvironment,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
+      secrets: (spec.secretsOf ?? []).flatMap((setting) => config.settingSecrets[setting] ?? []),
     });
     this.bind(fn, spec.bindings, config);
 

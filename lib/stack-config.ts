@@ -8,12 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { type ProviderSpec, PUBLIC_TRUSTLESS_GATEWAYS } from '../system/pin-providers.ts';
+import type { ProviderSpec } from '../system/pin-providers.ts';
+import type { SecretReference } from '../system/secrets.ts';
 import {
   readSettings,
+  type Setting,
   type SettingName,
   SettingsError,
   settingNames,
+  settings,
   settingText,
 } from '../system/settings.ts';
 
@@ -32,6 +35,8 @@ export interface StackConfig {
   functionEnvironment: Record<string, string>;
   /** PIN_PROVIDERS: whose credentials the functions that talk to providers may read. */
   pinProviders: ProviderSpec[];
+  /** The secrets each `function` setting names (only settings that name some). */
+  settingSecrets: Partial<Record<SettingName, SecretReference[]>>;
 }
 
 const VALID_RETENTION_DAYS = new Set<number>(
@@ -50,7 +55,9 @@ export function packageVersion(): string {
 export function readStackConfig(node: Node): StackConfig {
   const fromContext = (name: SettingName) => {
     const value: unknown = node.tryGetContext(name);
-    return value === undefined || value === null ? undefined : settingText(value);
+    return value === undefined || value === null || value === ''
+      ? (settings[name] as Setting<unknown>).deployedDefault
+      : settingText(value);
   };
   const deploy = readSettings(['deploy'], fromContext);
   const forFunctions = readSettings(['function'], fromContext);
@@ -62,12 +69,15 @@ export function readStackConfig(node: Node): StackConfig {
     );
   }
   const functionEnvironment: Record<string, string> = { PINSTACK_VERSION: packageVersion() };
+  const settingSecrets: StackConfig['settingSecrets'] = {};
   for (const name of settingNames('function')) {
     const value = (forFunctions as Record<string, unknown>)[name];
-    if (value !== undefined) functionEnvironment[name] = settingText(value);
+    // The text as given (it parsed), so the functions read exactly what the deployer wrote.
+    const text = fromContext(name) ?? (value === undefined ? undefined : settingText(value));
+    if (text !== undefined) functionEnvironment[name] = text;
+    const secrets = (settings[name] as Setting<unknown>).secrets;
+    if (secrets && value !== undefined) settingSecrets[name] = secrets(value);
   }
-  // Deployed, pin-by-CID fetches from public gateways unless told otherwise (`none`: none).
-  functionEnvironment.IPFS_GATEWAYS ??= PUBLIC_TRUSTLESS_GATEWAYS.join(',');
   return {
     stackName: deploy.STACK_NAME,
     deletionProtection: deploy.DELETION_PROTECTION,
@@ -78,5 +88,6 @@ export function readStackConfig(node: Node): StackConfig {
     maxInlineUploadBytes: forFunctions.MAX_INLINE_UPLOAD_BYTES,
     functionEnvironment,
     pinProviders: forFunctions.PIN_PROVIDERS ?? [],
+    settingSecrets,
   };
 }

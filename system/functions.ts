@@ -3,6 +3,7 @@
  * its Lambdas, routes, event source mappings, schedules and bucket notifications from it, and
  * the local stack drives the very same handlers from it, so the two cannot drift.
  */
+import type { SettingName } from './settings.ts';
 
 /** The shared resources a function may be bound to, and the env var that names each one. */
 export const RESOURCE_ENV = {
@@ -98,6 +99,11 @@ export interface FunctionSpec {
   memoryMB: number;
   timeoutSeconds: number;
   bindings: Bindings;
+  /**
+   * Settings whose named secrets (Secrets Manager, SSM) the function reads at cold start: the
+   * stack grants it exactly the secrets those settings name, and nothing else does.
+   */
+  secretsOf?: readonly SettingName[];
   triggers: Trigger[];
 }
 
@@ -113,7 +119,8 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
+    description:
+      'Public, unauthenticated reads: GET /check/{cid}, /nfts/{chainId}/{contract}/{tokenId}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
@@ -123,6 +130,8 @@ export const functions = [
       '/api/check/{proxy+}',
       '/stats',
       '/api/stats',
+      '/nfts/{proxy+}',
+      '/api/nfts/{proxy+}',
       '/version',
       '/api/version',
     ),
@@ -297,11 +306,19 @@ export const functions = [
   },
   {
     name: 'scraper',
-    description: 'Cron: scans configured chains for NFTs to preserve',
-    memoryMB: 512,
+    description:
+      'Cron: scans the CHAINS for NFT mints, records their tokens and requests pins of their CIDs',
+    memoryMB: 1024,
     timeoutSeconds: 300,
-    // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
-    bindings: {},
+    bindings: {
+      // Tokens, cursors, its run lease and its pin requests.
+      table: 'readwrite',
+      // Metadata already stored here is read from its CARs instead of a gateway.
+      carpark: 'read',
+      // Pin requests go to the pin queue.
+      pinQueue: 'send',
+    },
+    secretsOf: ['CHAINS'],
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
   },
   {

@@ -11,6 +11,7 @@
 import * as z from 'zod/mini';
 import { GatewayListText, ProviderListText, PUBLIC_TRUSTLESS_GATEWAYS } from './pin-providers.ts';
 import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './platform.ts';
+import { parseSecretReference, type SecretReference } from './secrets.ts';
 
 /**
  * Who reads a setting:
@@ -35,6 +36,14 @@ export interface Setting<
   default: D;
   /** How the README shows the default when it is not a plain value. */
   shownDefault?: string;
+  /**
+   * The text a deployment uses when neither CDK context nor the deploying shell sets one, for
+   * a default a deployment needs but the local stack must not have (public gateways that a
+   * test run on a laptop must never reach).
+   */
+  deployedDefault?: string;
+  /** The secrets a value names: the stack grants them to the functions reading the setting. */
+  secrets?: (value: T) => SecretReference[];
   description: string;
 }
 
@@ -94,6 +103,127 @@ const flag = <S extends SettingScope>(scope: S, fallback: boolean, description: 
       z.enum(['true', 'false']),
       z.transform((v) => v === 'true'),
     ),
+  });
+
+/** Text holding JSON, parsed (settings are text: environment variables, CDK context). */
+const jsonText = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+      return z.NEVER;
+    }
+  }),
+);
+
+const isHttpUrl = (text: string) => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+};
+
+/** One chain the scraper scans (see CHAINS). */
+export interface ChainSetting {
+  chainId: number;
+  /** An http(s) JSON-RPC URL, or a secret reference naming where the URL (with its key) is. */
+  rpcUrl: string;
+  startBlock: number;
+  /** Blocks to stay behind the head, so that reorgs rarely reach what was scanned. */
+  confirmations: number;
+  /** An allow-list of contract addresses; all contracts when absent. */
+  contracts?: string[];
+  /** The largest block window of one eth_getLogs (windows shrink when a provider refuses). */
+  windowBlocks: number;
+}
+
+const CHAIN_KEYS = [
+  'chainId',
+  'rpcUrl',
+  'startBlock',
+  'confirmations',
+  'contracts',
+  'windowBlocks',
+];
+const whole = (value: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+
+/**
+ * The chains of a parsed CHAINS value, or what is wrong with it (with where). Checked by hand:
+ * every function parses every setting, and this costs the public read function's bundle far
+ * less than the equivalent schema.
+ */
+function chainsOf(value: unknown): ChainSetting[] | string {
+  if (!Array.isArray(value)) return 'must be a JSON array of chains';
+  const seen = new Set<unknown>();
+  const list: ChainSetting[] = [];
+  for (const [i, entry] of value.entries()) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      return `${i}: must be a chain object`;
+    }
+    const unknownKey = Object.keys(entry).find((key) => !CHAIN_KEYS.includes(key));
+    if (unknownKey) return `${i}: unknown key ${unknownKey}`;
+    const {
+      chainId,
+      rpcUrl,
+      startBlock,
+      confirmations = 12,
+      contracts,
+      windowBlocks = 2000,
+    } = entry as Record<string, unknown>;
+    const wrong = (key: string, why: string) => `${i}.${key}: ${why}`;
+    if (!whole(chainId, 1)) return wrong('chainId', 'must be a whole number from 1');
+    if (typeof rpcUrl !== 'string' || !(isHttpUrl(rpcUrl) || parseSecretReference(rpcUrl))) {
+      return wrong(
+        'rpcUrl',
+        'must be an http(s) URL or name a secret: secretsmanager:<name or ARN> or ssm:<parameter>',
+      );
+    }
+    if (!whole(startBlock, 0)) return wrong('startBlock', 'must be a whole number from 0');
+    if (!whole(confirmations, 0, 10_000)) return wrong('confirmations', 'must be 0 to 10000');
+    if (!whole(windowBlocks, 1, 1_000_000)) return wrong('windowBlocks', 'must be 1 to 1000000');
+    if (contracts !== undefined) {
+      if (!Array.isArray(contracts) || contracts.length === 0 || contracts.length > 1000) {
+        return wrong('contracts', 'must list 1 to 1000 addresses');
+      }
+      const bad = contracts.findIndex(
+        (address) => typeof address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(address),
+      );
+      if (bad >= 0) return wrong(`contracts.${bad}`, 'must be an address: 0x and 40 hex digits');
+    }
+    if (seen.has(chainId)) return 'each chainId at most once';
+    seen.add(chainId);
+    list.push({
+      chainId: chainId as number,
+      rpcUrl,
+      startBlock: startBlock as number,
+      confirmations: confirmations as number,
+      ...(contracts ? { contracts: contracts as string[] } : {}),
+      windowBlocks: windowBlocks as number,
+    });
+  }
+  return list;
+}
+
+const chains = z.pipe(
+  jsonText,
+  z.transform((value: unknown, ctx) => {
+    const parsed = chainsOf(value);
+    if (typeof parsed !== 'string') return parsed;
+    ctx.issues.push({ code: 'custom', message: parsed, input: value });
+    return z.NEVER;
+  }),
+);
+
+/** The secret references among the chains' RPC URLs. */
+export const chainSecrets = (list: readonly ChainSetting[]): SecretReference[] =>
+  list.flatMap((chain) => {
+    const ref = parseSecretReference(chain.rpcUrl);
+    return ref ? [ref] : [];
   });
 
 /**
@@ -239,6 +369,7 @@ export const settings = {
     scope: 'function',
     default: undefined,
     shownDefault: `on AWS \`${PUBLIC_TRUSTLESS_GATEWAYS.join(',')}\`; locally unset (none)`,
+    deployedDefault: PUBLIC_TRUSTLESS_GATEWAYS.join(','),
     description:
       "trustless gateways pin-by-CID fetches from after the request's own origins, comma-separated, tried in order; `none` for none",
     schema: GatewayListText,
@@ -274,6 +405,26 @@ export const settings = {
     'function',
     30,
     'wait before a pin message that failed transiently (a provider or gateway down) is retried; each retry waits 4x longer, and the third failure moves it to the dead-letter queue',
+  ),
+  CHAINS: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: 'unset (no chain is scanned)',
+    description:
+      'chains the scraper scans for NFTs: a JSON array of `{chainId, rpcUrl, startBlock, confirmations?, contracts?, windowBlocks?}`; `rpcUrl` may name a secret',
+    schema: chains,
+    secrets: chainSecrets,
+  }),
+  METADATA_RETRY_SECONDS: integer(
+    'function',
+    60,
+    'wait before the scraper reads token metadata again after a failed read (x4 per failure, at most a day)',
+  ),
+  METADATA_ATTEMPTS: integer(
+    'function',
+    8,
+    'failed metadata reads after which the scraper records the metadata as `failed`',
+    { max: 100 },
   ),
   LOG_LEVEL: oneOf(
     'function',
@@ -397,10 +548,11 @@ export function readSettings<S extends SettingScope>(
     }
     const parsed = z.safeParse(spec.schema, raw);
     if (parsed.success) values[name] = parsed.data;
-    else
-      problems.push(
-        `${name}=${JSON.stringify(raw.slice(0, 80))}: ${parsed.error.issues[0]?.message}`,
-      );
+    else {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: ${where}${issue?.message}`);
+    }
   }
   if (problems.length > 0) throw new SettingsError(`Invalid settings: ${problems.join('; ')}`);
   return values as SettingValues<S>;

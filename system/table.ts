@@ -11,9 +11,13 @@
  *   CONTENT#<cidV1>          / HOLDER#<userId>#<cidV1>   an upload that keeps the content pinned
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
- *   CURSOR#<name>            / CURSOR                    a scraper cursor
  *   BLOCK#<multihash b64url> / CAR#<carCid>              where a block lies in one stored CAR
  *                                                        (offset, length), written by the indexer
+ *   NFT#<chainId>#<contract> / TOKEN#<tokenId, 64 hex>   a token the scraper found on a chain
+ *   CHAIN#<chainId>          / CURSOR                    the scraper's position on a chain
+ *   LEASE#<job>              / LEASE                     a scheduled job's run lease (one run at once)
+ *   SCRAPED#<cidV1>          / PIN                       a CID the scraper asked to pin (see
+ *                                                        lambdas/core/chain/pin-requests.ts)
  *
  * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first
@@ -23,6 +27,8 @@
  *   gsi3  PIN#<status>            / <updated>#<cid>       pins that are not final yet
  *         HOLD#unconfirmed        / <recorded>#<cid>#<holder> holds whose upload is not confirmed
  *         STAGED#open             / <expires>#<id>        staged uploads still taking bytes
+ *         META#due                / <dueTime>#<chainId>#<contract>#<tokenId> tokens whose
+ *                                   metadata waits to be fetched (again)
  */
 export const TTL_ATTRIBUTE = 'ttl';
 

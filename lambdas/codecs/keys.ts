@@ -49,8 +49,18 @@ export const keys = {
   }),
   /** The gsi3 partition of deleted pin requests whose cleanup has not finished. */
   deletedPinRequests: 'PINREQ#deleted',
-  lease: (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' }),
   providerSets: { pk: 'CONFIG#provider-sets', sk: 'CONFIG' },
+  /** Tokens of one contract, ordered by id (`tokenIdKey`). */
+  contractTokens: (chainId: number, contract: string) => `NFT#${chainId}#${contract}`,
+  chainToken: (chainId: number, contract: string, tokenIdKey: string) => ({
+    pk: `NFT#${chainId}#${contract}`,
+    sk: `TOKEN#${tokenIdKey}`,
+  }),
+  chainCursor: (chainId: number) => ({ pk: `CHAIN#${chainId}`, sk: 'CURSOR' }),
+  lease: (job: string) => ({ pk: `LEASE#${job}`, sk: 'LEASE' }),
+  scraperPin: (cid: string) => ({ pk: `SCRAPED#${cid}`, sk: 'PIN' }),
+  /** The gsi3 partition of tokens whose metadata waits to be fetched. */
+  metadataDue: 'META#due',
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',

@@ -113,9 +113,12 @@ export async function maintainPins(
   const report = emptyReport();
   const holder = randomUUID();
   if (ports.leases) {
-    const now = ports.clock.now();
-    const expires = new Date(now.getTime() + MAINTENANCE_LEASE_MS).toISOString();
-    const held = await ports.leases.acquire(MAINTENANCE_LEASE, holder, now.toISOString(), expires);
+    const held = await ports.leases.acquire(
+      MAINTENANCE_LEASE,
+      holder,
+      ports.clock.now(),
+      MAINTENANCE_LEASE_MS / 1000,
+    );
     if (!held) return { ...report, skipped: 'another run is in progress' };
   }
   try {

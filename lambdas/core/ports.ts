@@ -3,8 +3,11 @@
  * in-memory fakes used by unit tests both implement these; the core never imports an SDK.
  * Adapters throw on storage failures (they are not "not found"); absence is `undefined`.
  */
+import type { NftKey } from '../codecs/nft.ts';
 import type { InvalidRequest } from './failures.ts';
 import type { Result } from './result.ts';
+
+export type { NftKey } from '../codecs/nft.ts';
 
 export interface UserRecord {
   userId: string;
@@ -410,12 +413,6 @@ export interface PinRequestStore {
   purge(userId: string, requestId: string): Promise<void>;
 }
 
-/** A named lease that at most one holder has at a time, until it expires or is released. */
-export interface LeaseStore {
-  acquire(name: string, holder: string, now: string, expires: string): Promise<boolean>;
-  release(name: string, holder: string): Promise<void>;
-}
-
 /** The provider sets pins were made with, so the cron can backfill when the set changes. */
 export interface ProviderSetStore {
   list(): Promise<string[]>;
@@ -791,4 +788,198 @@ export interface DealStore {
   list(cid: string): Promise<DealRecord[]>;
   /** The content root a stored CAR belongs to (undefined: no such CAR recorded). */
   contentOfCar(carCid: string): Promise<string | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chain scraper: NFTs found on chains, where each chain's scan stands, and its run lease.
+
+export interface ChainLog {
+  /** Lower-case 0x address of the emitting contract. */
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: number;
+  logIndex: number;
+  removed?: boolean;
+}
+
+export interface LogFilter {
+  fromBlock: number;
+  toBlock: number;
+  /** Only these contracts (lower-case); all when absent. */
+  addresses?: string[];
+  /** topic0 alternatives. */
+  topic0: string[];
+}
+
+/**
+ * A chain's JSON-RPC endpoint. Failures are thrown as RpcFailure (core/chain/rpc-errors.ts),
+ * classified: refused (too large a query), reverted (an eth_call's answer), transient, failed.
+ */
+export interface ChainRpc {
+  chainId(): Promise<number>;
+  blockNumber(): Promise<number>;
+  /** The hash of a block, or undefined when the chain has no block at that height (any more). */
+  blockHash(number: number): Promise<string | undefined>;
+  logs(filter: LogFilter): Promise<ChainLog[]>;
+  /** eth_call at a block; the return data as hex. */
+  call(to: string, data: string, block: number): Promise<string>;
+  /** The code at an address ('0x' for none). */
+  code(address: string, block: number): Promise<string>;
+}
+
+export type TokenStandard = 'erc721' | 'erc1155';
+
+/**
+ * What the token's URI is: `ipfs` (its CIDs are recorded and pinned), `data` (a `data:` URI,
+ * decoded, with the CIDs inside it), `http` (a plain web URL: recorded, not pinned),
+ * `unsupported` (`ipns://`, `ar://`, other schemes), `empty`, `reverted` (reading it reverted)
+ * or `invalid` (an answer that is not a string, a malformed IPFS or data URI).
+ */
+export type UriStatus = 'ipfs' | 'data' | 'http' | 'unsupported' | 'empty' | 'reverted' | 'invalid';
+
+/**
+ * The token's metadata: `pending` (to fetch), `retrying` (a fetch failed; tried again later),
+ * `fetched` (JSON, walked for CIDs), `not-json` (the URI's content is not JSON, e.g. the image
+ * itself), `inline` (JSON inside a `data:` URI, walked), `failed` (given up) or `none` (nothing
+ * to fetch: the URI is not IPFS).
+ */
+export type MetadataStatus =
+  | 'pending'
+  | 'retrying'
+  | 'fetched'
+  | 'not-json'
+  | 'inline'
+  | 'failed'
+  | 'none';
+
+/** Where a CID was found: the URI itself, the JSON of a `data:` URI, or fetched metadata. */
+export type CidSource = 'uri' | 'data-uri' | 'metadata';
+
+export interface FoundCid {
+  /** The root as a CIDv1 string. */
+  cid: string;
+  /** The path under the root, `''` or starting with `/`. */
+  path: string;
+  source: CidSource;
+}
+
+/** A URI a token had before a refresh replaced it; its CIDs stay pinned. */
+export interface ReplacedUri {
+  tokenURI: string;
+  cids: FoundCid[];
+  replaced: string;
+}
+
+export interface NftRecord {
+  chainId: number;
+  /** Lower-case 0x address. */
+  contract: string;
+  /** Decimal. */
+  tokenId: string;
+  standard: TokenStandard;
+  /** As read (ERC-1155 `{id}` substituted); a very long one is kept as its start. */
+  tokenURI: string;
+  /** Set when `tokenURI` is only the start of a longer URI. */
+  tokenURIFull?: { length: number; sha256: string };
+  uriStatus: UriStatus;
+  uriReason?: string;
+  metadataStatus: MetadataStatus;
+  metadataReason?: string;
+  /** Failed metadata fetches so far. */
+  metadataAttempts: number;
+  /** When the metadata is due to be fetched (set while `pending` or `retrying`). */
+  metadataDue?: string;
+  cids: FoundCid[];
+  history?: ReplacedUri[];
+  /** The block the token was first seen in. */
+  firstBlock: number;
+  updated: string;
+}
+
+export interface NftStore {
+  get(key: NftKey): Promise<NftRecord | undefined>;
+  /** Keyed by nftKeyString. */
+  getMany(keys: NftKey[]): Promise<Map<string, NftRecord>>;
+  /** Stores each record whole (the scraper's run lease makes it the only writer). */
+  putMany(records: NftRecord[]): Promise<void>;
+  /** Recorded tokens of one contract with ids in [from, to], by id, at most `limit`. */
+  listRange(
+    chainId: number,
+    contract: string,
+    from: bigint,
+    to: bigint,
+    limit: number,
+  ): Promise<NftRecord[]>;
+  /** Tokens whose metadata is due at or before `now`, soonest first. */
+  listMetadataDue(now: string, limit: number): Promise<NftRecord[]>;
+}
+
+/** A block window the scraper finished, with the hash of its last block (reorg checks). */
+export interface ScannedWindow {
+  from: number;
+  to: number;
+  hash: string;
+}
+
+export interface ChainCursor {
+  chainId: number;
+  /** The first block not scanned yet. */
+  next: number;
+  /** The window size the provider last accepted. */
+  window: number;
+  /** The last windows scanned, oldest first. */
+  recent: ScannedWindow[];
+  /** Bumped by every save; a save expecting another version changes nothing. */
+  version: number;
+  updated: string;
+}
+
+export interface CursorStore {
+  get(chainId: number): Promise<ChainCursor | undefined>;
+  /**
+   * Stores the cursor with version `expectedVersion + 1` only if the stored one still has
+   * `expectedVersion` (0: none stored yet); false when another writer moved it.
+   */
+  save(cursor: ChainCursor, expectedVersion: number): Promise<boolean>;
+}
+
+/** A named lease that at most one holder has at a time, until it expires or is released. */
+export interface LeaseStore {
+  /** Takes the job's lease for `ttlSeconds` unless another holder's lease is still live. */
+  acquire(job: string, holder: string, now: Date, ttlSeconds: number): Promise<boolean>;
+  /** Gives the lease up if `holder` still has it. */
+  release(job: string, holder: string): Promise<void>;
+}
+
+/** A CID the scraper wants preserved, with what to name the pin after. */
+export interface PinRequest {
+  /** CIDv1. */
+  cid: string;
+  name: string;
+  /** HTTP origins that may serve the content (the gateway a URI named). */
+  origins: string[];
+  meta: Record<string, string>;
+}
+
+/**
+ * Asks for CIDs to be pinned by CID for the scraper's system user (core/chain/pin-requests.ts):
+ * idempotent, so a CID asked for twice is pinned, and counted, once.
+ */
+export interface PinRequester {
+  requestPins(requests: PinRequest[]): Promise<void>;
+}
+
+export interface MetadataReadFailure {
+  /**
+   * `unavailable`: not found or not fetched now (a later attempt may succeed); `too-large`:
+   * over the size cap; `invalid`: verified content that is not a readable file at that path.
+   */
+  reason: 'unavailable' | 'too-large' | 'invalid';
+  message: string;
+}
+
+/** Reads the bytes of a file by root CID and path, verified against the CID. */
+export interface MetadataSource {
+  read(cid: string, path: string): Promise<Result<Uint8Array, MetadataReadFailure>>;
 }

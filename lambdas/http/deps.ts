@@ -11,6 +11,7 @@ import type {
   Clock,
   ContentStore,
   DealStore,
+  NftStore,
   OpsStore,
   PinRequestStore,
   QueueInspector,
@@ -28,9 +29,10 @@ import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
   ports: {
-    contents: Pick<ContentStore, 'get'>;
+    contents: Pick<ContentStore, 'get' | 'getMany'>;
     deals: Pick<DealStore, 'list'>;
     stats: Pick<StatsStore, 'shards'>;
+    nfts: Pick<NftStore, 'get'>;
     clock: Clock;
   };
   settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS'>;
@@ -40,6 +42,7 @@ export interface ReadPorts {
   contents: ContentStore;
   deals: DealStore;
   stats: StatsStore;
+  nfts: Pick<NftStore, 'get'>;
   /** Read only here: long file lists are stored beside the CARs. */
   carpark: BlobStore;
   uploads: UploadStore;

@@ -4,7 +4,8 @@
  * functions' bundles carry none of it.
  */
 import { credentialReader } from '../adapters/aws/secrets.ts';
-import { dynamoLeaseStore, dynamoProviderSetStore } from '../adapters/dynamodb/operations.ts';
+import { dynamoLeaseStore } from '../adapters/dynamodb/leases.ts';
+import { dynamoProviderSetStore } from '../adapters/dynamodb/operations.ts';
 import { pinProviders } from '../adapters/http/providers.ts';
 import { httpTrustlessGateway } from '../adapters/http/trustless-gateway.ts';
 import type { Config } from './config.ts';

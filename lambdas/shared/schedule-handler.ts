@@ -23,7 +23,7 @@ const scheduleNames = new Set(
 
 export function createScheduledHandler<R extends { gauges?: Gauge[] } | undefined | object>(
   name: string,
-  run: () => Promise<R>,
+  run: (context?: Partial<Context>) => Promise<R>,
 ) {
   if (!scheduleNames.has(name)) throw new Error(`${name} is not a schedule in the catalog`);
   return async (_event?: unknown, context?: Partial<Context>): Promise<R> => {
@@ -31,7 +31,7 @@ export function createScheduledHandler<R extends { gauges?: Gauge[] } | undefine
     const started = Date.now();
     const finished = () => ({ at: new Date().toISOString(), durationMs: Date.now() - started });
     try {
-      const report = await run();
+      const report = await run(context);
       const gauges = (report as { gauges?: Gauge[] } | undefined)?.gauges;
       await recordCronRun(name, { ok: true, ...finished(), ...(gauges ? { gauges } : {}) });
       recordMetric('CronSucceeded', 1, { cron: name });

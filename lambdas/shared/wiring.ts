@@ -11,6 +11,7 @@ import {
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
+import { dynamoNftReader } from '../adapters/dynamodb/nfts.ts';
 import { dynamoOpsStore } from '../adapters/dynamodb/ops.ts';
 import { dynamoPinRequestStore } from '../adapters/dynamodb/pin-requests.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
@@ -104,6 +105,7 @@ export function publicDeps(config: Config): PublicDeps {
       contents: dynamoContentReader(ctx),
       deals: { list: (cid) => listDeals(ctx, cid) },
       stats: { shards: () => readShards(ctx) },
+      nfts: dynamoNftReader(ctx),
       clock: systemClock,
     },
     settings: config,
@@ -115,6 +117,7 @@ export function readPorts(config: Config) {
   return {
     ...identityPorts(config),
     ...contentPorts(config),
+    nfts: dynamoNftReader(table(config, {})),
     carpark: carpark(config),
     staging: staging(config),
     clock: systemClock,

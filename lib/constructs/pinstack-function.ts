@@ -4,10 +4,17 @@
  * exactly what the catalog's access mode allows — never more.
  */
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -23,6 +30,7 @@ import {
   RESOURCE_ENV,
   type TableAccess,
 } from '../../system/functions.ts';
+import type { SecretReference } from '../../system/secrets.ts';
 import { BUNDLE, BUNDLE_ALIASES } from '../bundling.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
 import { OperationalAlarms } from './alarms.ts';
@@ -53,6 +61,8 @@ export interface PinstackFunctionProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /** Secrets the function reads at cold start (named by its settings): granted, nothing more. */
+  secrets?: readonly SecretReference[];
 }
 
 export class PinstackFunction extends Construct {
@@ -97,6 +107,16 @@ export class PinstackFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
+      // The AWS extension that serves the function its secrets over a local endpoint: no SDK
+      // client for Secrets Manager or SSM in the bundle. Only functions that read secrets.
+      ...(props.secrets?.length
+        ? {
+            paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(
+              ParamsAndSecretsVersions.V1_0_103,
+              { logLevel: ParamsAndSecretsLogLevel.WARN },
+            ),
+          }
+        : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
@@ -118,6 +138,49 @@ export class PinstackFunction extends Construct {
       },
     });
     OperationalAlarms.of(this).watchFunction(id, this.fn, Duration.seconds(spec.timeoutSeconds));
+    if (props.secrets?.length) this.grantSecrets(props.secrets);
+  }
+
+  /** Read access to exactly these secrets (Secrets Manager names get their random suffix). */
+  private grantSecrets(secrets: readonly SecretReference[]): void {
+    const stack = Stack.of(this);
+    const secretArns = secrets
+      .filter((ref) => ref.store === 'secretsmanager')
+      .map((ref) =>
+        ref.id.startsWith('arn:')
+          ? ref.id
+          : stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${ref.id}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+      );
+    const parameterArns = secrets
+      .filter((ref) => ref.store === 'ssm')
+      .map((ref) =>
+        stack.formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: ref.id.replace(/^\//, ''),
+        }),
+      );
+    if (secretArns.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [...new Set(secretArns)],
+        }),
+      );
+    }
+    if (parameterArns.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [...new Set(parameterArns)],
+        }),
+      );
+    }
   }
 
   private setResourceEnv(variable: string, value: string): void {

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { requestIdFor } from '../../lambdas/codecs/request-id.ts';
 import type {
   ContentStore,
-  LeaseStore,
   PinRequestRecord,
   PinRequestStore,
   ProviderSetStore,
@@ -337,25 +336,8 @@ export function pinRequestStoreContract(name: string, makeStore: Make<PinRequest
   });
 }
 
-export function operationsContract(
-  name: string,
-  make: Make<{ leases: LeaseStore; providerSets: ProviderSetStore }>,
-) {
-  describe(`LeaseStore and ProviderSetStore contract: ${name}`, () => {
-    it('grants a lease to one holder until it expires or is released', async () => {
-      const { leases } = await make();
-      expect(await leases.acquire('cron', 'a', T0, T2)).toBe(true);
-      expect(await leases.acquire('cron', 'b', T1, LATER)).toBe(false);
-      expect(await leases.acquire('other', 'b', T1, LATER)).toBe(true);
-      // Only its holder releases it.
-      await leases.release('cron', 'b');
-      expect(await leases.acquire('cron', 'b', T1, LATER)).toBe(false);
-      // Expired: anyone may take it.
-      expect(await leases.acquire('cron', 'b', LATER, LATER)).toBe(true);
-      await leases.release('cron', 'b');
-      expect(await leases.acquire('cron', 'c', LATER, LATER)).toBe(true);
-    });
-
+export function operationsContract(name: string, make: Make<{ providerSets: ProviderSetStore }>) {
+  describe(`ProviderSetStore contract: ${name}`, () => {
     it('keeps the provider sets, the empty one included', async () => {
       const { providerSets } = await make();
       expect(await providerSets.list()).toEqual([]);

@@ -1,16 +1,8 @@
 import { dynamoContentStore } from '../../lambdas/adapters/dynamodb/content.ts';
-import {
-  dynamoLeaseStore,
-  dynamoProviderSetStore,
-} from '../../lambdas/adapters/dynamodb/operations.ts';
+import { dynamoProviderSetStore } from '../../lambdas/adapters/dynamodb/operations.ts';
 import { dynamoPinRequestStore } from '../../lambdas/adapters/dynamodb/pin-requests.ts';
 import { createTable, useEmulatorEnv } from '../support/emulator-env.ts';
-import {
-  FakeContentStore,
-  FakeLeaseStore,
-  FakePinRequestStore,
-  FakeProviderSetStore,
-} from '../support/fakes.ts';
+import { FakeContentStore, FakePinRequestStore, FakeProviderSetStore } from '../support/fakes.ts';
 import {
   operationsContract,
   pinRequestStoreContract,
@@ -19,10 +11,7 @@ import {
 
 pinStateContract('in-memory fake', () => new FakeContentStore());
 pinRequestStoreContract('in-memory fake', () => new FakePinRequestStore());
-operationsContract('in-memory fake', () => ({
-  leases: new FakeLeaseStore(),
-  providerSets: new FakeProviderSetStore(),
-}));
+operationsContract('in-memory fake', () => ({ providerSets: new FakeProviderSetStore() }));
 
 const env = useEmulatorEnv();
 pinStateContract('DynamoDB adapter', async () => dynamoContentStore(await createTable(env())));
@@ -31,5 +20,5 @@ pinRequestStoreContract('DynamoDB adapter', async () =>
 );
 operationsContract('DynamoDB adapter', async () => {
   const table = await createTable(env());
-  return { leases: dynamoLeaseStore(table), providerSets: dynamoProviderSetStore(table) };
+  return { providerSets: dynamoProviderSetStore(table) };
 });

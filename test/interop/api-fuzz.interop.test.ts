@@ -133,6 +133,14 @@ const BY_DESIGN: {
       'every part but `meta` must be a file (a part with a filename), as on nft.storage; OpenAPI cannot require a filename on a multipart part',
   },
   {
+    code: 'ST202',
+    operations: ['GET /nfts/{chainId}/{contract}/{tokenId}'],
+    statuses: [400],
+    body: 'tokenId must be at most 2\\^256 - 1',
+    reason:
+      'a token id is a uint256: a 78-digit number past 2^256 - 1 fits the pattern but not the type, a bound JSON Schema cannot put on a string; the document says such a value is 400',
+  },
+  {
     code: 'ST203',
     operations: ['OPTIONS'],
     statuses: [405],

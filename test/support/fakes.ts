@@ -5,6 +5,7 @@
  * so a caller mutating a returned object never changes stored state.
  */
 import { createHash } from 'node:crypto';
+import { type NftKey, nftKeyString, tokenIdKey } from '../../lambdas/codecs/nft.ts';
 import { FailureError, failure } from '../../lambdas/core/failures.ts';
 import type {
   BlobStore,
@@ -12,6 +13,7 @@ import type {
   BlockLocation,
   ByteRange,
   CarRecord,
+  ChainCursor,
   Clock,
   CompletedPart,
   ContentRecord,
@@ -21,6 +23,7 @@ import type {
   CountMark,
   CronOutcome,
   CronRecord,
+  CursorStore,
   DealRecord,
   DealStore,
   IndexedBlock,
@@ -28,11 +31,15 @@ import type {
   LeaseStore,
   ListUploadsQuery,
   MessageQueue,
+  NftRecord,
+  NftStore,
   OpsStore,
   PinFailure,
   PinMessage,
   PinProgress,
   PinProvider,
+  PinRequest,
+  PinRequester,
   PinRequestPage,
   PinRequestRecord,
   PinRequestStore,
@@ -899,21 +906,6 @@ export class FakePinRequestStore implements PinRequestStore {
   }
 }
 
-export class FakeLeaseStore implements LeaseStore {
-  readonly leases = new Map<string, { holder: string; expires: string }>();
-
-  async acquire(name: string, holder: string, now: string, expires: string): Promise<boolean> {
-    const lease = this.leases.get(name);
-    if (lease && lease.expires > now) return false;
-    this.leases.set(name, { holder, expires });
-    return true;
-  }
-
-  async release(name: string, holder: string): Promise<void> {
-    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
-  }
-}
-
 export class FakeProviderSetStore implements ProviderSetStore {
   readonly sets = new Set<string>();
 
@@ -1063,6 +1055,97 @@ export class FakeClock implements Clock {
 
   advance(milliseconds: number): void {
     this.current += milliseconds;
+  }
+}
+
+const keyOfRecord = (record: NftRecord): NftKey => ({
+  chainId: record.chainId,
+  contract: record.contract,
+  tokenId: BigInt(record.tokenId),
+});
+
+export class FakeNftStore implements NftStore {
+  readonly records = new Map<string, NftRecord>();
+
+  async get(key: NftKey): Promise<NftRecord | undefined> {
+    const record = this.records.get(nftKeyString(key));
+    return record && copy(record);
+  }
+
+  async getMany(keys: NftKey[]): Promise<Map<string, NftRecord>> {
+    const found = new Map<string, NftRecord>();
+    for (const key of keys) {
+      const record = this.records.get(nftKeyString(key));
+      if (record) found.set(nftKeyString(key), copy(record));
+    }
+    return found;
+  }
+
+  async putMany(records: NftRecord[]): Promise<void> {
+    for (const record of records) this.records.set(nftKeyString(keyOfRecord(record)), copy(record));
+  }
+
+  async listRange(chainId: number, contract: string, from: bigint, to: bigint, limit: number) {
+    return [...this.records.values()]
+      .filter((record) => {
+        const id = BigInt(record.tokenId);
+        return record.chainId === chainId && record.contract === contract && id >= from && id <= to;
+      })
+      .sort((a, b) => byKey(tokenIdKey(BigInt(a.tokenId)), tokenIdKey(BigInt(b.tokenId))))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async listMetadataDue(now: string, limit: number) {
+    const position = (r: NftRecord) => `${r.metadataDue}#${nftKeyString(keyOfRecord(r))}`;
+    return [...this.records.values()]
+      .filter((record) => record.metadataDue !== undefined && record.metadataDue <= now)
+      .sort((a, b) => byKey(position(a), position(b)))
+      .slice(0, limit)
+      .map(copy);
+  }
+}
+
+export class FakeCursorStore implements CursorStore {
+  readonly cursors = new Map<number, ChainCursor>();
+
+  async get(chainId: number): Promise<ChainCursor | undefined> {
+    const cursor = this.cursors.get(chainId);
+    return cursor && copy(cursor);
+  }
+
+  async save(cursor: ChainCursor, expectedVersion: number): Promise<boolean> {
+    if ((this.cursors.get(cursor.chainId)?.version ?? 0) !== expectedVersion) return false;
+    this.cursors.set(cursor.chainId, copy({ ...cursor, version: expectedVersion + 1 }));
+    return true;
+  }
+}
+
+export class FakeLeaseStore implements LeaseStore {
+  readonly leases = new Map<string, { holder: string; expires: number }>();
+
+  async acquire(job: string, holder: string, now: Date, ttlSeconds: number): Promise<boolean> {
+    const lease = this.leases.get(job);
+    if (lease && lease.expires >= now.getTime()) return false;
+    this.leases.set(job, { holder, expires: now.getTime() + ttlSeconds * 1000 });
+    return true;
+  }
+
+  async release(job: string, holder: string): Promise<void> {
+    if (this.leases.get(job)?.holder === holder) this.leases.delete(job);
+  }
+}
+
+/** Records pin requests like the table rows: each CID once, first request wins. */
+export class FakePinRequester implements PinRequester {
+  readonly requested = new Map<string, PinRequest>();
+  calls = 0;
+
+  async requestPins(requests: PinRequest[]): Promise<void> {
+    this.calls++;
+    for (const request of requests) {
+      if (!this.requested.has(request.cid)) this.requested.set(request.cid, copy(request));
+    }
   }
 }
 
@@ -1237,6 +1320,7 @@ export function fakePorts(clock = new FakeClock()) {
     deals,
     stats: new FakeStatsStore({ contents, uploads, users, deals }),
     ops: new FakeOpsStore(),
+    nfts: new FakeNftStore(),
     staged: new FakeStagedUploadStore(),
     carpark,
     staging: new FakeStagingArea(carpark),

@@ -18,6 +18,7 @@ import { settings } from '../../system/settings.ts';
 const PUBLIC_OPERATIONS = [
   'checkContent',
   'getMetrics',
+  'getNft',
   'getSchema',
   'getStats',
   'getStatus',

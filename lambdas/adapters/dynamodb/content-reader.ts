@@ -5,7 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../codecs/keys.ts';
 import type { ContentRecord, ContentStore, ProviderPin } from '../../core/ports.ts';
-import { type TableContext, withoutKeys } from './table.ts';
+import { batchGet, type TableContext, withoutKeys } from './table.ts';
 
 /**
  * Each provider's side of a pin is a top-level attribute `pin@<name>`, so one provider's state
@@ -26,7 +26,7 @@ export function toContent(item: Record<string, unknown>): ContentRecord {
   return record as unknown as ContentRecord;
 }
 
-export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get'> {
+export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get' | 'getMany'> {
   const { client, tableName: TableName } = ctx;
   return {
     async get(cid) {
@@ -34,6 +34,10 @@ export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get'
         new GetCommand({ TableName, Key: keys.content(cid), ConsistentRead: true }),
       );
       return Item ? toContent(Item) : undefined;
+    },
+    async getMany(cids) {
+      const items = await batchGet(ctx, [...new Set(cids)].map(keys.content));
+      return new Map(items.map(toContent).map((record) => [record.cid, record]));
     },
   };
 }

@@ -6,7 +6,6 @@ import type { CarRecord, ContentRecord, ContentStore, StoredDag } from '../../co
 import { dynamoContentReader, PROVIDER_ATTRIBUTE, toContent } from './content-reader.ts';
 import {
   batchDelete,
-  batchGet,
   batchPut,
   buildUpdate,
   conditionally,
@@ -38,7 +37,7 @@ const holderItem = (cid: string, holder: string, now: string) => ({
 
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
-  const { get } = dynamoContentReader(ctx);
+  const { get, getMany } = dynamoContentReader(ctx);
 
   const hasHolders = async (cid: string) => {
     const { Items } = await client.send(
@@ -55,11 +54,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
 
   return {
     get,
-    async getMany(cids) {
-      const items = await batchGet(ctx, [...new Set(cids)].map(keys.content));
-      const records = items.map(toContent);
-      return new Map(records.map((record) => [record.cid, record]));
-    },
+    getMany,
 
     async recordStored(dag: StoredDag) {
       const stored = {

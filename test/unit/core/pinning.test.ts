@@ -235,12 +235,7 @@ describe('pin state with providers configured', () => {
 describe('the cron', () => {
   it('never runs twice at once: a run that finds the lease held does nothing', async () => {
     const { ports } = setup();
-    await ports.leases.acquire(
-      'pin-status',
-      'another run',
-      ports.clock.now().toISOString(),
-      '2099-01-01T00:00:00.000Z',
-    );
+    await ports.leases.acquire('pin-status', 'another run', ports.clock.now(), 3600);
     expect(await cron(ports, [])).toMatchObject({ skipped: 'another run is in progress' });
     await ports.leases.release('pin-status', 'another run');
     expect((await cron(ports, [])).skipped).toBeUndefined();

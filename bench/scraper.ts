@@ -1,0 +1,225 @@
+/**
+ * The chain scraper against a real EVM (EDR behind HTTP JSON-RPC, as in the tests) and the
+ * local stack in its own process, as `npm start` runs it:
+ * - tokens per second scraped from 10,000 fresh ERC-721 mints (logs read, every tokenURI read
+ *   through Multicall3, CIDs found and requested, tokens recorded, the cursor moved), next to
+ *   raw eth_getLogs throughput of the same node over the same blocks (target 0.3x);
+ * - what the scan is made of, each next to the same baseline (informational): the URI reads
+ *   alone (aggregate3 calls of the same node), and the token writes alone (DynamoDB batch
+ *   writes of the same records to the same emulator).
+ * Each step mints its own 10,000 tokens (untimed) so every scan sees tokens for the first time.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoNftStore } from '../lambdas/adapters/dynamodb/nfts.ts';
+import { dynamoAskedPinStore } from '../lambdas/adapters/dynamodb/scraped-pins.ts';
+import { dynamoCursorStore } from '../lambdas/adapters/dynamodb/scraper-state.ts';
+import { jsonRpc } from '../lambdas/adapters/rpc/json-rpc.ts';
+import { keys } from '../lambdas/codecs/keys.ts';
+import { NFT_TOPICS } from '../lambdas/core/chain/events.ts';
+import { scraperPinRequester } from '../lambdas/core/chain/pin-requests.ts';
+import { readUris } from '../lambdas/core/chain/reads.ts';
+import { scanChain } from '../lambdas/core/chain/scan.ts';
+import type { NftRecord } from '../lambdas/core/ports.ts';
+import { createClients } from '../lambdas/shared/clients.ts';
+import { loadConfig, resource } from '../lambdas/shared/config.ts';
+import { pinByCidPorts, systemClock } from '../lambdas/shared/wiring.ts';
+import { readLocalStack } from '../local/stack-file.ts';
+import { contracts, deployer, installMulticall3 } from '../test/support/chain/contracts.ts';
+import { createEdrChain } from '../test/support/chain/edr.ts';
+import { startRpcServer } from '../test/support/chain/rpc-server.ts';
+import { type BenchModule, type BenchRow, measurePair, throughputRow } from './harness.ts';
+
+const TOKENS = 10_000;
+const PER_TRANSACTION = 100;
+const WINDOW_BLOCKS = 2000;
+const CHAIN_ID = 31337;
+const BASE = 'ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/';
+
+async function startStack() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-scraper-'));
+  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`local stack exited early (${code})`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+  });
+  const running = await readLocalStack(dataDir);
+  return {
+    env: { ...running.env },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function run(): Promise<BenchRow[]> {
+  const chain = await createEdrChain({ chainId: CHAIN_ID });
+  const server = await startRpcServer(chain);
+  const stack = await startStack();
+  try {
+    Object.assign(process.env, stack.env, {
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      LOG_LEVEL: 'warn',
+    });
+    const config = loadConfig();
+    const clients = createClients(config);
+    const table = { client: clients.dynamo, tableName: resource(config, 'table') };
+    const ports = {
+      nfts: dynamoNftStore(table),
+      cursors: dynamoCursorStore(table),
+      pins: scraperPinRequester({
+        ...pinByCidPorts(config, clients),
+        asked: dynamoAskedPinStore(table),
+      }),
+      clock: systemClock,
+    };
+    const rpc = jsonRpc(server.url);
+    const { BulkERC721 } = await contracts();
+    await installMulticall3(chain);
+    const tx = deployer(chain);
+
+    /** A fresh collection of TOKENS mints; the cursor starts at its first block. */
+    const mintCollection = async () => {
+      const contract = (await tx.deploy(BulkERC721, [BASE])).toLowerCase();
+      const first = Number(BigInt(await chain.request<string>('eth_blockNumber'))) + 1;
+      for (let id = 0; id < TOKENS; id += PER_TRANSACTION) {
+        await tx.send(BulkERC721, contract, 'mintRange', [
+          chain.accounts[0],
+          BigInt(id),
+          BigInt(PER_TRANSACTION),
+        ]);
+      }
+      const last = Number(BigInt(await chain.request<string>('eth_blockNumber')));
+      await clients.dynamo.send(
+        new DeleteCommand({ TableName: table.tableName, Key: keys.chainCursor(CHAIN_ID) }),
+      );
+      return { contract, first, last };
+    };
+
+    const setting = (first: number) => ({
+      chainId: CHAIN_ID,
+      rpcUrl: server.url,
+      startBlock: first,
+      confirmations: 0,
+      windowBlocks: WINDOW_BLOCKS,
+    });
+
+    /** Raw eth_getLogs over the same blocks, in the same windows, the answer parsed. */
+    const rawLogs = async ({ first, last }: { first: number; last: number }) => {
+      let logs = 0;
+      for (let from = first; from <= last; from += WINDOW_BLOCKS) {
+        const to = Math.min(last, from + WINDOW_BLOCKS - 1);
+        logs += (await rpc.logs({ fromBlock: from, toBlock: to, topic0: NFT_TOPICS })).length;
+      }
+      if (logs !== TOKENS) throw new Error(`expected ${TOKENS} logs, got ${logs}`);
+    };
+
+    const rows: BenchRow[] = [];
+    const scan = await measurePair(
+      async (collection) => {
+        const report = await scanChain(setting(collection.first), rpc, ports, Date.now() + 600_000);
+        if (report.written !== TOKENS || !report.caughtUp) {
+          throw new Error(`scan recorded ${report.written} tokens: ${report.stopped ?? ''}`);
+        }
+      },
+      rawLogs,
+      { warmup: 1, iterations: 3, prepare: mintCollection },
+    );
+    const perSecond = (ms: number) => TOKENS / (ms / 1000);
+    const baseline = {
+      name: 'raw eth_getLogs, same node and blocks',
+      value: perSecond(scan.baseline.medianMs),
+    };
+    rows.push(
+      throughputRow({
+        name: `scan of ${TOKENS} ERC-721 mints`,
+        value: perSecond(scan.task.medianMs),
+        unit: 'tokens/s',
+        baseline,
+        target: 0.3,
+      }),
+    );
+
+    // What the scan is made of, each measured against the same baseline.
+    const reads = await measurePair(
+      async ({ contract, last }) => {
+        const answers = await readUris(
+          rpc,
+          Array.from({ length: TOKENS }, (_, id) => ({
+            contract,
+            tokenId: BigInt(id),
+            standard: 'erc721' as const,
+          })),
+          last,
+          true,
+        );
+        if (answers.length !== TOKENS) throw new Error('missing answers');
+      },
+      rawLogs,
+      { warmup: 0, iterations: 3, prepare: mintCollection },
+    );
+    rows.push(
+      throughputRow({
+        name: 'of which: tokenURI reads through Multicall3',
+        value: perSecond(reads.task.medianMs),
+        unit: 'tokens/s',
+        baseline: { ...baseline, value: perSecond(reads.baseline.medianMs) },
+      }),
+    );
+    let batch = 0;
+    const writes = await measurePair(
+      async (records: NftRecord[]) => ports.nfts.putMany(records),
+      async () => {},
+      {
+        warmup: 0,
+        iterations: 3,
+        prepare: () =>
+          Array.from(
+            { length: TOKENS },
+            (_, id): NftRecord => ({
+              chainId: 1_000_000 + batch++,
+              contract: '0x00000000000000000000000000000000000000aa',
+              tokenId: String(id),
+              standard: 'erc721',
+              tokenURI: `${BASE}${id}`,
+              uriStatus: 'ipfs',
+              metadataStatus: 'pending',
+              metadataAttempts: 0,
+              metadataDue: new Date().toISOString(),
+              cids: [{ cid: BASE.slice(7, -1), path: `/${id}`, source: 'uri' }],
+              firstBlock: 1,
+              updated: new Date().toISOString(),
+            }),
+          ),
+      },
+    );
+    rows.push(
+      throughputRow({
+        name: 'of which: token writes to DynamoDB (emulator)',
+        value: perSecond(writes.task.medianMs),
+        unit: 'tokens/s',
+        baseline,
+      }),
+    );
+    clients.destroy();
+    return rows;
+  } finally {
+    await stack.stop();
+    await server.close();
+  }
+}
+
+export const scraperBench: BenchModule = { name: 'scraper', run };
