@@ -3,19 +3,11 @@
  * its Lambdas, routes, event source mappings, schedules and bucket notifications from it, and
  * the local stack drives the very same handlers from it, so the two cannot drift.
  */
+
+import { RESOURCE_ENV } from './resources.ts';
 import type { SettingName } from './settings.ts';
 
-/** The shared resources a function may be bound to, and the env var that names each one. */
-export const RESOURCE_ENV = {
-  table: 'TABLE_NAME',
-  staging: 'STAGING_BUCKET',
-  carpark: 'CARPARK_BUCKET',
-  ingestQueue: 'INGEST_QUEUE_URL',
-  pinQueue: 'PIN_QUEUE_URL',
-  indexQueue: 'INDEX_QUEUE_URL',
-  /** Every work queue and its DLQ, by name, as JSON (for their depths). */
-  queueStats: 'QUEUE_URLS',
-} as const;
+export { RESOURCE_ENV };
 
 export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue';
 /** Every queue of the stack, each with its DLQ. */
@@ -119,8 +111,7 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description:
-      'Public, unauthenticated reads: GET /check/{cid}, /nfts/{chainId}/{contract}/{tokenId}, /stats and /version',
+    description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: { table: 'read' },
@@ -130,8 +121,6 @@ export const functions = [
       '/api/check/{proxy+}',
       '/stats',
       '/api/stats',
-      '/nfts/{proxy+}',
-      '/api/nfts/{proxy+}',
       '/version',
       '/api/version',
     ),
@@ -139,7 +128,7 @@ export const functions = [
   {
     name: 'api-read',
     description:
-      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json, /status, /metrics and CORS",
+      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json, /status, /metrics and CORS; and the public GET /nfts/{chainId}/{contract}/{tokenId}",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // The carpark only for long file lists, which are stored beside the CARs; staging to list

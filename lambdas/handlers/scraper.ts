@@ -27,7 +27,8 @@ export const handler = createScheduledHandler('scraper', async (context) => {
     leaseSeconds: TIMEOUT_SECONDS + 60,
   });
   log.info('scraper run', { report });
-  return { ...report, gauges: lagGauges(report) };
+  const gauges = lagGauges(report);
+  return gauges.length > 0 ? { ...report, gauges } : report;
 });
 
 /** How far each chain's scan is behind its head, for /metrics (`pinstack_scraper_lag_blocks`). */

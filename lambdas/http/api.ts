@@ -25,13 +25,25 @@ import { log, startInvocation } from '../shared/log.ts';
 import { addMetricProperties, flushMetrics, recordMetric } from '../shared/metrics.ts';
 import { bodyBytes } from './body.ts';
 import { internalError, nftStorageError } from './nft-storage-errors.ts';
-import { pinningServiceError, pinningServiceInternalError } from './pinning-service-errors.ts';
 import { type ApiResponse, json, text } from './response.ts';
 import { type ApiRequest, compileRoutes, matchRoute, type RouteHandler } from './router.ts';
+
+/** How a route group answers failures in its own shape (the nft.storage envelope is built in). */
+export interface ErrorTable<
+  R = { status: number; headers: Record<string, string>; body: unknown },
+> {
+  answer(failure: Failure, requestId: string): R;
+  internal(requestId: string): R;
+}
 
 export interface ApiOptions {
   /** Largest request body read (JSON bodies are validated, others parsed by their route). */
   maxBodyBytes: number;
+  /**
+   * The other error shapes this handler's routes answer in (the Pinning Service API's), given
+   * only to the handlers that serve such routes so the others do not bundle their tables.
+   */
+  errorTables?: Partial<Record<'pinning-service', ErrorTable>>;
 }
 
 export function createApiHandler<D>(
@@ -40,6 +52,12 @@ export function createApiHandler<D>(
   options: ApiOptions,
 ) {
   const compiled = compileRoutes(handlers);
+  for (const { contract } of handlers) {
+    const format = contract.errorFormat;
+    if (format && format !== 'nft.storage' && !options.errorTables?.[format]) {
+      throw new Error(`${contract.operationId} answers errors as ${format}: no table given for it`);
+    }
+  }
   /** The route each request matched, for its metric line. */
   const routeOf = new WeakMap<APIGatewayProxyEventV2, string>();
 
@@ -79,8 +97,11 @@ export function createApiHandler<D>(
       return fitsLambda(json(result.status, result.body, result.headers));
     } catch (error) {
       // Errors take the route's own shape; the nft.storage envelope is middy's, below.
-      if (handler.contract.errorFormat !== 'pinning-service') throw error;
-      return pinningServiceErrorResponse(error, request.requestId, event);
+      const format = handler.contract.errorFormat;
+      const table = format && format !== 'nft.storage' ? options.errorTables?.[format] : undefined;
+      if (!table) throw error;
+      const response = answerFailure(error, request.requestId, event, table.answer, table.internal);
+      return json(response.status, response.body, response.headers);
     }
   };
 
@@ -191,21 +212,6 @@ function errorResponse(
   event: APIGatewayProxyEventV2,
 ): ApiResponse {
   const response = answerFailure(error, requestId, event, nftStorageError, internalError);
-  return json(response.status, response.body, response.headers);
-}
-
-function pinningServiceErrorResponse(
-  error: unknown,
-  requestId: string,
-  event: APIGatewayProxyEventV2,
-): ApiResponse {
-  const response = answerFailure(
-    error,
-    requestId,
-    event,
-    pinningServiceError,
-    pinningServiceInternalError,
-  );
   return json(response.status, response.body, response.headers);
 }
 

@@ -29,10 +29,9 @@ import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
   ports: {
-    contents: Pick<ContentStore, 'get' | 'getMany'>;
+    contents: Pick<ContentStore, 'get'>;
     deals: Pick<DealStore, 'list'>;
     stats: Pick<StatsStore, 'shards'>;
-    nfts: Pick<NftStore, 'get'>;
     clock: Clock;
   };
   settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS'>;

@@ -63,3 +63,9 @@ export const pinningServiceInternalError = (requestId: string): PinningServiceFa
     },
   },
 });
+
+/** The table for createApiHandler's `errorTables` (the handlers serving Pinning Service routes). */
+export const pinningServiceErrorTable = {
+  answer: pinningServiceError,
+  internal: pinningServiceInternalError,
+};

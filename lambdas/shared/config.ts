@@ -2,7 +2,7 @@
  * The functions' typed configuration, read once per container (cold start) from the settings
  * declared in system/settings.ts; a missing or malformed value throws at once with its name.
  */
-import { RESOURCE_ENV } from '../../system/functions.ts';
+import { RESOURCE_ENV } from '../../system/resources.ts';
 import { readSettings, SettingsError, type SettingValues } from '../../system/settings.ts';
 
 export type Config = SettingValues<'function' | 'runtime' | 'binding'>;

@@ -105,7 +105,6 @@ export function publicDeps(config: Config): PublicDeps {
       contents: dynamoContentReader(ctx),
       deals: { list: (cid) => listDeals(ctx, cid) },
       stats: { shards: () => readShards(ctx) },
-      nfts: dynamoNftReader(ctx),
       clock: systemClock,
     },
     settings: config,

@@ -104,11 +104,11 @@ describe('IPFS_GATEWAYS', () => {
   it('takes a list, or none', () => {
     expect(
       loadConfig({ IPFS_GATEWAYS: 'https://a.example, http://b.example/' }).IPFS_GATEWAYS,
-    ).toEqual(['https://a.example', 'http://b.example/']);
+    ).toEqual(['https://a.example', 'http://b.example']);
     expect(loadConfig({ IPFS_GATEWAYS: 'none' }).IPFS_GATEWAYS).toEqual([]);
     expect(configFor({ IPFS_GATEWAYS: 'none' }).functionEnvironment.IPFS_GATEWAYS).toBe('none');
     expect(() => loadConfig({ IPFS_GATEWAYS: 'https://a.example,ftp://b' })).toThrow(
-      /IPFS_GATEWAYS.*each gateway must be an http\(s\) URL/,
+      /IPFS_GATEWAYS.*ftp:\/\/b is not an http\(s\) URL/,
     );
   });
 });

@@ -7,6 +7,7 @@
 import { createToken } from '../../lambdas/core/tokens.ts';
 import { createApiHandler } from '../../lambdas/http/api.ts';
 import type { PublicDeps, ReadDeps, WriteDeps } from '../../lambdas/http/deps.ts';
+import { pinningServiceErrorTable } from '../../lambdas/http/pinning-service-errors.ts';
 import { publicRoutes } from '../../lambdas/http/routes/public.ts';
 import { readApiRoutes } from '../../lambdas/http/routes/read/index.ts';
 import { writeApiRoutes } from '../../lambdas/http/routes/write/index.ts';
@@ -64,13 +65,14 @@ export async function inProcessApi(env: Record<string, string> = {}): Promise<In
   const ports = fakePorts();
   const settings = loadConfig({ RATE_LIMIT_REQUESTS: String(Number.MAX_SAFE_INTEGER), ...env });
   const options = { maxBodyBytes: settings.MAX_INLINE_UPLOAD_BYTES };
+  const errorTables = { 'pinning-service': pinningServiceErrorTable };
   const publicDeps: PublicDeps = { ports, settings };
   const readDeps: ReadDeps = { ports: { ...ports, queues: inProcessQueues }, settings };
   const writeDeps: WriteDeps = { ports, settings };
   const handlers: Record<string, LambdaHandler> = {
     'api-public': createApiHandler(publicRoutes, publicDeps, options),
-    'api-read': createApiHandler(readApiRoutes, readDeps, options),
-    'api-write': createApiHandler(writeApiRoutes, writeDeps, options),
+    'api-read': createApiHandler(readApiRoutes, readDeps, { ...options, errorTables }),
+    'api-write': createApiHandler(writeApiRoutes, writeDeps, { ...options, errorTables }),
   };
   const activity = new Activity();
   const routes = routesFor(

@@ -1,13 +1,10 @@
 /**
- * Public, read-only routes: GET /version, /check/{cid} and /nfts/{chainId}/{contract}/{tokenId},
- * kept small for the checker's latency (no chain code: the NFT route is one table read).
+ * Public, read-only routes: GET /version, /check/{cid} and /stats, kept small for the
+ * checker's latency. (GET /nfts/… is public too, served by api-read: see read/nfts.ts.)
  */
-import { getNft } from '../../../contract/nfts.ts';
 import { checkContent, getVersion } from '../../../contract/public.ts';
 import { getStats, type StatsView } from '../../../contract/stats.ts';
-import { parseAddress, parseChainId, parseTokenId } from '../../codecs/nft.ts';
-import { expectOk, FailureError, failure } from '../../core/failures.ts';
-import { nftStatus } from '../../core/nfts.ts';
+import { expectOk } from '../../core/failures.ts';
 import { PIN_STATES, totals } from '../../core/stats.ts';
 import { checkContent as check } from '../../core/uploads.ts';
 import { contentIdOf, type PublicDeps } from '../deps.ts';
@@ -61,20 +58,4 @@ export const publicRoutes = [
     status: 200,
     body: okBody(expectOk(await check(contentIdOf(params.cid), deps.ports))),
   })),
-  implement(getNft, async ({ params }, { deps }) => {
-    const chainId = parseChainId(params.chainId);
-    const contract = parseAddress(params.contract);
-    const tokenId = parseTokenId(params.tokenId);
-    // The contract checked their forms; a number past uint256 is what its schema cannot say.
-    if (tokenId === undefined) {
-      throw new FailureError(failure.invalidRequest('tokenId must be at most 2^256 - 1'));
-    }
-    if (chainId === undefined || contract === undefined) {
-      throw new FailureError(failure.invalidRequest('invalid params: chainId, contract'));
-    }
-    return {
-      status: 200,
-      body: okBody(expectOk(await nftStatus({ chainId, contract, tokenId }, deps.ports))),
-    };
-  }),
 ];

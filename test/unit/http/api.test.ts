@@ -260,4 +260,25 @@ describe('API edge', () => {
     const failed = await call(event('GET', '/expected'));
     expect(failed.headers['access-control-allow-origin']).toBe('*');
   });
+
+  it('refuses, at start, routes whose error shape it was given no table for', () => {
+    const psa = implement(route({ ...get('/psa'), errorFormat: 'pinning-service' }), async () => ({
+      status: 200,
+      body: {},
+    }));
+    expect(() => createApiHandler([psa], { tag: 'deps' }, { maxBodyBytes: 1024 })).toThrow(
+      /\/psa answers errors as pinning-service: no table given for it/,
+    );
+    const answered = { status: 418, headers: {}, body: { error: { reason: 'X', details: 'x' } } };
+    expect(() =>
+      createApiHandler(
+        [psa],
+        { tag: 'deps' },
+        {
+          maxBodyBytes: 1024,
+          errorTables: { 'pinning-service': { answer: () => answered, internal: () => answered } },
+        },
+      ),
+    ).not.toThrow();
+  });
 });

@@ -3,6 +3,7 @@
  * in-memory ports, so the two serve the same routes in the same order.
  */
 import { publicRoutes } from '../public.ts';
+import { nftReadRoutes } from './nfts.ts';
 import { opsReadRoutes } from './ops.ts';
 import { pinReadRoutes } from './pins.ts';
 import { schemaRoutes } from './schema.ts';
@@ -14,6 +15,7 @@ export const readApiRoutes = [
   ...publicRoutes,
   ...schemaRoutes,
   ...opsReadRoutes,
+  ...nftReadRoutes,
   ...stagedUploadReadRoutes,
   ...pinReadRoutes,
   ...uploadReadRoutes,
