@@ -19,6 +19,9 @@ export const OUTPUT_ENV = {
   CarparkBucketName: 'CARPARK_BUCKET',
   IngestQueueUrl: 'INGEST_QUEUE_URL',
   PinQueueUrl: 'PIN_QUEUE_URL',
+  IpniQueueUrl: 'IPNI_QUEUE_URL',
+  PeerId: 'PROVIDER_PEER_ID',
+  ProviderKeySecretArn: 'PROVIDER_KEY_SECRET_ARN',
 } as const satisfies Record<Exclude<OutputKey, 'ApiUrl'>, string>;
 
 export async function resolveTarget(options: { stack?: string; region?: string }): Promise<Target> {

@@ -7,6 +7,7 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import type { BucketAccess, Trigger } from '../system/functions.ts';
@@ -21,6 +22,7 @@ export interface NaggedStack extends Stack {
   scheduleDeadLetterQueue: Queue;
   storage: Storage;
   functions: Record<string, PinstackFunction>;
+  providerKey: Secret;
 }
 
 /** How cdk-nag writes a Fn::GetAtt Arn in a finding: `<LogicalId.Arn>`. */
@@ -65,6 +67,15 @@ export function applyNagSuppressions(stack: NaggedStack): void {
     'This queue is itself the dead-letter queue of the EventBridge Scheduler targets; ' +
       'cdk-nag only recognises DLQs referenced by other queues or by Lambda functions.',
     'AwsSolutions-SQS3',
+  );
+
+  acknowledge(
+    stack.providerKey,
+    "The secret is the IPFS provider's identity: its key signs the IPNI advertisement chain and " +
+      'its peer ID is what indexers and clients know the provider by, so rotating it would make ' +
+      'a new provider and orphan every published advertisement. It is never exposed: only the ' +
+      'publisher and the deploy-time identity step may read it.',
+    'AwsSolutions-SMG4',
   );
 
   const table = arnRef(stack.storage.table.node.defaultChild as CfnResource);

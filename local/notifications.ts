@@ -26,6 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import busboy from 'busboy';
+import { notificationMatches } from '../system/functions.ts';
 import type { Activity, Logger } from './lambda.ts';
 
 export type ObjectCreatedEvent =
@@ -36,7 +37,9 @@ export type ObjectCreatedEvent =
 
 export interface NotificationTarget {
   bucket: string;
-  prefix: string;
+  /** Keys that start with `prefix` and end with `suffix` (either may be absent). */
+  prefix?: string;
+  suffix?: string;
   queueUrl: string;
   /** The notification configuration id S3 reports in each record. */
   configurationId: string;
@@ -302,7 +305,9 @@ export async function startS3NotificationProxy(
     req: IncomingMessage,
     headers: IncomingHttpHeaders,
   ) {
-    const matching = options.targets.filter((t) => t.bucket === bucket && key.startsWith(t.prefix));
+    const matching = options.targets.filter(
+      (t) => t.bucket === bucket && notificationMatches(t, key),
+    );
     if (matching.length === 0) return;
     const stored = await headObject(bucket, key);
     const object: CreatedObject = {

@@ -33,6 +33,7 @@ export interface ResourceNames {
   carpark: string;
   ingestQueue: string;
   pinQueue: string;
+  ipniQueue: string;
 }
 
 /** Default names, overridden by the same env vars the handlers read (queues by URL). */
@@ -43,6 +44,7 @@ export function resourceNames(env: NodeJS.ProcessEnv): ResourceNames {
     carpark: env.CARPARK_BUCKET || `${LOCAL_PREFIX}-carpark`,
     ingestQueue: queueNameOf(env.INGEST_QUEUE_URL) ?? `${LOCAL_PREFIX}-ingest`,
     pinQueue: queueNameOf(env.PIN_QUEUE_URL) ?? `${LOCAL_PREFIX}-pin`,
+    ipniQueue: queueNameOf(env.IPNI_QUEUE_URL) ?? `${LOCAL_PREFIX}-ipni`,
   };
 }
 
@@ -171,7 +173,7 @@ export async function ensureQueueWithDlq(
 export async function configureNativeNotifications(
   s3: S3Client,
   bucket: string,
-  rules: { prefix: string; queueArn: string; id: string }[],
+  rules: { prefix?: string; suffix?: string; queueArn: string; id: string }[],
 ): Promise<void> {
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
@@ -181,7 +183,14 @@ export async function configureNativeNotifications(
           Id: rule.id,
           QueueArn: rule.queueArn,
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: rule.prefix }] } },
+          Filter: {
+            Key: {
+              FilterRules: [
+                ...(rule.prefix ? [{ Name: 'prefix' as const, Value: rule.prefix }] : []),
+                ...(rule.suffix ? [{ Name: 'suffix' as const, Value: rule.suffix }] : []),
+              ],
+            },
+          },
         })),
       },
     }),

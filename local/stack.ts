@@ -13,6 +13,7 @@ import {
   bucketNotifications,
   functions as catalogFunctions,
   type FunctionSpec,
+  notificationId,
   type QueueName,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
@@ -30,6 +31,7 @@ import {
   moduleHandlerLoader,
 } from './lambda.ts';
 import { type NotificationTarget, startS3NotificationProxy } from './notifications.ts';
+import { localProvider } from './provider.ts';
 import {
   configureNativeNotifications,
   dlqName,
@@ -67,6 +69,8 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** Override every queue's visibility timeout, so tests see redeliveries quickly. */
   visibilityTimeoutSeconds?: number;
+  /** Override every consumer's batching window, so tests do not wait for batches to fill. */
+  batchingWindowSeconds?: number;
   /** Long-poll wait of the queue pollers (default 1s; also bounds how long stop waits). */
   pollWaitSeconds?: number;
   /** Fixed emulator/proxy ports (default: free ones). */
@@ -176,15 +180,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await ensureBucket(s3, names.staging, region);
     await ensureBucket(s3, names.carpark, region);
-    const visibility = (queue: QueueName) =>
-      options.visibilityTimeoutSeconds ??
-      visibilityTimeoutSeconds(
-        queue,
-        functions.filter((fn) => fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue)),
+    const visibility = (queue: QueueName) => {
+      const consumers = functions.filter((fn) =>
+        fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue),
       );
+      // A poller holds the first messages of a batch while its batching window fills it, so a
+      // shortened visibility must still outlast the window, or they come back mid-batch.
+      const window = Math.max(
+        0,
+        ...consumers.flatMap((fn) =>
+          fn.triggers.flatMap((t) =>
+            t.kind === 'queue' && t.queue === queue
+              ? [options.batchingWindowSeconds ?? t.maxBatchingWindowSeconds]
+              : [],
+          ),
+        ),
+      );
+      return options.visibilityTimeoutSeconds !== undefined
+        ? Math.max(options.visibilityTimeoutSeconds, window + 1)
+        : visibilityTimeoutSeconds(queue, consumers);
+    };
     const queues: Record<QueueName, ProvisionedQueue> = {
       ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
       pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
+      ipniQueue: await ensureQueueWithDlq(sqs, names.ipniQueue, visibility('ipniQueue')),
     };
     if (!external.sqs) {
       // A persisted queue keeps the URL (and port) it was created with; fauxqs looks queues up
@@ -200,10 +219,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let s3Endpoint = endpoints.s3;
     if (!external.s3) {
       const targets: NotificationTarget[] = bucketNotifications.map((n) => ({
+        ...n,
         bucket: bucketName[n.bucket],
-        prefix: n.prefix,
         queueUrl: queues[n.queue].url,
-        configurationId: `${n.bucket}-${n.prefix}-to-${n.queue}`,
+        configurationId: notificationId(n),
       }));
       const proxy = await startS3NotificationProxy({
         upstream: endpoints.s3,
@@ -227,6 +246,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CARPARK_BUCKET: names.carpark,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
+      IPNI_QUEUE_URL: queues.ipniQueue.url,
+      ...(await localProvider(dataDir, env)),
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,
@@ -247,7 +268,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ? [
               {
                 runtime,
-                trigger,
+                trigger: {
+                  ...trigger,
+                  maxBatchingWindowSeconds:
+                    options.batchingWindowSeconds ?? trigger.maxBatchingWindowSeconds,
+                },
                 queueUrl: queues[trigger.queue].url,
                 queueArn: queues[trigger.queue].arn,
               },
@@ -372,9 +397,9 @@ async function configureExternalNotifications(
     const rules = bucketNotifications
       .filter((n) => n.bucket === bucket)
       .map((n) => ({
-        prefix: n.prefix,
+        ...n,
         queueArn: queues[n.queue].arn,
-        id: `${n.bucket}-${n.prefix}-to-${n.queue}`,
+        id: notificationId(n),
       }));
     if (rules.length === 0) continue;
     try {

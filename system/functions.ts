@@ -11,9 +11,14 @@ export const RESOURCE_ENV = {
   carpark: 'CARPARK_BUCKET',
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
+  ipniQueue: 'IPNI_QUEUE_URL',
+  /** The Secrets Manager secret holding the provider's key (its ARN, never the key). */
+  providerKey: 'PROVIDER_KEY_SECRET_ARN',
+  /** The provider's peer ID, derived from that key when the stack deploys. */
+  providerId: 'PROVIDER_PEER_ID',
 } as const;
 
-export type QueueName = 'ingestQueue' | 'pinQueue';
+export type QueueName = 'ingestQueue' | 'pinQueue' | 'ipniQueue';
 export type BucketName = 'staging' | 'carpark';
 
 /**
@@ -32,6 +37,11 @@ export interface Bindings {
   carpark?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
+  ipniQueue?: QueueAccess;
+  /** `read`: may read the provider key's secret (to sign with it). */
+  providerKey?: 'read';
+  /** `read`: is told the provider's peer ID. */
+  providerId?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -60,7 +70,9 @@ export type Trigger =
       redelivery?: PromptRedelivery;
     }
   /** An EventBridge Scheduler rate schedule. */
-  | { kind: 'schedule'; name: string; rateMinutes: number };
+  | { kind: 'schedule'; name: string; rateMinutes: number }
+  /** A CloudFormation custom resource: run by each deploy of the stack (not locally). */
+  | { kind: 'custom-resource'; name: string };
 
 export interface FunctionSpec {
   /** Short name; also the handler file `lambdas/handlers/<name>.ts`. */
@@ -87,7 +99,8 @@ export const functions = [
     description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'read' },
+    // The peer ID for /version.
+    bindings: { table: 'read', providerId: 'read' },
     triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
   },
   {
@@ -146,6 +159,61 @@ export const functions = [
     ],
   },
   {
+    name: 'ipni-publisher',
+    description:
+      'IPNI queue consumer: advertises the blocks of stored CARs and withdraws removed content, on one signed chain',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    // The carpark: CARs to read, advertisement objects to write beside them (ipni/ prefix).
+    bindings: {
+      table: 'readwrite',
+      carpark: 'readwrite',
+      ipniQueue: 'consume',
+      providerKey: 'read',
+    },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'ipniQueue',
+        // CARs arriving together become one extension of the chain: one ad per content.
+        batchSize: 25,
+        maxBatchingWindowSeconds: 5,
+        // Two at a time at most (SQS's minimum): publishers race for the chain's next position.
+        redelivery: { afterSeconds: 360, maxConcurrency: 2 },
+      },
+    ],
+  },
+  {
+    name: 'ipni-announce',
+    description: 'Cron: announces the IPNI chain head to indexers that have not taken it yet',
+    memoryMB: 256,
+    timeoutSeconds: 60,
+    // Reads the head, records which indexer took which head.
+    bindings: { table: 'readwrite', providerId: 'read' },
+    triggers: [{ kind: 'schedule', name: 'ipni-announce', rateMinutes: 10 }],
+  },
+  {
+    // TEMPORARY, until the gateway (issue 9) merges: the provider's routes on the API origin.
+    // At the merge they move into the gateway function (its handler mounts
+    // serveProviderRoutes from lambdas/http/provider-routes.ts) and this function goes away.
+    name: 'ipfs-provider',
+    description:
+      'Delegated routing (/routing/v1) and the IPNI publisher (/ipni/v1/ad) of the IPFS provider',
+    memoryMB: 512,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    bindings: { table: 'read', carpark: 'read', providerId: 'read' },
+    triggers: http('GET', '/routing/v1/{proxy+}', '/ipni/v1/ad/{proxy+}'),
+  },
+  {
+    name: 'provider-identity',
+    description:
+      "Deploy step: reports the provider key's peer ID (a stack output, and to the functions)",
+    memoryMB: 256,
+    timeoutSeconds: 60,
+    bindings: { providerKey: 'read' },
+    triggers: [{ kind: 'custom-resource', name: 'ProviderIdentity' }],
+  },
+  {
     name: 'pin-status',
     description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
     memoryMB: 1024,
@@ -169,10 +237,31 @@ export type FunctionName = (typeof functions)[number]['name'];
 /** Days the staging bucket keeps an object before its lifecycle rule expires it. */
 export const STAGING_LIFETIME_DAYS = 1;
 
+export interface BucketNotification {
+  bucket: BucketName;
+  /** Keys that start with `prefix` and end with `suffix` (either may be absent). */
+  prefix?: string;
+  suffix?: string;
+  queue: QueueName;
+}
+
 /** S3 ObjectCreated notifications, delivered as S3 event records to a queue. */
 export const bucketNotifications = [
   { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },
-] as const satisfies readonly { bucket: BucketName; prefix: string; queue: QueueName }[];
+  // Every CAR stored in the carpark is advertised to IPNI. (Once the gateway's block index
+  // exists this becomes its `.blocks.cbor` objects: advertise a CAR once its blocks are found.)
+  { bucket: 'carpark', suffix: '.car', queue: 'ipniQueue' },
+] as const satisfies readonly BucketNotification[];
+
+/** Whether a key falls under a notification's filter. */
+export const notificationMatches = (
+  n: Pick<BucketNotification, 'prefix' | 'suffix'>,
+  key: string,
+) => key.startsWith(n.prefix ?? '') && key.endsWith(n.suffix ?? '');
+
+/** A stable id for a notification rule. */
+export const notificationId = (n: BucketNotification) =>
+  `${n.bucket}-${n.prefix ?? ''}${n.suffix ? `*${n.suffix}` : ''}-to-${n.queue}`;
 
 /** Queue settings shared by the stack and the local event source driver. */
 export const QUEUE_POLICY = {

@@ -94,6 +94,9 @@ const flag = <S extends SettingScope>(scope: S, fallback: boolean, description: 
     ),
   });
 
+/** The IPNI indexer announced to by default: cid.contact's ingest endpoint. */
+export const DEFAULT_INDEXER = 'https://cid.contact/announce';
+
 /** API Gateway hands Lambda at most ~6 MB of event, and binary bodies arrive base64 (+33 %). */
 export const INLINE_BODY_CEILING_BYTES = 4_400_000;
 
@@ -104,6 +107,22 @@ export const settings = {
   CARPARK_BUCKET: text('binding', undefined, 'S3 bucket of stored CARs, content-addressed'),
   INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
   PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
+  IPNI_QUEUE_URL: url('binding', 'SQS queue of IPNI work: CARs to advertise, content to withdraw'),
+  PROVIDER_KEY_SECRET_ARN: setting({
+    scope: 'binding',
+    default: undefined,
+    description:
+      "Secrets Manager secret holding the provider's libp2p key (its ARN, never the key)",
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a secret ARN')),
+  }),
+  PROVIDER_PEER_ID: setting({
+    scope: 'binding',
+    default: undefined,
+    description: "the provider's peer ID, derived from its key when the stack deploys",
+    schema: z
+      .string()
+      .check(z.regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/, 'must be an Ed25519 peer ID')),
+  }),
 
   // What every function reads: where it runs, then what a deployment chooses.
   AWS_REGION: setting({
@@ -122,6 +141,11 @@ export const settings = {
     'S3 endpoint override (path-style addressing when set); unset on AWS',
   ),
   PINSTACK_SQS_ENDPOINT: url('runtime', 'SQS endpoint override; unset on AWS'),
+  PROVIDER_KEY_FILE: text(
+    'runtime',
+    undefined,
+    "file holding the provider's key locally (the local stack creates it in its data dir); unset on AWS",
+  ),
   RATE_LIMIT_REQUESTS: integer('function', 30, 'requests per rate-limit window per API key'),
   RATE_LIMIT_WINDOW_SECONDS: integer('function', 10, 'the rate-limit window'),
   MAX_INLINE_UPLOAD_BYTES: integer(
@@ -173,6 +197,35 @@ export const settings = {
     schema: z.string().check(z.minLength(1)),
   }),
   PINSTACK_COMMIT: text('function', 'unknown', 'build id reported by `GET /version`'),
+  GATEWAY_PUBLIC_URL: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: "the stack's gateway; `http://127.0.0.1:<GATEWAY_PORT>` locally",
+    description:
+      'public origin of the IPFS gateway (`https://host`, no path): the address the provider gives in routing answers and IPNI advertisements',
+    schema: z.url({ protocol: /^https?$/ }),
+  }),
+  IPNI_ANNOUNCE_URLS: setting({
+    scope: 'function',
+    default: [DEFAULT_INDEXER],
+    shownDefault: `\`${DEFAULT_INDEXER}\` (cid.contact); none locally`,
+    description:
+      'comma-separated IPNI indexers told (`PUT /announce`) about each new chain head; `none` for none',
+    schema: z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string) =>
+          text.trim() === 'none'
+            ? []
+            : text
+                .split(',')
+                .map((url) => url.trim())
+                .filter(Boolean),
+        ),
+        z.array(z.url({ protocol: /^https?$/ })),
+      ),
+    ),
+  }),
 
   // The CDK app.
   STACK_NAME: text('deploy', 'Pinstack', 'CloudFormation stack name'),
@@ -254,5 +307,6 @@ export function readSettings<S extends SettingScope>(
   return values as SettingValues<S>;
 }
 
-/** The text form of a value, as an environment variable carries it. */
-export const settingText = (value: unknown): string => String(value);
+/** The text form of a value, as an environment variable carries it (lists comma-separated). */
+export const settingText = (value: unknown): string =>
+  Array.isArray(value) ? (value.length === 0 ? 'none' : value.join(',')) : String(value);

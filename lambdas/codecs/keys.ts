@@ -24,6 +24,14 @@ export const keys = {
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
+  /** The IPNI advertisement chain: one item per position, zero-padded so they sort by number. */
+  adChain: 'IPNI#CHAIN',
+  adPosition: (seq: number) => ({ pk: 'IPNI#CHAIN', sk: `AD#${String(seq).padStart(12, '0')}` }),
+  adPositionPrefix: 'AD#',
+  /** Where a content's IPNI work was placed: `item` is `CAR#<carCid>` or `RM#<removalId>`. */
+  adWork: (content: string, item: string) => ({ pk: `IPNI#CTX#${content}`, sk: item }),
+  adWorkPk: (content: string) => `IPNI#CTX#${content}`,
+  adAnnounce: (url: string) => ({ pk: 'IPNI#ANNOUNCE', sk: `URL#${url}` }),
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

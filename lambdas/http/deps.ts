@@ -23,7 +23,7 @@ import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
   ports: { contents: ContentStore };
-  settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT'>;
+  settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'PROVIDER_PEER_ID'>;
 }
 
 export interface ReadPorts {

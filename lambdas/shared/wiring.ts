@@ -24,7 +24,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Clients to use instead of the container's shared ones (tools and tests). */
 export type ClientOverrides = Partial<Omit<AwsClients, 'destroy'>>;
 
-const table = (config: Config, clients: ClientOverrides): TableContext => ({
+export const table = (config: Config, clients: ClientOverrides = {}): TableContext => ({
   client: clients.dynamo ?? dynamoFor(config),
   tableName: resource(config, 'table'),
 });

@@ -69,6 +69,9 @@ describe('outputs', () => {
       'CarparkBucketName',
       'IngestQueueUrl',
       'PinQueueUrl',
+      'IpniQueueUrl',
+      'PeerId',
+      'ProviderKeySecretArn',
     ]);
   });
 
@@ -85,6 +88,11 @@ describe('outputs', () => {
       Ref: logicalId(stack.queues.ingestQueue.queue),
     });
     expect(outputs.PinQueueUrl?.Value).toEqual({ Ref: logicalId(stack.queues.pinQueue.queue) });
+    expect(outputs.IpniQueueUrl?.Value).toEqual({ Ref: logicalId(stack.queues.ipniQueue.queue) });
+    expect(outputs.PeerId?.Value).toEqual({
+      'Fn::GetAtt': [logicalId(stack.providerIdentity), 'PeerId'],
+    });
+    expect(outputs.ProviderKeySecretArn?.Value).toEqual({ Ref: logicalId(stack.providerKey) });
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.api.api));
   });
 });

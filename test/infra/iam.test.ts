@@ -77,6 +77,7 @@ describe('least privilege by access mode', () => {
     const queueIds = {
       ingestQueue: logicalId(stack.queues.ingestQueue.queue),
       pinQueue: logicalId(stack.queues.pinQueue.queue),
+      ipniQueue: logicalId(stack.queues.ipniQueue.queue),
     };
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
@@ -84,7 +85,9 @@ describe('least privilege by access mode', () => {
         (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
       );
       const allowedQueues = new Set(
-        (['ingestQueue', 'pinQueue'] as const).filter((q) => bindings[q]).map((q) => queueIds[q]),
+        (['ingestQueue', 'pinQueue', 'ipniQueue'] as const)
+          .filter((q) => bindings[q])
+          .map((q) => queueIds[q]),
       );
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
@@ -134,12 +137,52 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const actions = statementsOf(spec.name).flatMap(actionsOf);
-      const modes = [bindings.ingestQueue, bindings.pinQueue].map(String);
+      const modes = [bindings.ingestQueue, bindings.pinQueue, bindings.ipniQueue].map(String);
       const sends = modes.some((mode) => mode.includes('send'));
       const consumes = modes.some((mode) => mode.includes('consume'));
       expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);
       expect(actions.includes('sqs:DeleteMessage'), spec.name).toBe(consumes);
     }
+  });
+
+  it('lets only the functions bound to the provider key read it, and nothing else of Secrets Manager', () => {
+    const secretId = logicalId(stack.providerKey);
+    for (const spec of functions) {
+      const secretActions = statementsOf(spec.name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+      );
+      const bound = (spec.bindings as Bindings).providerKey === 'read';
+      expect(secretActions.length > 0, spec.name).toBe(bound);
+      for (const statement of secretActions) {
+        expect(statement.Resource, spec.name).toEqual({ Ref: secretId });
+        expect(actionsOf(statement).sort(), spec.name).toEqual([
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ]);
+      }
+    }
+  });
+
+  it('never puts the provider key in an environment: functions get its ARN and its peer ID', () => {
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    for (const spec of functions) {
+      const env = lambdas[logicalId(stack.functions[spec.name].fn)]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+      if ((spec.bindings as Bindings).providerKey) {
+        expect(env.PROVIDER_KEY_SECRET_ARN).toEqual({ Ref: logicalId(stack.providerKey) });
+      }
+      if ((spec.bindings as Bindings).providerId) {
+        expect(env.PROVIDER_PEER_ID).toEqual({
+          'Fn::GetAtt': [logicalId(stack.providerIdentity), 'PeerId'],
+        });
+      }
+      expect(JSON.stringify(env)).not.toMatch(/resolve:secretsmanager/);
+    }
+    const secret = template.findResources('AWS::SecretsManager::Secret')[
+      logicalId(stack.providerKey)
+    ];
+    expect(secret?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    expect(secret?.Properties.SecretString).toBeUndefined();
   });
 
   it('uses no wildcard service actions, and "*" resources only for X-Ray', () => {

@@ -37,7 +37,11 @@ describe('queues', () => {
   it('gives every work queue a redrive policy after 3 receives into a 14-day DLQ', () => {
     const workQueues = Object.entries(queues).filter(([id]) => !dlqs.has(id));
     expect(workQueues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.queues.ingestQueue.queue), logicalId(stack.queues.pinQueue.queue)].sort(),
+      [
+        logicalId(stack.queues.ingestQueue.queue),
+        logicalId(stack.queues.pinQueue.queue),
+        logicalId(stack.queues.ipniQueue.queue),
+      ].sort(),
     );
     for (const [, queue] of workQueues) {
       expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(QUEUE_POLICY.maxReceiveCount);
@@ -48,7 +52,7 @@ describe('queues', () => {
   });
 
   it('keeps every DLQ (queue and schedule DLQs) for 14 days', () => {
-    expect(dlqs.size).toBe(3);
+    expect(dlqs.size).toBe(4);
     for (const id of dlqs) {
       expect(queues[id]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
@@ -144,20 +148,46 @@ describe('queues', () => {
     }
   });
 
-  it('sends ObjectCreated events under each catalog prefix to the named queue', () => {
+  it('sends ObjectCreated events under each catalog filter to the named queue', () => {
     for (const n of bucketNotifications) {
+      const rules = [
+        ...('prefix' in n ? [{ Name: 'prefix', Value: n.prefix }] : []),
+        ...('suffix' in n ? [{ Name: 'suffix', Value: n.suffix }] : []),
+      ];
       template.hasResourceProperties('Custom::S3BucketNotifications', {
         BucketName: { Ref: logicalId(stack.storage.buckets[n.bucket]) },
         NotificationConfiguration: {
           QueueConfigurations: [
             {
               Events: ['s3:ObjectCreated:*'],
-              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: n.prefix }] } },
+              Filter: { Key: { FilterRules: rules } },
               QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues[n.queue].queue), 'Arn'] },
             },
           ],
         },
       });
+    }
+  });
+
+  it('has no two notifications of one bucket that could match one key (S3 refuses that)', () => {
+    // Two rules overlap unless one's prefix or suffix rules out every key of the other.
+    const disjoint = (a: string | undefined, b: string | undefined, ends: 'start' | 'end') => {
+      if (a === undefined || b === undefined) return false;
+      return ends === 'start'
+        ? !a.startsWith(b) && !b.startsWith(a)
+        : !a.endsWith(b) && !b.endsWith(a);
+    };
+    const rules = bucketNotifications as readonly {
+      bucket: string;
+      prefix?: string;
+      suffix?: string;
+    }[];
+    for (const [i, a] of rules.entries()) {
+      for (const b of rules.slice(i + 1)) {
+        if (a.bucket !== b.bucket) continue;
+        const apart = disjoint(a.prefix, b.prefix, 'start') || disjoint(a.suffix, b.suffix, 'end');
+        expect(apart, `${JSON.stringify(a)} and ${JSON.stringify(b)} overlap`).toBe(true);
+      }
     }
   });
 });

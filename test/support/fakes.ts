@@ -5,8 +5,13 @@
  * so a caller mutating a returned object never changes stored state.
  */
 import type {
+  AdChainStore,
+  AnnounceLog,
   BlobStore,
+  BlockPresence,
+  CarBlockSource,
   CarRecord,
+  ChainPosition,
   Clock,
   ContentRecord,
   ContentStore,
@@ -460,6 +465,110 @@ export class FakeClock implements Clock {
 
   advance(milliseconds: number): void {
     this.current += milliseconds;
+  }
+}
+
+/** The IPNI chain in memory: positions taken once, placements overwritten, as in the table. */
+export class FakeAdChainStore implements AdChainStore {
+  readonly positions = new Map<number, ChainPosition>();
+  readonly placed = new Map<string, number>();
+
+  async head(): Promise<ChainPosition | undefined> {
+    const top = Math.max(0, ...this.positions.keys());
+    const position = this.positions.get(top);
+    return position && copy(position);
+  }
+
+  async after(seq: number): Promise<ChainPosition[]> {
+    return [...this.positions.values()]
+      .filter((p) => p.seq > seq)
+      .sort((a, b) => a.seq - b.seq)
+      .map(copy);
+  }
+
+  async at(seqs: readonly number[]): Promise<Map<number, ChainPosition>> {
+    const found = new Map<number, ChainPosition>();
+    for (const seq of seqs) {
+      const position = this.positions.get(seq);
+      if (position) found.set(seq, copy(position));
+    }
+    return found;
+  }
+
+  async claim(position: ChainPosition): Promise<boolean> {
+    if (this.positions.has(position.seq)) return false;
+    this.positions.set(position.seq, copy(position));
+    return true;
+  }
+
+  async placements(keys: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of keys) {
+      const seq = this.placed.get(key);
+      if (seq !== undefined) found.set(key, seq);
+    }
+    return found;
+  }
+
+  async place(keys: readonly string[], seq: number): Promise<void> {
+    for (const key of keys) this.placed.set(key, seq);
+  }
+
+  async withdrawalsOf(content: string): Promise<{ key: string; seq: number }[]> {
+    return [...this.placed.entries()]
+      .filter(([key]) => key.startsWith(`${content} RM#`))
+      .map(([key, seq]) => ({ key, seq }));
+  }
+}
+
+/** Stored CARs by CID: their roots and block multihashes. */
+export class FakeCarBlockSource implements CarBlockSource {
+  readonly cars = new Map<string, { roots: string[]; multihashes: Uint8Array[] }>();
+
+  add(carCid: string, roots: string[], multihashes: Uint8Array[]): void {
+    this.cars.set(carCid, { roots, multihashes });
+  }
+
+  async roots(carCid: string): Promise<string[] | undefined> {
+    return this.cars.get(carCid)?.roots.slice();
+  }
+
+  async multihashes(carCid: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const car = this.cars.get(carCid);
+    if (!car) return undefined;
+    return (async function* () {
+      yield* car.multihashes;
+    })();
+  }
+}
+
+export class FakeAnnounceLog implements AnnounceLog {
+  readonly heads = new Map<string, { ad: string; at: string }>();
+
+  async announced(urls: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const url of urls) {
+      const head = this.heads.get(url);
+      if (head) found.set(url, head.ad);
+    }
+    return found;
+  }
+
+  async record(url: string, ad: string, now: string): Promise<void> {
+    this.heads.set(url, { ad, at: now });
+  }
+}
+
+/** Blocks held, by multihash bytes. */
+export class FakeBlockPresence implements BlockPresence {
+  readonly held = new Set<string>();
+
+  add(...multihashes: Uint8Array[]): void {
+    for (const multihash of multihashes) this.held.add(Buffer.from(multihash).toString('hex'));
+  }
+
+  async has(multihash: Uint8Array): Promise<boolean> {
+    return this.held.has(Buffer.from(multihash).toString('hex'));
   }
 }
 

@@ -8,7 +8,8 @@
  *   await stack.stop();
  *
  * Defaults for tests: in-memory emulators, no schedules (call runJob or the handler instead),
- * 1s visibility timeouts; any LocalStackOptions can be passed to override them.
+ * 1s visibility timeouts, no batching windows; any LocalStackOptions can be passed to override
+ * them.
  *
  * Handler modules load once per process and read their config at load time, so every stack
  * started here in one process reuses the first one's emulator ports (and the fixed resource
@@ -48,6 +49,8 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
       // Failed messages come back after a second (and reach the DLQ after three), so idle()
       // settles quickly; the deployed queues wait 6x the consumer's timeout.
       visibilityTimeoutSeconds: 1,
+      // Batches are not waited for (a consumer's window would add its seconds to every idle()).
+      batchingWindowSeconds: 0,
       log: testLogger,
       env,
       emulatorPorts: pinnedPorts,

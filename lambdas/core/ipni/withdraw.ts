@@ -1,0 +1,25 @@
+/**
+ * The entry point for removing content from IPNI: call it once the content's CARs have left
+ * the carpark (the unpin's removal), and the publisher appends one removal ad (`IsRm`) for the
+ * content's ContextID. Advertising needs no call: every CAR stored in the carpark is
+ * advertised from its S3 event.
+ */
+import { CID } from 'multiformats/cid';
+import type { IpniMessage, MessageQueue } from '../ports.ts';
+
+/**
+ * Queues the withdrawal of content `cid` (any version; it is keyed by CIDv1). `removalId` names
+ * this removal (e.g. when it was requested), so that a repeat is done once while a later
+ * removal of the same content, after it was stored again, is done again.
+ */
+export async function requestWithdrawal(
+  cid: string,
+  removalId: string,
+  ports: { ipniQueue: MessageQueue<IpniMessage> },
+): Promise<void> {
+  await ports.ipniQueue.send({
+    kind: 'withdraw',
+    cid: CID.parse(cid).toV1().toString(),
+    removalId,
+  });
+}

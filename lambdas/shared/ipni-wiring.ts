@@ -1,0 +1,26 @@
+/**
+ * The IPNI publisher's ports from config (apart from wiring.ts, so functions that do not
+ * publish bundle none of it).
+ */
+import { dynamoAdChainStore, dynamoAnnounceLog } from '../adapters/dynamodb/ipni.ts';
+import { s3CarBlockSource } from '../adapters/s3/car-blocks.ts';
+import { sqsQueue } from '../adapters/sqs/queue.ts';
+import type { IpniMessage } from '../core/ports.ts';
+import { s3For, sqsFor } from './clients.ts';
+import { type Config, resource } from './config.ts';
+import { type ClientOverrides, table } from './wiring.ts';
+
+export const ipniQueue = (config: Config, clients: ClientOverrides = {}) =>
+  sqsQueue<IpniMessage>({
+    client: clients.sqs ?? sqsFor(config),
+    queueUrl: resource(config, 'ipniQueue'),
+  });
+
+/** The IPNI chain and the record of what each indexer was told, in the table. */
+export function ipniPorts(config: Config, clients: ClientOverrides = {}) {
+  const ctx = table(config, clients);
+  return { chain: dynamoAdChainStore(ctx), announced: dynamoAnnounceLog(ctx) };
+}
+
+export const carBlocks = (config: Config, clients: ClientOverrides = {}) =>
+  s3CarBlockSource({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
