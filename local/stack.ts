@@ -21,6 +21,7 @@ import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
+import { armCrash, crashAtIn } from './faults.ts';
 import { type Gateway, type HttpResponse, startGateway } from './gateway.ts';
 import {
   Activity,
@@ -75,7 +76,10 @@ export interface LocalStackOptions {
   pollWaitSeconds?: number;
   /** Fixed emulator/proxy ports (default: free ones). */
   emulatorPorts?: { dynamodb?: number; fauxqs?: number; s3?: number };
-  /** Where PORT, AWS_REGION, endpoint and name overrides are read; default process.env. */
+  /**
+   * Where PORT, AWS_REGION, endpoint and name overrides and PINSTACK_CRASH_AT are read;
+   * default process.env.
+   */
   env?: NodeJS.ProcessEnv;
   /** Default: request lines dropped, errors to stderr. */
   log?: Logger;
@@ -128,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The functions' settings come from this process's environment: checked here, at start,
     // and handed to every handler (and, through stack.json, to `pinstack run`).
     const functionSettings = readSettings(['function'], (name) => env[name]);
+    const crashAt = crashAtIn(env);
     const settingsEnv: Record<string, string> = {};
     for (const name of settingNames('function')) {
       const value = env[name];
@@ -255,6 +260,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     // Handlers read their config when their module loads, so the env is set before any loads.
     cleanup.push(applyStackEnv(stackEnv));
+    if (crashAt) {
+      log.info(`PINSTACK_CRASH_AT=${crashAt}: this stack kills itself at the first such write`);
+      cleanup.push(armCrash(crashAt, stackEnv));
+    }
 
     const loader = options.loadHandler ?? moduleHandlerLoader();
     const runtimes = functions.map(

@@ -97,6 +97,24 @@ const flag = <S extends SettingScope>(scope: S, fallback: boolean, description: 
 /** The IPNI indexer announced to by default: cid.contact's ingest endpoint. */
 export const DEFAULT_INDEXER = 'https://cid.contact/announce';
 
+/**
+ * The writes of an upload and of a delete, named by the port operation that makes them, at
+ * which the local stack can be told to die (PINSTACK_CRASH_AT; local/faults.ts), so tests see
+ * what a crash there leaves.
+ */
+export const CRASH_POINTS = [
+  'carpark.put',
+  'contents.recordCar',
+  'pinQueue.send',
+  'contents.recordStored',
+  'uploads.create',
+  'ingestQueue.send',
+  'contents.addHolder',
+  'uploads.markDeleted',
+  'contents.removeHolder',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
 /** API Gateway hands Lambda at most ~6 MB of event, and binary bodies arrive base64 (+33 %). */
 export const INLINE_BODY_CEILING_BYTES = 4_400_000;
 
@@ -255,6 +273,16 @@ export const settings = {
     '.pinstack',
     'where the local stack keeps state across restarts, and `stack.json`, which the CLI reads',
   ),
+  PINSTACK_CRASH_AT: setting({
+    scope: 'local',
+    default: undefined,
+    description:
+      'for crash tests: the local stack kills itself (SIGKILL) `before:` or `after:` the first ' +
+      `write of this kind: ${CRASH_POINTS.map((point) => `\`${point}\``).join(', ')}`,
+    schema: z.templateLiteral([z.enum(['before', 'after']), ':', z.enum(CRASH_POINTS)], {
+      error: `must be before:<point> or after:<point>, the point one of ${CRASH_POINTS.join(', ')}`,
+    }),
+  }),
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -67,7 +67,7 @@ export async function maintainPins(
     const [userId = '', uploadCid = ''] = hold.holder.split('#');
     const upload = await ports.uploads.get(userId, uploadCid);
     if (upload && !upload.deleted) {
-      await ports.contents.confirmHolder(hold.cid, hold.holder);
+      await ports.contents.confirmHolder(hold.cid, hold.holder, hold.recorded);
       report.holdsConfirmed++;
     } else {
       await ports.contents.removeHolder(hold.cid, hold.holder, unpinAfter, hold.recorded);
@@ -82,9 +82,9 @@ export async function maintainPins(
   }
 
   for (const content of await ports.contents.listUnpinDue(now.toISOString(), batchLimit)) {
-    // Someone may have uploaded the content again since its last holder left.
+    // Someone may have uploaded the content again since a holder left, or still holds it.
     if (await ports.contents.hasHolders(content.cid)) {
-      await ports.contents.cancelUnpin(content.cid);
+      await ports.contents.cancelUnpin(content.cid, content.unpinAfter);
       report.unpinsCancelled++;
       continue;
     }

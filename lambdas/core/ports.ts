@@ -38,7 +38,10 @@ export interface ContentRecord {
   /** When anyone first stored this content. */
   created: string;
   updated: string;
-  /** Set when no live upload holds the content any more: when it may be unpinned. */
+  /**
+   * Set when an upload releases its hold (a later release moves it later): when the content
+   * is unpinned unless someone holds it then, which the cron checks before unpinning.
+   */
   unpinAfter?: string;
   /** Set once the content was handed to the pin queue for unpinning. */
   unpinRequested?: string;
@@ -178,12 +181,18 @@ export interface ContentStore {
     before: string,
     limit: number,
   ): Promise<{ cid: string; holder: string; recorded: string }[]>;
-  /** Confirms a hold whose upload exists (idempotent; a released hold stays released). */
-  confirmHolder(cid: string, holder: string): Promise<void>;
   /**
-   * Removes a holder (idempotent); when none remain, schedules the unpin at `unpinAfter`. With
-   * `onlyIfUnconfirmedSince`, only a hold still unconfirmed since that time is removed (one the
-   * upload took again meanwhile stays).
+   * Confirms a hold whose upload exists, if it is still unconfirmed since `recorded` (one taken
+   * again since, e.g. by a delete, stays unconfirmed; a released hold stays released).
+   */
+  confirmHolder(cid: string, holder: string, recorded: string): Promise<void>;
+  /**
+   * Removes a holder (idempotent), having first scheduled the unpin at `unpinAfter` (unless it
+   * is due later, or requested already), whether or not others hold the content: a crash
+   * between the two writes must not leave content nothing holds and nothing will unpin, and a
+   * schedule on held content is dropped by the cron when due. With `onlyIfUnconfirmedSince`,
+   * only a hold still unconfirmed since that time is removed (one the upload took again
+   * meanwhile stays).
    */
   removeHolder(
     cid: string,
@@ -196,8 +205,11 @@ export interface ContentStore {
   listPending(status: PinStatus, updatedBefore: string, limit: number): Promise<ContentRecord[]>;
   /** Content scheduled for unpinning at or before `now`. */
   listUnpinDue(now: string, limit: number): Promise<ContentRecord[]>;
-  /** Drops a scheduled unpin (someone holds the content again). */
-  cancelUnpin(cid: string): Promise<void>;
+  /**
+   * Drops a scheduled unpin (someone holds the content again). With `due`, only a schedule
+   * still due then: one a release has moved later since stays.
+   */
+  cancelUnpin(cid: string, due?: string): Promise<void>;
   /** Records that the unpin was requested; the content leaves the due list. */
   markUnpinRequested(cid: string, now: string): Promise<void>;
 }

@@ -239,12 +239,26 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         ]);
         expect(await contents.listUnconfirmedHolders(T1, 10)).toHaveLength(1);
         expect(await contents.listUnconfirmedHolders(T2, 1)).toHaveLength(1);
-        await contents.confirmHolder('mh-a', 'alice#a');
-        await contents.confirmHolder('mh-a', 'alice#a');
+        await contents.confirmHolder('mh-a', 'alice#a', T1);
+        await contents.confirmHolder('mh-a', 'alice#a', T1);
         expect(await contents.listUnconfirmedHolders(T2, 10)).toEqual([
           { cid: 'mh-b', holder: 'bob#b', recorded: T0 },
         ]);
         expect(await contents.hasHolders('mh-a')).toBe(true);
+      });
+
+      it('confirms only a hold still unconfirmed since the time the cron saw', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.addHolder('mh-a', 'alice#a', T0);
+        // Taken again (by a delete about to release it) after the cron listed it.
+        await contents.addHolder('mh-a', 'alice#a', T1);
+        await contents.confirmHolder('mh-a', 'alice#a', T0);
+        expect(await contents.listUnconfirmedHolders(T2, 10)).toEqual([
+          { cid: 'mh-a', holder: 'alice#a', recorded: T1 },
+        ]);
+        await contents.confirmHolder('mh-a', 'alice#a', T1);
+        expect(await contents.listUnconfirmedHolders(T2, 10)).toEqual([]);
       });
 
       it('confirming a released hold leaves it released', async () => {
@@ -252,7 +266,7 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         await contents.recordStored(dag('mh-a', 'complete', T0));
         await contents.addHolder('mh-a', 'alice#a', T0);
         await contents.removeHolder('mh-a', 'alice#a', DAY);
-        await contents.confirmHolder('mh-a', 'alice#a');
+        await contents.confirmHolder('mh-a', 'alice#a', T0);
         expect(await contents.hasHolders('mh-a')).toBe(false);
         expect(await contents.listUnconfirmedHolders(DAY, 10)).toEqual([]);
       });
@@ -283,15 +297,35 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(await contents.hasHolders('mh-a')).toBe(false);
       });
 
-      it('removing one of two holders schedules nothing', async () => {
+      // Scheduled before the hold goes, so a crash in between cannot leave content nothing
+      // holds and nothing will unpin; the cron drops a schedule of held content when due.
+      it('removing one of two holders schedules the unpin all the same', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
         await contents.addHolder('mh-a', 'alice#cid', T0);
         await contents.addHolder('mh-a', 'bob#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
         expect(await contents.hasHolders('mh-a')).toBe(true);
-        expect((await contents.get('mh-a'))?.unpinAfter).toBeUndefined();
-        expect(await contents.listUnpinDue('2030-01-01T00:00:00.000Z', 10)).toEqual([]);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
+        expect((await contents.listUnpinDue(DAY, 10)).map((c) => c.cid)).toEqual(['mh-a']);
+      });
+
+      it('a hold whose conditional removal fails still schedules the unpin', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.addHolder('mh-a', 'alice#cid', T1);
+        await contents.removeHolder('mh-a', 'alice#cid', DAY, T0);
+        expect(await contents.hasHolders('mh-a')).toBe(true);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
+      });
+
+      it('removing a hold of content not recorded yet creates nothing', async () => {
+        const contents = await makeStore();
+        await contents.recordCar('mh-none', car('bagcar1'), 'alice#cid');
+        await contents.removeHolder('mh-none', 'alice#cid', DAY);
+        expect(await contents.hasHolders('mh-none')).toBe(false);
+        expect(await contents.get('mh-none')).toBeUndefined();
+        expect(await contents.listUnpinDue(DAY, 10)).toEqual([]);
       });
 
       it('removing the last holder schedules the unpin, due at and after its time only', async () => {
@@ -307,14 +341,27 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         expect(later[0]?.unpinAfter).toBe(DAY);
       });
 
-      it('a repeated removal keeps the first due time', async () => {
+      // The grace period runs from the last release.
+      it('a later removal moves the due time later, an earlier one leaves it', async () => {
         const contents = await makeStore();
         await contents.recordStored(dag('mh-a', 'complete', T0));
         await contents.addHolder('mh-a', 'alice#cid', T0);
         await contents.removeHolder('mh-a', 'alice#cid', DAY);
-        await contents.removeHolder('mh-a', 'alice#cid', at(DAY, 5000));
+        await contents.removeHolder('mh-a', 'bob#cid', at(DAY, 5000));
+        await contents.removeHolder('mh-a', 'alice#cid', DAY);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(at(DAY, 5000));
+        expect(await contents.listUnpinDue(DAY, 10)).toEqual([]);
+        expect(await contents.listUnpinDue(at(DAY, 5000), 10)).toHaveLength(1);
+      });
+
+      it('a removal once the unpin is requested schedules nothing again', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.removeHolder('mh-a', 'alice#cid', DAY);
+        await contents.markUnpinRequested('mh-a', at(DAY, 60_000));
+        await contents.removeHolder('mh-a', 'alice#cid', at(DAY, 120_000));
         expect((await contents.get('mh-a'))?.unpinAfter).toBe(DAY);
-        expect(await contents.listUnpinDue(DAY, 10)).toHaveLength(1);
+        expect(await contents.listUnpinDue(at(DAY, 120_000), 10)).toEqual([]);
       });
 
       it('lists due content oldest first, up to the limit', async () => {
@@ -338,6 +385,20 @@ export function contentStoreContract(name: string, makeStore: Make<ContentStore>
         await contents.cancelUnpin('mh-a');
         expect((await contents.get('mh-a'))?.unpinAfter).toBeUndefined();
         expect(await contents.listUnpinDue(at(DAY, 1000), 10)).toEqual([]);
+      });
+
+      it('cancelUnpin with a due time drops only a schedule still due then', async () => {
+        const contents = await makeStore();
+        await contents.recordStored(dag('mh-a', 'complete', T0));
+        await contents.removeHolder('mh-a', 'alice#cid', DAY);
+        // A release moved it later since the cron read it.
+        await contents.removeHolder('mh-a', 'bob#cid', at(DAY, 1000));
+        await contents.cancelUnpin('mh-a', DAY);
+        expect((await contents.get('mh-a'))?.unpinAfter).toBe(at(DAY, 1000));
+        await contents.cancelUnpin('mh-a', at(DAY, 1000));
+        expect((await contents.get('mh-a'))?.unpinAfter).toBeUndefined();
+        await contents.cancelUnpin('mh-none', DAY);
+        expect(await contents.get('mh-none')).toBeUndefined();
       });
 
       // Exposes an adapter bug (lambdas/adapters/dynamodb/content.ts cancelUnpin): the update has

@@ -209,8 +209,9 @@ export class FakeContentStore implements ContentStore {
       .map(copy);
   }
 
-  async confirmHolder(multihash: string, holder: string): Promise<void> {
-    this.unconfirmed.delete(`${multihash}#${holder}`);
+  async confirmHolder(multihash: string, holder: string, recorded: string): Promise<void> {
+    const key = `${multihash}#${holder}`;
+    if (this.unconfirmed.get(key)?.recorded === recorded) this.unconfirmed.delete(key);
   }
 
   async removeHolder(
@@ -219,6 +220,13 @@ export class FakeContentStore implements ContentStore {
     unpinAfter: string,
     onlyIfUnconfirmedSince?: string,
   ): Promise<void> {
+    // Like the adapter: the unpin first (a later due wins), then the hold.
+    const stored = this.contents.get(multihash);
+    const due = stored?.record.unpinAfter;
+    if (stored && stored.record.unpinRequested === undefined && (!due || due < unpinAfter)) {
+      stored.record.unpinAfter = unpinAfter;
+      stored.unpinDue = `${unpinAfter}#${multihash}`;
+    }
     const key = `${multihash}#${holder}`;
     if (
       onlyIfUnconfirmedSince !== undefined &&
@@ -229,12 +237,7 @@ export class FakeContentStore implements ContentStore {
     this.unconfirmed.delete(key);
     const holders = this.holders.get(multihash);
     holders?.delete(holder);
-    if (holders?.size) return;
-    this.holders.delete(multihash);
-    const stored = this.contents.get(multihash);
-    if (!stored || stored.record.unpinAfter !== undefined) return;
-    stored.record.unpinAfter = unpinAfter;
-    stored.unpinDue = `${unpinAfter}#${multihash}`;
+    if (!holders?.size) this.holders.delete(multihash);
   }
 
   async hasHolders(multihash: string): Promise<boolean> {
@@ -270,9 +273,9 @@ export class FakeContentStore implements ContentStore {
       .map((entry) => copy(entry.record));
   }
 
-  async cancelUnpin(multihash: string): Promise<void> {
+  async cancelUnpin(multihash: string, due?: string): Promise<void> {
     const stored = this.contents.get(multihash);
-    if (stored) clearUnpin(stored);
+    if (stored && (due === undefined || stored.record.unpinAfter === due)) clearUnpin(stored);
   }
 
   async markUnpinRequested(multihash: string, now: string): Promise<void> {

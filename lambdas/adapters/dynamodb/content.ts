@@ -40,7 +40,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     return Item ? withoutKeys<ContentRecord>(Item) : undefined;
   };
 
-  const firstHolder = async (cid: string) => {
+  const hasHolders = async (cid: string) => {
     const { Items } = await client.send(
       new QueryCommand({
         TableName,
@@ -50,7 +50,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
         Limit: 1,
       }),
     );
-    return Items?.[0];
+    return Boolean(Items?.[0]);
   };
 
   return {
@@ -176,21 +176,41 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       }));
     },
 
-    async confirmHolder(cid, holder) {
+    async confirmHolder(cid, holder, recorded) {
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName,
             Key: keys.holder(cid, holder),
             UpdateExpression: 'REMOVE gsi3pk, gsi3sk',
-            ConditionExpression: 'attribute_exists(pk)',
+            ConditionExpression: 'gsi3sk = :recorded',
+            ExpressionAttributeValues: { ':recorded': `${recorded}#${cid}#${holder}` },
           }),
         ),
       );
     },
 
     async removeHolder(cid, holder, unpinAfter, onlyIfUnconfirmedSince) {
-      const removed = await conditionally(() =>
+      // The unpin first, whoever else holds the content (see the port): the cron re-checks
+      // holders when it is due, so a schedule on held content is safe.
+      await conditionally(() =>
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.content(cid),
+            UpdateExpression: 'SET unpinAfter = :due, gsi2pk = :unpin, gsi2sk = :position',
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(unpinRequested) AND ' +
+              '(attribute_not_exists(unpinAfter) OR unpinAfter < :due)',
+            ExpressionAttributeValues: {
+              ':due': unpinAfter,
+              ':unpin': keys.unpinDue,
+              ':position': `${unpinAfter}#${cid}`,
+            },
+          }),
+        ),
+      );
+      await conditionally(() =>
         client.send(
           new DeleteCommand({
             TableName,
@@ -206,28 +226,9 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           }),
         ),
       );
-      if (!removed || (await firstHolder(cid))) return;
-      // The cron re-checks holders before unpinning, so a holder added meanwhile is safe.
-      await conditionally(() =>
-        client.send(
-          new UpdateCommand({
-            TableName,
-            Key: keys.content(cid),
-            UpdateExpression: 'SET unpinAfter = :due, gsi2pk = :unpin, gsi2sk = :position',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(unpinAfter)',
-            ExpressionAttributeValues: {
-              ':due': unpinAfter,
-              ':unpin': keys.unpinDue,
-              ':position': `${unpinAfter}#${cid}`,
-            },
-          }),
-        ),
-      );
     },
 
-    async hasHolders(cid) {
-      return Boolean(await firstHolder(cid));
-    },
+    hasHolders,
 
     async listPending(status, updatedBefore, limit) {
       const { Items } = await client.send(
@@ -255,14 +256,19 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
       return (Items ?? []).map((item) => withoutKeys<ContentRecord>(item));
     },
 
-    async cancelUnpin(cid) {
+    async cancelUnpin(cid, due) {
       await conditionally(() =>
         client.send(
           new UpdateCommand({
             TableName,
             Key: keys.content(cid),
             UpdateExpression: 'REMOVE unpinAfter, unpinRequested, gsi2pk, gsi2sk',
-            ConditionExpression: 'attribute_exists(pk)',
+            ...(due === undefined
+              ? { ConditionExpression: 'attribute_exists(pk)' }
+              : {
+                  ConditionExpression: 'unpinAfter = :due',
+                  ExpressionAttributeValues: { ':due': due },
+                }),
           }),
         ),
       );

@@ -9,42 +9,30 @@ import { fromCid } from '../../../lambdas/codecs/cid.ts';
 import type { Principal } from '../../../lambdas/core/auth.ts';
 import { HOLD_SETTLE_MS, maintainPins } from '../../../lambdas/core/pin-maintenance.ts';
 import { deleteUpload, storeUpload } from '../../../lambdas/core/uploads.ts';
-import { type FakePorts, failNext, fakePorts, InjectedFailure } from '../../support/fakes.ts';
+import { inconsistencies as check } from '../../support/consistency.ts';
+import {
+  type FakePorts,
+  failNext,
+  fakePorts,
+  InjectedFailure,
+  pauseBefore,
+} from '../../support/fakes.ts';
 import { partialCar, rawCar } from './incoming-car.ts';
 
 const T0 = '2024-01-01T00:00:00.000Z';
 const SETTINGS = { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 };
 const alice: Principal = { userId: 'alice', tokenId: 'aliceaaaaaaaaaaa', tokenName: 'laptop' };
+const bob: Principal = { userId: 'bob', tokenId: 'bobbbbbbbbbbbbbb', tokenName: 'phone' };
 
-/** What is inconsistent in the fakes' state, as readable lines (none: consistent). */
-function inconsistencies(ports: FakePorts): string[] {
-  const problems: string[] = [];
-  const live = new Set(
-    [...ports.uploads.uploads.values()]
-      .filter((u) => !u.deleted)
-      .map((u) => `${u.userId}#${u.cid}`),
-  );
-  for (const [cid, holders] of ports.contents.holders) {
-    for (const holder of holders) {
-      if (!live.has(holder)) problems.push(`hold ${holder} of ${cid} has no live upload`);
-    }
-  }
-  for (const [cid, { record }] of ports.contents.contents) {
-    const held = Boolean(ports.contents.holders.get(cid)?.size);
-    if (!held && record.unpinAfter === undefined && record.unpinRequested === undefined) {
-      problems.push(`content ${cid} has no hold and no scheduled unpin`);
-    }
-    if (record.pinStatus === 'pinned' && record.structure !== 'complete') {
-      problems.push(`content ${cid} is pinned but ${record.structure}`);
-    }
-  }
-  for (const upload of ports.uploads.uploads.values()) {
-    if (!upload.deleted && !ports.contents.contents.has(upload.cid)) {
-      problems.push(`upload ${upload.userId}#${upload.cid} has no content`);
-    }
-  }
-  return problems;
-}
+/** What is inconsistent in the fakes' state (see test/support/consistency.ts). */
+const inconsistencies = (ports: FakePorts) =>
+  check({
+    uploads: [...ports.uploads.uploads.values()],
+    contents: [...ports.contents.contents.values()].map((stored) => stored.record),
+    holds: [...ports.contents.holders].flatMap(([cid, holders]) =>
+      [...holders].map((holder) => ({ cid, holder })),
+    ),
+  });
 
 async function afterOneCronRun(ports: FakePorts) {
   ports.clock.advance(HOLD_SETTLE_MS + 1);
@@ -129,5 +117,50 @@ describe('a crash during a delete, and no retry', () => {
     ).rejects.toThrow(InjectedFailure);
     await afterOneCronRun(ports);
     expect(inconsistencies(ports)).toEqual([]);
+  });
+});
+
+describe('the cron running while a writer dies', () => {
+  it('does not confirm a hold a delete took again after the cron saw the upload live', async () => {
+    const ports = fakePorts();
+    ports.clock.set(T0);
+    const car = await rawCar('confirmed too late');
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
+    ports.clock.advance(HOLD_SETTLE_MS + 1);
+    // The cron has seen the upload live and is about to confirm its hold...
+    const gate = pauseBefore(ports.contents, 'confirmHolder');
+    const cron = maintainPins(ports, SETTINGS);
+    await gate.reached;
+    // ...when a delete takes the hold again, hides the upload and dies before releasing it.
+    failNext(ports.contents, 'removeHolder');
+    await expect(
+      deleteUpload(alice, fromCid(car.root), ports, { UNPIN_GRACE_DAYS: 7 }),
+    ).rejects.toThrow(InjectedFailure);
+    gate.release();
+    await cron;
+    await afterOneCronRun(ports);
+    expect(inconsistencies(ports)).toEqual([]);
+  });
+
+  it('keeps the unpin a last release moved later while the cron found the content held', async () => {
+    const ports = fakePorts();
+    ports.clock.set(T0);
+    const car = await rawCar('released twice');
+    const id = fromCid(car.root);
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports);
+    await storeUpload({ principal: bob, car, type: '', files: [] }, ports);
+    await deleteUpload(alice, id, ports, { UNPIN_GRACE_DAYS: 7 });
+    ports.clock.advance(8 * 86_400_000);
+    // The cron found alice's unpin due and bob holding the content, and is about to cancel...
+    const gate = pauseBefore(ports.contents, 'cancelUnpin');
+    const cron = maintainPins(ports, SETTINGS);
+    await gate.reached;
+    // ...when bob's delete releases the last hold, scheduling the unpin a grace period out.
+    await deleteUpload(bob, id, ports, { UNPIN_GRACE_DAYS: 7 });
+    gate.release();
+    await cron;
+    expect(inconsistencies(ports)).toEqual([]);
+    const due = new Date(ports.clock.now().getTime() + 7 * 86_400_000).toISOString();
+    expect((await ports.contents.get(id.v1))?.unpinAfter).toBe(due);
   });
 });
