@@ -59,6 +59,7 @@ async function deployedStack(stackName: string, region?: string): Promise<Target
       PINSTACK_DYNAMODB_ENDPOINT: undefined,
       PINSTACK_S3_ENDPOINT: undefined,
       PINSTACK_SQS_ENDPOINT: undefined,
+      PINSTACK_SECRETSMANAGER_ENDPOINT: undefined,
       AWS_REGION: resolvedRegion,
       ...env,
     }),

@@ -97,7 +97,7 @@ export function applyNagSuppressions(stack: NaggedStack): void {
         `AwsSolutions-IAM5[Resource::${table}/index/*]`,
       );
     }
-    for (const name of ['staging', 'carpark'] as const) {
+    for (const name of ['staging', 'carpark', 'ipni'] as const) {
       const access = bindings[name];
       if (!access) continue;
       const bucket = defaultChild(stack.storage.buckets[name], CfnBucket);

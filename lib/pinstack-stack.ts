@@ -225,6 +225,7 @@ export class PinstackStack extends Stack {
     if (bindings.table) fn.bindTable(this.storage.table, bindings.table);
     if (bindings.staging) fn.bindBucket('staging', this.storage.buckets.staging, bindings.staging);
     if (bindings.carpark) fn.bindBucket('carpark', this.storage.buckets.carpark, bindings.carpark);
+    if (bindings.ipni) fn.bindBucket('ipni', this.storage.buckets.ipni, bindings.ipni);
     if (bindings.ingestQueue) {
       fn.bindQueue('ingestQueue', this.queues.ingestQueue.queue, bindings.ingestQueue);
     }

@@ -37,7 +37,8 @@ export async function localProvider(
   dataDir: string,
   env: NodeJS.ProcessEnv,
 ): Promise<Record<string, string>> {
-  const file = join(dataDir, PROVIDER_KEY_FILE);
+  // A key file named by the environment is used (and created) instead of the data dir's.
+  const file = env.PROVIDER_KEY_FILE || join(dataDir, PROVIDER_KEY_FILE);
   const { peerId } = await providerIdentity(await keyText(file));
   return {
     PROVIDER_KEY_FILE: file,

@@ -31,6 +31,7 @@ export interface ResourceNames {
   table: string;
   staging: string;
   carpark: string;
+  ipni: string;
   ingestQueue: string;
   pinQueue: string;
   ipniQueue: string;
@@ -42,6 +43,7 @@ export function resourceNames(env: NodeJS.ProcessEnv): ResourceNames {
     table: env.TABLE_NAME || `${LOCAL_PREFIX}-table`,
     staging: env.STAGING_BUCKET || `${LOCAL_PREFIX}-staging`,
     carpark: env.CARPARK_BUCKET || `${LOCAL_PREFIX}-carpark`,
+    ipni: env.IPNI_BUCKET || `${LOCAL_PREFIX}-ipni`,
     ingestQueue: queueNameOf(env.INGEST_QUEUE_URL) ?? `${LOCAL_PREFIX}-ingest`,
     pinQueue: queueNameOf(env.PIN_QUEUE_URL) ?? `${LOCAL_PREFIX}-pin`,
     ipniQueue: queueNameOf(env.IPNI_QUEUE_URL) ?? `${LOCAL_PREFIX}-ipni`,

@@ -10,6 +10,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { headersTooLargeMessage, payloadTooLargeMessage } from '../contract/errors.ts';
 import type { ErrorCode } from '../contract/schema.ts';
 import {
+  type BucketName,
   bucketNotifications,
   functions as catalogFunctions,
   type FunctionSpec,
@@ -185,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await ensureBucket(s3, names.staging, region);
     await ensureBucket(s3, names.carpark, region);
+    await ensureBucket(s3, names.ipni, region);
     const visibility = (queue: QueueName) => {
       const consumers = functions.filter((fn) =>
         fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue),
@@ -220,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const activity = new Activity();
-    const bucketName = { staging: names.staging, carpark: names.carpark };
+    const bucketName = { staging: names.staging, carpark: names.carpark, ipni: names.ipni };
     let s3Endpoint = endpoints.s3;
     if (!external.s3) {
       const targets: NotificationTarget[] = bucketNotifications.map((n) => ({
@@ -249,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       TABLE_NAME: names.table,
       STAGING_BUCKET: names.staging,
       CARPARK_BUCKET: names.carpark,
+      IPNI_BUCKET: names.ipni,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
       IPNI_QUEUE_URL: queues.ipniQueue.url,
@@ -398,11 +401,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 async function configureExternalNotifications(
   s3: S3Client,
-  bucketName: Record<'staging' | 'carpark', string>,
+  bucketName: Record<BucketName, string>,
   queues: Record<QueueName, ProvisionedQueue>,
   log: Logger,
 ) {
-  for (const bucket of ['staging', 'carpark'] as const) {
+  for (const bucket of Object.keys(bucketName) as BucketName[]) {
     const rules = bucketNotifications
       .filter((n) => n.bucket === bucket)
       .map((n) => ({

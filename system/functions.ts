@@ -9,6 +9,7 @@ export const RESOURCE_ENV = {
   table: 'TABLE_NAME',
   staging: 'STAGING_BUCKET',
   carpark: 'CARPARK_BUCKET',
+  ipni: 'IPNI_BUCKET',
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
   ipniQueue: 'IPNI_QUEUE_URL',
@@ -19,7 +20,7 @@ export const RESOURCE_ENV = {
 } as const;
 
 export type QueueName = 'ingestQueue' | 'pinQueue' | 'ipniQueue';
-export type BucketName = 'staging' | 'carpark';
+export type BucketName = 'staging' | 'carpark' | 'ipni';
 
 /**
  * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
@@ -35,6 +36,7 @@ export interface Bindings {
   table?: TableAccess;
   staging?: BucketAccess;
   carpark?: BucketAccess;
+  ipni?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
   ipniQueue?: QueueAccess;
@@ -164,10 +166,11 @@ export const functions = [
       'IPNI queue consumer: advertises the blocks of stored CARs and withdraws removed content, on one signed chain',
     memoryMB: 1024,
     timeoutSeconds: 300,
-    // The carpark: CARs to read, advertisement objects to write beside them (ipni/ prefix).
+    // CARs are read from the carpark; ads and entry chunks are written to the ipni bucket.
     bindings: {
       table: 'readwrite',
-      carpark: 'readwrite',
+      carpark: 'read',
+      ipni: 'readwrite',
       ipniQueue: 'consume',
       providerKey: 'read',
     },
@@ -201,7 +204,7 @@ export const functions = [
       'Delegated routing (/routing/v1) and the IPNI publisher (/ipni/v1/ad) of the IPFS provider',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'read', carpark: 'read', providerId: 'read' },
+    bindings: { table: 'read', ipni: 'read', providerId: 'read' },
     triggers: http('GET', '/routing/v1/{proxy+}', '/ipni/v1/ad/{proxy+}'),
   },
   {

@@ -123,6 +123,7 @@ export const settings = {
   TABLE_NAME: text('binding', undefined, 'the DynamoDB table'),
   STAGING_BUCKET: text('binding', undefined, 'S3 bucket uploads are staged in before ingest'),
   CARPARK_BUCKET: text('binding', undefined, 'S3 bucket of stored CARs, content-addressed'),
+  IPNI_BUCKET: text('binding', undefined, 'S3 bucket of IPNI advertisements and entry chunks'),
   INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
   PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
   IPNI_QUEUE_URL: url('binding', 'SQS queue of IPNI work: CARs to advertise, content to withdraw'),
@@ -159,6 +160,10 @@ export const settings = {
     'S3 endpoint override (path-style addressing when set); unset on AWS',
   ),
   PINSTACK_SQS_ENDPOINT: url('runtime', 'SQS endpoint override; unset on AWS'),
+  PINSTACK_SECRETSMANAGER_ENDPOINT: url(
+    'runtime',
+    'Secrets Manager endpoint override (LocalStack, tests); unset on AWS',
+  ),
   PROVIDER_KEY_FILE: text(
     'runtime',
     undefined,

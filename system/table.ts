@@ -12,6 +12,11 @@
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
  *   CURSOR#<name>            / CURSOR                    a scraper cursor
+ *   IPNI#CHAIN               / AD#<seq, 12 digits>       one position of the IPNI ad chain: its ad,
+ *                                                        the work it completed, its signed head
+ *   IPNI#CTX#<cidV1>         / ADVERTISE#<carCid>        the position a CAR's advertisement was
+ *                            / WITHDRAW#<removalId>      (or a withdrawal) about to take
+ *   IPNI#ANNOUNCE            / URL#<indexer url>         the head an indexer last took
  *
  * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first

@@ -28,7 +28,7 @@ export const keys = {
   adChain: 'IPNI#CHAIN',
   adPosition: (seq: number) => ({ pk: 'IPNI#CHAIN', sk: `AD#${String(seq).padStart(12, '0')}` }),
   adPositionPrefix: 'AD#',
-  /** Where a content's IPNI work was placed: `item` is `CAR#<carCid>` or `RM#<removalId>`. */
+  /** Where a content's IPNI work was placed: `item` is `ADVERTISE#<carCid>` or `WITHDRAW#<id>`. */
   adWork: (content: string, item: string) => ({ pk: `IPNI#CTX#${content}`, sk: item }),
   adWorkPk: (content: string) => `IPNI#CTX#${content}`,
   adAnnounce: (url: string) => ({ pk: 'IPNI#ANNOUNCE', sk: `URL#${url}` }),

@@ -7,17 +7,17 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { rootPresence } from '../core/provider/presence.ts';
 import { serveProviderRoutes } from '../http/provider-routes.ts';
 import { loadConfig } from '../shared/config.ts';
-import { ipniPorts } from '../shared/ipni-wiring.ts';
+import { ipniBucket, ipniPorts } from '../shared/ipni-wiring.ts';
 import { log } from '../shared/log.ts';
 import { providerInfo } from '../shared/provider.ts';
-import { carpark, contentPorts, systemClock } from '../shared/wiring.ts';
+import { contentPorts, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
 const deps = {
   // TEMPORARY: roots only, until the gateway's block index answers for every block.
   blocks: rootPresence(contentPorts(config).contents),
   chain: ipniPorts(config).chain,
-  ads: carpark(config),
+  ads: ipniBucket(config),
   provider: providerInfo(config),
   clock: systemClock,
 };

@@ -20,7 +20,10 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
     } else {
       const secretArn = String(event.ResourceProperties.SecretArn ?? '');
       const { peerId } = await providerIdentity(
-        await readSecretString(secretArn, { region: config.AWS_REGION }),
+        await readSecretString(secretArn, {
+          region: config.AWS_REGION,
+          endpoint: config.PINSTACK_SECRETSMANAGER_ENDPOINT,
+        }),
       );
       reply = { Status: 'SUCCESS', Data: { PeerId: peerId } };
     }

@@ -47,7 +47,7 @@ export interface ProviderResponse {
 export interface ProviderRouteDeps {
   blocks: BlockPresence;
   chain: Pick<AdChainStore, 'head'>;
-  /** Where ads and entry chunks are stored (the carpark). */
+  /** Where ads and entry chunks are stored (the ipni bucket). */
   ads: Pick<BlobStore, 'get'>;
   provider: ProviderInfo;
   clock: Clock;

@@ -3,6 +3,7 @@
  * publish bundle none of it).
  */
 import { dynamoAdChainStore, dynamoAnnounceLog } from '../adapters/dynamodb/ipni.ts';
+import { s3BlobStore } from '../adapters/s3/blob-store.ts';
 import { s3CarBlockSource } from '../adapters/s3/car-blocks.ts';
 import { sqsQueue } from '../adapters/sqs/queue.ts';
 import type { IpniMessage } from '../core/ports.ts';
@@ -21,6 +22,10 @@ export function ipniPorts(config: Config, clients: ClientOverrides = {}) {
   const ctx = table(config, clients);
   return { chain: dynamoAdChainStore(ctx), announced: dynamoAnnounceLog(ctx) };
 }
+
+/** Ads and entry chunks: immutable objects named by their CIDs. */
+export const ipniBucket = (config: Config, clients: ClientOverrides = {}) =>
+  s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'ipni') });
 
 export const carBlocks = (config: Config, clients: ClientOverrides = {}) =>
   s3CarBlockSource({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });

@@ -26,6 +26,7 @@ export async function loadPublisher(config: Config): Promise<Publisher> {
     file: config.PROVIDER_KEY_FILE,
     secretArn: config.PROVIDER_KEY_SECRET_ARN,
     region: config.AWS_REGION,
+    endpoint: config.PINSTACK_SECRETSMANAGER_ENDPOINT,
   });
   const identity = await providerIdentity(text);
   // The peer ID the other functions are told, if this one is told too, must be this key's.

@@ -73,6 +73,7 @@ describe('least privilege by access mode', () => {
     const bucketIds = {
       staging: logicalId(stack.storage.buckets.staging),
       carpark: logicalId(stack.storage.buckets.carpark),
+      ipni: logicalId(stack.storage.buckets.ipni),
     };
     const queueIds = {
       ingestQueue: logicalId(stack.queues.ingestQueue.queue),
@@ -82,7 +83,9 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const allowedBuckets = new Set(
-        (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
+        (['staging', 'carpark', 'ipni'] as const)
+          .filter((b) => bindings[b])
+          .map((b) => bucketIds[b]),
       );
       const allowedQueues = new Set(
         (['ingestQueue', 'pinQueue', 'ipniQueue'] as const)
@@ -111,7 +114,7 @@ describe('least privilege by access mode', () => {
     let checked = 0;
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
-      for (const name of ['staging', 'carpark'] as const) {
+      for (const name of ['staging', 'carpark', 'ipni'] as const) {
         const access = bindings[name];
         if (!access) continue;
         const bucketId = logicalId(stack.storage.buckets[name]);

@@ -519,7 +519,7 @@ export class FakeAdChainStore implements AdChainStore {
 
   async withdrawalsOf(content: string): Promise<{ key: string; seq: number }[]> {
     return [...this.placed.entries()]
-      .filter(([key]) => key.startsWith(`${content} RM#`))
+      .filter(([key]) => key.startsWith(`${content} WITHDRAW#`))
       .map(([key, seq]) => ({ key, seq }));
   }
 }

@@ -16,6 +16,7 @@
  * names): a warm handler keeps working against the next stack. Stacks in one process must
  * therefore run one after another, not side by side.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,20 @@ const testLogger: Logger = {
 
 let pinnedPorts: LocalStackOptions['emulatorPorts'];
 
+/**
+ * One provider key per test process, outside any stack's data dir: a warm publisher keeps the
+ * key it read, so every stack of the process must be the same provider.
+ */
+let pinnedKeyFile: string | undefined;
+async function providerKeyFile(): Promise<string> {
+  if (!pinnedKeyFile) {
+    const dir = await mkdtemp(join(tmpdir(), 'pinstack-provider-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    pinnedKeyFile = join(dir, 'provider.key');
+  }
+  return pinnedKeyFile;
+}
+
 export async function withLocalStack(options: LocalStackOptions = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'pinstack-stack-')));
   const ownsDataDir = options.dataDir === undefined;
@@ -40,6 +55,9 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
   // overrides from the developer's shell must not leak into tests.
   const env: NodeJS.ProcessEnv = { AWS_REGION: process.env.AWS_REGION };
   for (const name of settingNames('function')) env[name] = process.env[name];
+  const keyFile = {
+    PROVIDER_KEY_FILE: options.env?.PROVIDER_KEY_FILE ?? (await providerKeyFile()),
+  };
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -52,9 +70,9 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
       // Batches are not waited for (a consumer's window would add its seconds to every idle()).
       batchingWindowSeconds: 0,
       log: testLogger,
-      env,
       emulatorPorts: pinnedPorts,
       ...options,
+      env: { ...(options.env ?? env), ...keyFile },
       dataDir,
     });
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../codecs/keys.ts';
-import { workKey } from '../../core/ipni/work.ts';
+import { WITHDRAW, workKey } from '../../core/ipni/work.ts';
 import type { AdChainStore, AnnounceLog, ChainPosition } from '../../core/ports.ts';
 import { batchGet, batchPut, conditionally, queryAll, type TableContext } from './table.ts';
 
@@ -95,11 +95,11 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
     async withdrawalsOf(content) {
       const items = await queryAll(ctx, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rm)',
-        ExpressionAttributeValues: { ':pk': keys.adWorkPk(content), ':rm': 'RM#' },
+        ExpressionAttributeValues: { ':pk': keys.adWorkPk(content), ':rm': WITHDRAW },
         ConsistentRead: true,
       });
       return items.map((item) => ({
-        key: workKey.withdraw(content, (item.sk as string).slice('RM#'.length)),
+        key: workKey.withdraw(content, (item.sk as string).slice(WITHDRAW.length)),
         seq: item.seq as number,
       }));
     },

@@ -12,10 +12,9 @@ import { readFile } from 'node:fs/promises';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { FailureError, failure } from '../../core/failures.ts';
-import { storageError } from '../aws-errors.ts';
 
 /** The SHA-256 (and HMAC-SHA-256) the signer needs, from node:crypto. */
-class Sha256 {
+export class Sha256 {
   private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   private readonly secret?: Uint8Array;
 
@@ -54,7 +53,7 @@ export class SecretUnreadable extends Error {
 
 /**
  * The SecretString of a Secrets Manager secret. `endpoint` overrides
- * `https://secretsmanager.<region>.amazonaws.com` (tests).
+ * `https://secretsmanager.<region>.amazonaws.com` (PINSTACK_SECRETSMANAGER_ENDPOINT).
  */
 export async function readSecretString(
   secretId: string,
@@ -93,7 +92,8 @@ export async function readSecretString(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw storageError(error, 'Secrets Manager');
+    // No answer at all (refused, reset, timed out): the service, not the request.
+    throw new FailureError(failure.storageUnavailable(error, 'Secrets Manager'));
   }
   const text = await response.text();
   if (response.status >= 500 || response.status === 429) {
@@ -115,9 +115,12 @@ export async function readProviderKeyText(source: {
   file?: string;
   secretArn?: string;
   region: string;
+  endpoint?: string;
 }): Promise<string> {
   if (source.file) return readFile(source.file, 'utf8');
-  if (source.secretArn) return readSecretString(source.secretArn, { region: source.region });
+  if (source.secretArn) {
+    return readSecretString(source.secretArn, { region: source.region, endpoint: source.endpoint });
+  }
   throw new SecretUnreadable(
     'no provider key: set PROVIDER_KEY_SECRET_ARN (AWS) or PROVIDER_KEY_FILE (local)',
   );

@@ -35,7 +35,7 @@ import { adObjectKey, type Work, workId, workKey } from './work.ts';
 
 export interface PublishPorts {
   chain: AdChainStore;
-  /** Where ad and entry-chunk objects are written (the carpark). */
+  /** Where ad and entry-chunk objects are written (the ipni bucket). */
   ads: Pick<BlobStore, 'put'>;
   cars: CarBlockSource;
   clock: Clock;

@@ -21,25 +21,30 @@ export const workId = (w: Work) =>
 export interface WorkKey {
   /** The content (root CIDv1) the work is about. */
   content: string;
-  /** `CAR#<carCid>` or `RM#<removalId>`. */
+  /** `ADVERTISE#<carCid>` or `WITHDRAW#<removalId>`. */
   item: string;
 }
 
 const SEPARATOR = ' ';
+/** The item prefixes, unlike any other sort key of the table. */
+export const ADVERTISE = 'ADVERTISE#';
+export const WITHDRAW = 'WITHDRAW#';
 
 export const workKey = {
-  advertise: (content: string, carCid: string): string => `${content}${SEPARATOR}CAR#${carCid}`,
-  withdraw: (content: string, removalId: string): string => `${content}${SEPARATOR}RM#${removalId}`,
+  advertise: (content: string, carCid: string): string =>
+    `${content}${SEPARATOR}${ADVERTISE}${carCid}`,
+  withdraw: (content: string, removalId: string): string =>
+    `${content}${SEPARATOR}${WITHDRAW}${removalId}`,
   parse(key: string): WorkKey {
     const at = key.indexOf(SEPARATOR);
     if (at < 1) throw new Error(`not a work key: ${key.slice(0, 100)}`);
     return { content: key.slice(0, at), item: key.slice(at + 1) };
   },
-  isWithdrawal: (key: string) => key.includes(`${SEPARATOR}RM#`),
+  isWithdrawal: (key: string) => key.includes(`${SEPARATOR}${WITHDRAW}`),
 } as const;
 
-/** Where ads and entry chunks are kept in the carpark: as `GET /ipni/v1/ad/{cid}` names them. */
-export const adObjectKey = (cid: string) => `ipni/v1/ad/${cid}`;
+/** Where ads and entry chunks are kept in the ipni bucket: by CID, as `GET /ipni/v1/ad/{cid}` names them. */
+export const adObjectKey = (cid: string) => `ad/${cid}`;
 
 /** A carpark CAR (or, once the gateway's block index exists, the index stored beside it). */
 const STORED_CAR = /^([a-z0-9]+)\/\1\.(?:car|blocks\.cbor)$/;

@@ -36,7 +36,8 @@ export class ProviderIdentityError extends Error {
 /** Shortest seed text taken: 32 characters of any kind is far past guessing. */
 export const MIN_SEED_TEXT = 32;
 
-const PROTOBUF_BASE64 = /^CAES[A-Za-z0-9+/]+={0,2}$/;
+/** Base64 of a libp2p protobuf private key: field 1 (the key type, 0–3), then field 2. */
+const PROTOBUF_BASE64 = /^CA[AEIM]S[A-Za-z0-9+/]+={0,2}$/;
 
 /** The identity a key's text form stands for. */
 export async function providerIdentity(text: string): Promise<ProviderIdentity> {
