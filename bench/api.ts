@@ -5,11 +5,7 @@
  * - p50/p99 latency of GET /check under 50 concurrent requests, next to a bare DynamoDB
  *   GetItem of the same item on the same emulator under the same concurrency.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -24,15 +20,17 @@ import { createToken } from '../lambdas/core/tokens.ts';
 import { createClients } from '../lambdas/shared/clients.ts';
 import { loadConfig, resource } from '../lambdas/shared/config.ts';
 import { identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
-import { readLocalStack } from '../local/stack-file.ts';
 import {
   type BenchModule,
   type BenchRow,
+  concurrentLatencies,
   latencyRow,
   measurePair,
   megabytesPerSecond,
+  percentile,
   throughputRow,
 } from './harness.ts';
+import { startStackProcess } from './stack-process.ts';
 
 const FILE_BYTES = 4_000_000;
 const DIRECTORY_FILES = 100;
@@ -40,45 +38,6 @@ const CONCURRENCY = 50;
 const REQUESTS_PER_WORKER = 20;
 const ITERATIONS = 12;
 const WARMUP = 2;
-
-interface RunningStack {
-  apiUrl: string;
-  env: Record<string, string>;
-  stop(): Promise<void>;
-}
-
-/** `npm start` in a child process on a free port and a temp data dir. */
-async function startStackProcess(): Promise<RunningStack> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-'));
-  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      PORT: '0',
-      PINSTACK_DATA_DIR: dataDir,
-      RATE_LIMIT_REQUESTS: '100000000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`local stack exited early (${code})`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve();
-    });
-  });
-  const running = await readLocalStack(dataDir);
-  return {
-    apiUrl: running.apiUrl,
-    env: { ...running.env },
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 function uploadEvent(body: Uint8Array, contentType: string, token: string): APIGatewayProxyEventV2 {
   return {
@@ -128,25 +87,6 @@ function multipart(files: { name: string; content: Uint8Array }[]) {
     body: new Uint8Array(Buffer.concat(parts)),
     contentType: `multipart/form-data; boundary=${boundary}`,
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-/** Runs `task` from CONCURRENCY workers at once; returns every latency in ms, sorted. */
-async function concurrentLatencies(task: () => Promise<void>): Promise<number[]> {
-  const samples: number[] = [];
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = 0; i < REQUESTS_PER_WORKER; i++) {
-        const started = performance.now();
-        await task();
-        samples.push(performance.now() - started);
-      }
-    }),
-  );
-  return samples.sort((a, b) => a - b);
 }
 
 async function run(): Promise<BenchRow[]> {
@@ -259,10 +199,11 @@ async function run(): Promise<BenchRow[]> {
       );
       if (!Item) throw new Error('content item missing');
     };
-    await concurrentLatencies(viaApi);
-    await concurrentLatencies(bare);
-    const apiLatencies = await concurrentLatencies(viaApi);
-    const bareLatencies = await concurrentLatencies(bare);
+    const load = { concurrency: CONCURRENCY, perWorker: REQUESTS_PER_WORKER };
+    await concurrentLatencies(viaApi, load);
+    await concurrentLatencies(bare, load);
+    const apiLatencies = await concurrentLatencies(viaApi, load);
+    const bareLatencies = await concurrentLatencies(bare, load);
     for (const p of [50, 99]) {
       rows.push(
         latencyRow({

@@ -116,3 +116,29 @@ export function verdict(row: BenchRow): Verdict {
   if (row.target === undefined) return 'INFO';
   return row.ratio >= row.target ? 'PASS' : 'BELOW';
 }
+
+/** The p-th percentile of sorted samples (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/**
+ * Runs `task` from `concurrency` workers at once, `perWorker` times each; returns every
+ * latency in ms, sorted.
+ */
+export async function concurrentLatencies(
+  task: () => Promise<void>,
+  load: { concurrency: number; perWorker: number },
+): Promise<number[]> {
+  const samples: number[] = [];
+  await Promise.all(
+    Array.from({ length: load.concurrency }, async () => {
+      for (let i = 0; i < load.perWorker; i++) {
+        const started = performance.now();
+        await task();
+        samples.push(performance.now() - started);
+      }
+    }),
+  );
+  return samples.sort((a, b) => a - b);
+}

@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { apiBench } from './api.ts';
 import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
+import { gatewayBench } from './gateway.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench, bundlesBench];
+export const benches: BenchModule[] = [carValidationBench, apiBench, gatewayBench, bundlesBench];
 
 interface ModuleResult {
   name: string;

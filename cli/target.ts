@@ -22,7 +22,7 @@ export const OUTPUT_ENV = {
   IpniQueueUrl: 'IPNI_QUEUE_URL',
   PeerId: 'PROVIDER_PEER_ID',
   ProviderKeySecretArn: 'PROVIDER_KEY_SECRET_ARN',
-} as const satisfies Record<Exclude<OutputKey, 'ApiUrl'>, string>;
+} as const satisfies Record<Exclude<OutputKey, 'ApiUrl' | 'GatewayUrl'>, string>;
 
 export async function resolveTarget(options: { stack?: string; region?: string }): Promise<Target> {
   if (options.stack) return deployedStack(options.stack, options.region);

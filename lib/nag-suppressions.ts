@@ -12,6 +12,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import type { BucketAccess, Trigger } from '../system/functions.ts';
 import { pinTable } from '../system/table.ts';
+import type { ApiCdn, GatewayCdn } from './constructs/cdn.ts';
 import type { PinstackApi } from './constructs/http-api.ts';
 import type { PinstackFunction } from './constructs/pinstack-function.ts';
 import type { Storage } from './constructs/storage.ts';
@@ -19,6 +20,8 @@ import type { Storage } from './constructs/storage.ts';
 /** The parts of the stack its acknowledgments are about. */
 export interface NaggedStack extends Stack {
   api: PinstackApi;
+  apiCdn: ApiCdn;
+  gatewayCdn: GatewayCdn;
   scheduleDeadLetterQueue: Queue;
   storage: Storage;
   functions: Record<string, PinstackFunction>;
@@ -61,6 +64,32 @@ export function applyNagSuppressions(stack: NaggedStack): void {
       '(/check, /version, /schema.json) are public by design, as on nft.storage.',
     'AwsSolutions-APIG4',
   );
+
+  for (const cdn of [stack.apiCdn, stack.gatewayCdn]) {
+    const distribution = cdn.distribution.node.defaultChild as CfnResource;
+    acknowledge(
+      distribution,
+      'Served on the default *.cloudfront.net name, for which CloudFront fixes the viewer ' +
+        'security policy at TLSv1 (it cannot be raised without a custom domain and an ACM ' +
+        'certificate); the origins are reached over TLS 1.2 only.',
+      'AwsSolutions-CFR4',
+    );
+    acknowledge(
+      distribution,
+      'Public by design, worldwide: NFT media and metadata are read by anyone, and the ' +
+        'nft.storage API serves every country; an operator bound to restrict countries adds ' +
+        'a geo restriction to the distribution.',
+      'AwsSolutions-CFR1',
+    );
+    acknowledge(
+      distribution,
+      'No web ACL by default (a fixed monthly cost per ACL and rule): API calls are ' +
+        'authenticated and rate-limited per token in the functions, and gateway answers are ' +
+        'immutable and cached at the edge, with misses answered after one lookup. An ' +
+        'operator can attach a WAF web ACL to the distribution.',
+      'AwsSolutions-CFR2',
+    );
+  }
 
   acknowledge(
     stack.scheduleDeadLetterQueue,

@@ -25,6 +25,8 @@ export interface StackConfig {
   removalPolicy: RemovalPolicy;
   logRetention: RetentionDays;
   alarmTopicArn: string | undefined;
+  /** MAX_INLINE_UPLOAD_BYTES: the API's CDN answers larger bodies itself. */
+  maxInlineUploadBytes: number;
   /** The `function` settings (and the version) every function receives, as text. */
   functionEnvironment: Record<string, string>;
 }
@@ -68,6 +70,7 @@ export function readStackConfig(node: Node): StackConfig {
       deploy.REMOVAL_POLICY === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     logRetention: deploy.LOG_RETENTION_DAYS as RetentionDays,
     alarmTopicArn: deploy.ALARM_TOPIC_ARN,
+    maxInlineUploadBytes: forFunctions.MAX_INLINE_UPLOAD_BYTES,
     functionEnvironment,
   };
 }

@@ -11,7 +11,7 @@
 import { writeSync } from 'node:fs';
 import { dynamoFor, s3For, s3StagingFor, sqsFor } from '../lambdas/shared/clients.ts';
 import { loadConfig } from '../lambdas/shared/config.ts';
-import { type CrashPoint, readSettings, type SettingValues } from '../system/settings.ts';
+import type { CrashPoint, SettingValues } from '../system/settings.ts';
 import type { LocalStackEnv } from './stack-file.ts';
 
 export type CrashAt = NonNullable<SettingValues<'local'>['PINSTACK_CRASH_AT']>;
@@ -84,13 +84,6 @@ const crashPoints = {
 /** The crash points a call is a write of (none for most calls; two would be a bug). */
 export const crashPointsOf = (call: Call, resources: Resources) =>
   (Object.keys(crashPoints) as CrashPoint[]).filter((point) => crashPoints[point](call, resources));
-
-/** PINSTACK_CRASH_AT of an environment, checked like every setting (undefined: unset). */
-export function crashAtIn(env: NodeJS.ProcessEnv): CrashAt | undefined {
-  // Only this one is read here: PORT and the data dir have their own readers.
-  return readSettings(['local'], (name) => (name === 'PINSTACK_CRASH_AT' ? env[name] : undefined))
-    .PINSTACK_CRASH_AT;
-}
 
 /** SDK middleware, as much of its types as this needs. */
 export type Middleware = (

@@ -160,7 +160,10 @@ export interface RequestInfo {
 }
 
 /** Builds the payload format 2.0 event API Gateway would send for this request and route. */
-export function buildEvent(request: RequestInfo, match: RouteMatch): APIGatewayProxyEventV2 {
+export function buildEvent(
+  request: RequestInfo,
+  match: { route: Pick<Route, 'routeKey'>; pathParameters: Record<string, string> },
+): APIGatewayProxyEventV2 {
   const queryStart = request.url.indexOf('?');
   const rawPath = queryStart === -1 ? request.url : request.url.slice(0, queryStart);
   const rawQueryString = queryStart === -1 ? '' : request.url.slice(queryStart + 1);
@@ -462,7 +465,7 @@ async function handle(
 }
 
 /** Buffers the body, or returns undefined as soon as it grows past `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -497,7 +500,7 @@ function send(res: ServerResponse, response: HttpResponse, requestId: string): v
   res.end(response.body);
 }
 
-function pairHeaders(raw: string[]): [string, string][] {
+export function pairHeaders(raw: string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
   return pairs;

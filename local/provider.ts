@@ -9,14 +9,6 @@ import { newProviderKeyText, providerIdentity } from '../lambdas/core/provider/i
 
 export const PROVIDER_KEY_FILE = 'provider.key';
 
-/**
- * The local gateway's port. It is the gateway's setting (GATEWAY_PORT, default 8788), declared
- * by the gateway's issue; until that merges it is read here. TODO(merge): return
- * `readSettings(['local'], (name) => env[name]).GATEWAY_PORT`.
- */
-export const localGatewayPort = (env: NodeJS.ProcessEnv): number =>
-  Number(env.GATEWAY_PORT || 8788);
-
 /** The key file's text, written on first use (readable by its owner only). */
 async function keyText(path: string): Promise<string> {
   try {
@@ -36,6 +28,7 @@ async function keyText(path: string): Promise<string> {
 export async function localProvider(
   dataDir: string,
   env: NodeJS.ProcessEnv,
+  gatewayPort: number,
 ): Promise<Record<string, string>> {
   // A key file named by the environment is used (and created) instead of the data dir's.
   const file = env.PROVIDER_KEY_FILE || join(dataDir, PROVIDER_KEY_FILE);
@@ -43,7 +36,7 @@ export async function localProvider(
   return {
     PROVIDER_KEY_FILE: file,
     PROVIDER_PEER_ID: peerId,
-    GATEWAY_PUBLIC_URL: env.GATEWAY_PUBLIC_URL || `http://127.0.0.1:${localGatewayPort(env)}`,
+    GATEWAY_PUBLIC_URL: env.GATEWAY_PUBLIC_URL || `http://127.0.0.1:${gatewayPort}`,
     IPNI_ANNOUNCE_URLS: env.IPNI_ANNOUNCE_URLS || 'none',
   };
 }

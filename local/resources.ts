@@ -22,19 +22,16 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QUEUE_POLICY } from '../system/functions.ts';
+import { QUEUE_POLICY, type QueueName } from '../system/functions.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '../system/table.ts';
 
 export const LOCAL_PREFIX = 'pinstack-local';
 
-export interface ResourceNames {
+export interface ResourceNames extends Record<QueueName, string> {
   table: string;
   staging: string;
   carpark: string;
   ipni: string;
-  ingestQueue: string;
-  pinQueue: string;
-  ipniQueue: string;
 }
 
 /** Default names, overridden by the same env vars the handlers read (queues by URL). */
@@ -46,6 +43,7 @@ export function resourceNames(env: NodeJS.ProcessEnv): ResourceNames {
     ipni: env.IPNI_BUCKET || `${LOCAL_PREFIX}-ipni`,
     ingestQueue: queueNameOf(env.INGEST_QUEUE_URL) ?? `${LOCAL_PREFIX}-ingest`,
     pinQueue: queueNameOf(env.PIN_QUEUE_URL) ?? `${LOCAL_PREFIX}-pin`,
+    indexQueue: queueNameOf(env.INDEX_QUEUE_URL) ?? `${LOCAL_PREFIX}-index`,
     ipniQueue: queueNameOf(env.IPNI_QUEUE_URL) ?? `${LOCAL_PREFIX}-ipni`,
   };
 }

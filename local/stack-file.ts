@@ -1,6 +1,6 @@
 /**
  * `<dataDir>/stack.json`: how other processes (the admin CLI, `pinstack run`) find the running
- * local stack — its API URL and the environment its handlers run with. Kept free of emulator
+ * local stack — its API and gateway URLs and the environment its handlers run with. Kept free of emulator
  * imports so the CLI can read it cheaply.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ const stackEnvSchema = z
     CARPARK_BUCKET: z.string().min(1),
     INGEST_QUEUE_URL: z.url(),
     PIN_QUEUE_URL: z.url(),
+    INDEX_QUEUE_URL: z.url(),
     PINSTACK_DYNAMODB_ENDPOINT: z.url(),
     PINSTACK_S3_ENDPOINT: z.url(),
     PINSTACK_SQS_ENDPOINT: z.url(),
@@ -27,6 +28,8 @@ const stackEnvSchema = z
 const stackFileSchema = z.object({
   pid: z.number().int().positive(),
   apiUrl: z.url(),
+  /** The IPFS gateway's origin. */
+  gatewayUrl: z.optional(z.url()),
   region: z.string().min(1),
   env: stackEnvSchema,
 });

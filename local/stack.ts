@@ -3,7 +3,10 @@
  * gateway, SQS event source mappings, S3 -> SQS notifications and schedules — on the embedded
  * emulators (or on DynamoDB Local / LocalStack / AWS endpoints given by env).
  */
+
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,6 +18,7 @@ import {
   functions as catalogFunctions,
   type FunctionSpec,
   notificationId,
+  QUEUE_NAMES,
   type QueueName,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
@@ -22,7 +26,8 @@ import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
 import { startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
-import { armCrash, crashAtIn } from './faults.ts';
+import { armCrash } from './faults.ts';
+import { type FunctionUrlServer, startFunctionUrl } from './function-url.ts';
 import { type Gateway, type HttpResponse, startGateway } from './gateway.ts';
 import {
   Activity,
@@ -59,8 +64,10 @@ export { readLocalStack } from './stack-file.ts';
 export interface LocalStackOptions {
   /** Where state and stack.json live; default $PINSTACK_DATA_DIR or `.pinstack`. */
   dataDir?: string;
-  /** Gateway port; default $PORT or 8787; 0 picks a free one. */
+  /** API port; default $PORT or 8787; 0 picks a free one. */
   port?: number;
+  /** IPFS gateway port; default $GATEWAY_PORT or 8788; 0 picks a free one. */
+  gatewayPort?: number;
   /** Keep emulator state under dataDir across restarts (default); false keeps it in memory. */
   persist?: boolean;
   /** The functions to serve; default the catalog. */
@@ -88,6 +95,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The IPFS gateway's origin (the function with a `url` trigger), when it is served. */
+  gatewayUrl?: string;
   dataDir: string;
   region: string;
   env: LocalStackEnv;
@@ -133,7 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The functions' settings come from this process's environment: checked here, at start,
     // and handed to every handler (and, through stack.json, to `pinstack run`).
     const functionSettings = readSettings(['function'], (name) => env[name]);
-    const crashAt = crashAtIn(env);
+    const localSettings = readSettings(['local'], (name) => env[name]);
+    const crashAt = localSettings.PINSTACK_CRASH_AT;
     const settingsEnv: Record<string, string> = {};
     for (const name of settingNames('function')) {
       const value = env[name];
@@ -207,11 +217,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? Math.max(options.visibilityTimeoutSeconds, window + 1)
         : visibilityTimeoutSeconds(queue, consumers);
     };
-    const queues: Record<QueueName, ProvisionedQueue> = {
-      ingestQueue: await ensureQueueWithDlq(sqs, names.ingestQueue, visibility('ingestQueue')),
-      pinQueue: await ensureQueueWithDlq(sqs, names.pinQueue, visibility('pinQueue')),
-      ipniQueue: await ensureQueueWithDlq(sqs, names.ipniQueue, visibility('ipniQueue')),
-    };
+    const queues = {} as Record<QueueName, ProvisionedQueue>;
+    for (const queue of QUEUE_NAMES) {
+      queues[queue] = await ensureQueueWithDlq(sqs, names[queue], visibility(queue));
+    }
     if (!external.sqs) {
       // A persisted queue keeps the URL (and port) it was created with; fauxqs looks queues up
       // by name whatever the host and port, so advertise URLs on the current endpoint.
@@ -246,6 +255,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await configureExternalNotifications(s3, bucketName, queues, log);
     }
 
+    // Known before any handler loads: the provider names the gateway's address in its answers.
+    const gatewayPort = await concretePort(options.gatewayPort ?? localSettings.GATEWAY_PORT);
     const stackEnv: LocalStackEnv = {
       ...settingsEnv,
       TABLE_NAME: names.table,
@@ -254,8 +265,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       IPNI_BUCKET: names.ipni,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
+      INDEX_QUEUE_URL: queues.indexQueue.url,
       IPNI_QUEUE_URL: queues.ipniQueue.url,
-      ...(await localProvider(dataDir, env)),
+      ...(await localProvider(dataDir, env, gatewayPort)),
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,
@@ -311,7 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanup.push(() => scheduler.stop());
     }
 
-    const port = options.port ?? (env.PORT ? Number(env.PORT) : 8787);
+    const port = options.port ?? localSettings.PORT;
     const gateway: Gateway = await startGateway({
       runtimes,
       port,
@@ -327,9 +339,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanup.push(() => gateway.stop());
 
+    // A function with a `url` trigger is its own origin (the IPFS gateway): a server of its own.
+    const urlRuntime = runtimes.find((runtime) =>
+      runtime.fn.triggers.some((t) => t.kind === 'url'),
+    );
+    let functionUrl: FunctionUrlServer | undefined;
+    if (urlRuntime) {
+      functionUrl = await startFunctionUrl({
+        runtime: urlRuntime,
+        port: gatewayPort,
+        log,
+      });
+      cleanup.push(() => functionUrl?.stop());
+    }
+
     await writeStackFile(dataDir, {
       pid: process.pid,
       apiUrl: gateway.url,
+      ...(functionUrl ? { gatewayUrl: functionUrl.url } : {}),
       region,
       env: stackEnv,
     });
@@ -364,6 +391,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let stopping: Promise<void> | undefined;
     return {
       apiUrl: gateway.url,
+      ...(functionUrl ? { gatewayUrl: functionUrl.url } : {}),
       dataDir,
       region,
       env: stackEnv,
@@ -408,11 +436,7 @@ async function configureExternalNotifications(
   for (const bucket of Object.keys(bucketName) as BucketName[]) {
     const rules = bucketNotifications
       .filter((n) => n.bucket === bucket)
-      .map((n) => ({
-        ...n,
-        queueArn: queues[n.queue].arn,
-        id: notificationId(n),
-      }));
+      .map((n) => ({ ...n, queueArn: queues[n.queue].arn, id: notificationId(n) }));
     if (rules.length === 0) continue;
     try {
       await configureNativeNotifications(s3, bucketName[bucket], rules);
@@ -436,4 +460,17 @@ function refusal(statusCode: number, code: ErrorCode, message: string): HttpResp
     headers: [['content-type', 'application/json;charset=UTF-8']],
     body: Buffer.from(JSON.stringify({ ok: false, error: { code, message } })),
   };
+}
+
+/** `port`, or for 0 a port free now (the gateway binds it moments later). */
+async function concretePort(port: number): Promise<number> {
+  if (port !== 0) return port;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port: free } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return free;
 }

@@ -13,6 +13,7 @@ try {
   process.exit(1);
 }
 console.log(`pinstack local stack ready: ${stack.apiUrl}`);
+if (stack.gatewayUrl) console.log(`IPFS gateway: ${stack.gatewayUrl}`);
 console.log(`data: ${stack.dataDir}`);
 
 /**

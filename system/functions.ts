@@ -13,13 +13,21 @@ export const RESOURCE_ENV = {
   ingestQueue: 'INGEST_QUEUE_URL',
   pinQueue: 'PIN_QUEUE_URL',
   ipniQueue: 'IPNI_QUEUE_URL',
+  indexQueue: 'INDEX_QUEUE_URL',
   /** The Secrets Manager secret holding the provider's key (its ARN, never the key). */
   providerKey: 'PROVIDER_KEY_SECRET_ARN',
   /** The provider's peer ID, derived from that key when the stack deploys. */
   providerId: 'PROVIDER_PEER_ID',
 } as const;
 
-export type QueueName = 'ingestQueue' | 'pinQueue' | 'ipniQueue';
+export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue' | 'ipniQueue';
+/** Every queue of the stack, each with its DLQ. */
+export const QUEUE_NAMES = [
+  'ingestQueue',
+  'pinQueue',
+  'indexQueue',
+  'ipniQueue',
+] as const satisfies readonly QueueName[];
 export type BucketName = 'staging' | 'carpark' | 'ipni';
 
 /**
@@ -39,6 +47,7 @@ export interface Bindings {
   ipni?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
+  indexQueue?: QueueAccess;
   ipniQueue?: QueueAccess;
   /** `read`: may read the provider key's secret (to sign with it). */
   providerKey?: 'read';
@@ -46,7 +55,7 @@ export interface Bindings {
   providerId?: 'read';
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
 
 /**
  * A queue whose consumer crashed mid-message gets the message back after `afterSeconds`, instead
@@ -74,7 +83,13 @@ export type Trigger =
   /** An EventBridge Scheduler rate schedule. */
   | { kind: 'schedule'; name: string; rateMinutes: number }
   /** A CloudFormation custom resource: run by each deploy of the stack (not locally). */
-  | { kind: 'custom-resource'; name: string };
+  | { kind: 'custom-resource'; name: string }
+  /**
+   * Its own HTTP origin: a Lambda Function URL with response streaming (the handler is wrapped
+   * in `awslambda.streamifyResponse`), reached only through a CloudFront distribution; locally
+   * a server on `GATEWAY_PORT`. `methods` are the ones the origin answers.
+   */
+  | { kind: 'url'; streaming: true; methods: readonly HttpMethod[] };
 
 export interface FunctionSpec {
   /** Short name; also the handler file `lambdas/handlers/<name>.ts`. */
@@ -159,6 +174,26 @@ export const functions = [
         redelivery: { afterSeconds: 360, maxConcurrency: 20 },
       },
     ],
+  },
+  {
+    name: 'gateway',
+    description:
+      'IPFS HTTP gateway (trustless and path) on its own origin: streams blocks, CARs and files from the carpark',
+    memoryMB: 1024,
+    // Streams may run long: after the first 6 MB Lambda streams at a capped rate.
+    timeoutSeconds: 300,
+    bindings: { table: 'read', carpark: 'read' },
+    triggers: [{ kind: 'url', streaming: true, methods: ['GET', 'HEAD', 'OPTIONS'] }],
+  },
+  {
+    name: 'indexer',
+    description:
+      'Index queue consumer: records where every block of a newly stored CAR lies (CAR key, offset, length)',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    // The table for block locations; the carpark to read CARs and write their block indexes.
+    bindings: { table: 'readwrite', carpark: 'readwrite', indexQueue: 'consume' },
+    triggers: [{ kind: 'queue', queue: 'indexQueue', batchSize: 10, maxBatchingWindowSeconds: 0 }],
   },
   {
     name: 'ipni-publisher',
@@ -251,9 +286,10 @@ export interface BucketNotification {
 /** S3 ObjectCreated notifications, delivered as S3 event records to a queue. */
 export const bucketNotifications = [
   { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },
-  // Every CAR stored in the carpark is advertised to IPNI. (Once the gateway's block index
-  // exists this becomes its `.blocks.cbor` objects: advertise a CAR once its blocks are found.)
-  { bucket: 'carpark', suffix: '.car', queue: 'ipniQueue' },
+  // Every CAR that lands in the carpark (uploads, ingested and copied staged CARs) is indexed.
+  { bucket: 'carpark', suffix: '.car', queue: 'indexQueue' },
+  // A CAR is advertised to IPNI once the indexer has stored its block list beside it.
+  { bucket: 'carpark', suffix: '.blocks.cbor', queue: 'ipniQueue' },
 ] as const satisfies readonly BucketNotification[];
 
 /** Whether a key falls under a notification's filter. */

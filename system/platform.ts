@@ -11,3 +11,9 @@ export const API_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
 
 /** API Gateway HTTP API refuses a request whose request line and header values exceed this. */
 export const API_GATEWAY_HEADER_BYTES = 10_240;
+
+/**
+ * The most a streamed Lambda response (a Function URL in RESPONSE_STREAM mode) may carry; past
+ * it Lambda ends the stream. After its first 6 MB a stream runs at most 2 MB/s.
+ */
+export const LAMBDA_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;

@@ -142,6 +142,7 @@ export const settings = {
       .string()
       .check(z.regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/, 'must be an Ed25519 peer ID')),
   }),
+  INDEX_QUEUE_URL: url('binding', 'SQS queue of stored CARs whose blocks the indexer records'),
 
   // What every function reads: where it runs, then what a deployment chooses.
   AWS_REGION: setting({
@@ -272,7 +273,16 @@ export const settings = {
   }),
 
   // The local stack and the CLI.
-  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1)', { max: 65535 }),
+  PORT: integer('local', 8787, 'port of the local HTTP API (on 127.0.0.1; 0 picks a free one)', {
+    min: 0,
+    max: 65535,
+  }),
+  GATEWAY_PORT: integer(
+    'local',
+    8788,
+    'port of the local IPFS gateway (on 127.0.0.1; 0 picks a free one)',
+    { min: 0, max: 65535 },
+  ),
   PINSTACK_DATA_DIR: text(
     'local',
     '.pinstack',

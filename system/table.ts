@@ -17,6 +17,8 @@
  *   IPNI#CTX#<cidV1>         / ADVERTISE#<carCid>        the position a CAR's advertisement was
  *                            / WITHDRAW#<removalId>      (or a withdrawal) about to take
  *   IPNI#ANNOUNCE            / URL#<indexer url>         the head an indexer last took
+ *   BLOCK#<multihash b64url> / CAR#<carCid>              where a block lies in one stored CAR
+ *                                                        (offset, length), written by the indexer
  *
  * GSIs, all sparse: an item is indexed only while it carries the index's key attributes.
  *   gsi1  USER#<userId>#UPLOADS  / <created>#<cidV1>   a user's live uploads, newest first

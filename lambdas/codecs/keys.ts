@@ -1,3 +1,6 @@
+const blockPk = (multihash: Uint8Array) =>
+  `BLOCK#${Buffer.from(multihash.buffer, multihash.byteOffset, multihash.byteLength).toString('base64url')}`;
+
 /** Key encoders for the single table (see lib/tables.ts for the item families). */
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -18,6 +21,12 @@ export const keys = {
     pk: `CONTENT#${cid}`,
     sk: `HOLDER#${holder}`,
   }),
+  /** A block's place in one CAR: partition by multihash, one item per CAR holding it. */
+  block: (multihash: Uint8Array, carCid: string) => ({
+    pk: blockPk(multihash),
+    sk: `CAR#${carCid}`,
+  }),
+  blockPk,
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,

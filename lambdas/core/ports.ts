@@ -240,9 +240,41 @@ export interface BlobStore {
    */
   put(key: string, bytes: Uint8Array, sha256?: Uint8Array): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The object's bytes as a stream, or only `length` bytes from `offset`; undefined when the
+   * object is missing. A range past the object's end is cut at its end.
+   */
+  stream(key: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined>;
   has(key: string): Promise<boolean>;
   /** Idempotent: deleting a missing key succeeds. */
   delete(key: string): Promise<void>;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** Where a block's bytes lie: inside the carpark CAR `carCid`, `length` bytes from `offset`. */
+export interface BlockLocation extends ByteRange {
+  carCid: string;
+}
+
+/** A block's place in the CAR being indexed, named by its multihash. */
+export interface IndexedBlock extends ByteRange {
+  multihash: Uint8Array;
+}
+
+/**
+ * Where every block of every stored CAR lies, by multihash (so CIDv0/v1 and codec variants of
+ * one block find the same bytes). Written by the indexer after a CAR is stored, never on the
+ * API's request path.
+ */
+export interface BlockIndexStore {
+  /** Records the places of blocks of one CAR (idempotent: a repeat writes the same items). */
+  record(carCid: string, blocks: readonly IndexedBlock[]): Promise<void>;
+  /** One place holding the block, or undefined when no indexed CAR holds it. */
+  locate(multihash: Uint8Array): Promise<BlockLocation | undefined>;
 }
 
 /** A large upload that the client PUTs straight to S3 with a presigned URL. */

@@ -10,6 +10,7 @@ import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
 import { createQueueHandler } from '../shared/queue-handler.ts';
+import { createdObjects, isS3TestEvent } from '../shared/s3-events.ts';
 import {
   carpark,
   contentPorts,
@@ -40,11 +41,7 @@ export const handler = createQueueHandler(async (record) => {
   }
   const event = z.safeParse(S3EventMessage, body);
   if (event.success) {
-    for (const s3Record of event.data.Records) {
-      if (!s3Record.eventName.startsWith('ObjectCreated')) continue;
-      // S3 URL-encodes keys in notifications, with '+' for spaces.
-      const key = decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' '));
-      const createdAt = s3Record.eventTime ? new Date(s3Record.eventTime) : undefined;
+    for (const { key, createdAt } of createdObjects(event.data)) {
       const result = await ingestStagedObject(key, ports, createdAt);
       log.info('staged object ingested', { key, ...result });
     }
@@ -52,6 +49,6 @@ export const handler = createQueueHandler(async (record) => {
   }
   // S3's own test event needs nothing; anything else cannot be fixed by a retry: it goes to
   // the DLQ (after the queue's max receives) for a human to look at.
-  if ((body as { Event?: string }).Event === 's3:TestEvent') return;
+  if (isS3TestEvent(body)) return;
   throw new Error(`Unrecognised ingest message: ${record.body.slice(0, 200)}`);
 });

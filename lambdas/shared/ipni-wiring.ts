@@ -4,12 +4,12 @@
  */
 import { dynamoAdChainStore, dynamoAnnounceLog } from '../adapters/dynamodb/ipni.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
-import { s3CarBlockSource } from '../adapters/s3/car-blocks.ts';
 import { sqsQueue } from '../adapters/sqs/queue.ts';
+import { indexedCarBlocks } from '../core/ipni/car-blocks.ts';
 import type { IpniMessage } from '../core/ports.ts';
 import { s3For, sqsFor } from './clients.ts';
 import { type Config, resource } from './config.ts';
-import { type ClientOverrides, table } from './wiring.ts';
+import { type ClientOverrides, carpark, table } from './wiring.ts';
 
 export const ipniQueue = (config: Config, clients: ClientOverrides = {}) =>
   sqsQueue<IpniMessage>({
@@ -27,5 +27,6 @@ export function ipniPorts(config: Config, clients: ClientOverrides = {}) {
 export const ipniBucket = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'ipni') });
 
+/** Stored CARs' roots, and their blocks as the indexer listed them. */
 export const carBlocks = (config: Config, clients: ClientOverrides = {}) =>
-  s3CarBlockSource({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
+  indexedCarBlocks(carpark(config, clients));

@@ -2,6 +2,7 @@
  * Builds the core's ports from config: the composition every handler shares. Each builder asks
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
+import { dynamoBlockIndexStore } from '../adapters/dynamodb/blocks.ts';
 import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
 import {
   dynamoRateLimitStore,
@@ -46,6 +47,9 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
     staged: dynamoStagedUploadStore(ctx),
   };
 }
+
+export const blockIndex = (config: Config, clients: ClientOverrides = {}) =>
+  dynamoBlockIndexStore(table(config, clients));
 
 export const carpark = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });

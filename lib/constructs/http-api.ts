@@ -24,6 +24,7 @@ export interface PinstackApiProps {
 
 const METHODS = {
   GET: HttpMethod.GET,
+  HEAD: HttpMethod.HEAD,
   POST: HttpMethod.POST,
   DELETE: HttpMethod.DELETE,
   PATCH: HttpMethod.PATCH,

@@ -60,5 +60,39 @@ export function blobStoreContract(name: string, makeStore: Make<BlobStore>) {
       expect(await blobs.has(KEY)).toBe(true);
       expect(await blobs.get(KEY)).toEqual(new Uint8Array());
     });
+
+    it('streams an object whole, or only a byte range of it', async () => {
+      const blobs = await makeStore();
+      const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 253);
+      await blobs.put(KEY, bytes);
+      expect(Buffer.compare(await collect(await blobs.stream(KEY)), bytes)).toBe(0);
+      const part = await collect(await blobs.stream(KEY, { offset: 100_000, length: 150_001 }));
+      expect(Buffer.compare(part, bytes.subarray(100_000, 250_001))).toBe(0);
+    });
+
+    it('cuts a range at the end of the object; an empty range or one past the end is empty', async () => {
+      const blobs = await makeStore();
+      await blobs.put(KEY, new Uint8Array([1, 2, 3, 4, 5]));
+      expect([...(await collect(await blobs.stream(KEY, { offset: 3, length: 10 })))]).toEqual([
+        4, 5,
+      ]);
+      expect((await collect(await blobs.stream(KEY, { offset: 1, length: 0 }))).length).toBe(0);
+      expect((await collect(await blobs.stream(KEY, { offset: 5, length: 3 }))).length).toBe(0);
+    });
+
+    it('streams nothing for a missing key: undefined, not an error', async () => {
+      const blobs = await makeStore();
+      await expect(blobs.stream('missing/missing.car')).resolves.toBeUndefined();
+      await expect(
+        blobs.stream('missing/missing.car', { offset: 0, length: 10 }),
+      ).resolves.toBeUndefined();
+    });
   });
+}
+
+async function collect(stream: AsyncIterable<Uint8Array> | undefined): Promise<Uint8Array> {
+  if (!stream) throw new Error('the object is missing');
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
 }

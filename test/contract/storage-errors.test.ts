@@ -4,6 +4,7 @@
  * answers the adapters interpret themselves (a missing key, a failed condition) stay answers.
  */
 import { describe, expect, it } from 'vitest';
+import { dynamoBlockIndexStore } from '../../lambdas/adapters/dynamodb/blocks.ts';
 import { dynamoContentStore } from '../../lambdas/adapters/dynamodb/content.ts';
 import { dynamoUserStore } from '../../lambdas/adapters/dynamodb/identity.ts';
 import { s3BlobStore } from '../../lambdas/adapters/s3/blob-store.ts';
@@ -54,6 +55,14 @@ describe('adapters on a dependency that is down', () => {
       await failureOf(() => dynamoUserStore(ctx).ensure('alice', 'now')),
       'DynamoDB',
     );
+    const blocks = dynamoBlockIndexStore(ctx);
+    expectUnavailable(await failureOf(() => blocks.locate(new Uint8Array([0x12]))), 'DynamoDB');
+    expectUnavailable(
+      await failureOf(() =>
+        blocks.record('car', [{ multihash: new Uint8Array([1]), offset: 0, length: 1 }]),
+      ),
+      'DynamoDB',
+    );
   });
 
   it('S3 reads and writes are StorageUnavailable, not "missing"', async () => {
@@ -61,6 +70,7 @@ describe('adapters on a dependency that is down', () => {
     expectUnavailable(await failureOf(() => blobs.get('key')), 'S3');
     expectUnavailable(await failureOf(() => blobs.has('key')), 'S3');
     expectUnavailable(await failureOf(() => blobs.put('key', new Uint8Array(3))), 'S3');
+    expectUnavailable(await failureOf(() => blobs.stream('key', { offset: 0, length: 9 })), 'S3');
   });
 
   it('SQS sends are StorageUnavailable', async () => {

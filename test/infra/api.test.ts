@@ -64,6 +64,7 @@ describe('outputs', () => {
     expect(Object.keys(outputs).sort()).toEqual([...OUTPUT_KEYS].sort());
     expect(OUTPUT_KEYS).toEqual([
       'ApiUrl',
+      'GatewayUrl',
       'TableName',
       'StagingBucketName',
       'CarparkBucketName',
@@ -93,6 +94,10 @@ describe('outputs', () => {
       'Fn::GetAtt': [logicalId(stack.providerIdentity), 'PeerId'],
     });
     expect(outputs.ProviderKeySecretArn?.Value).toEqual({ Ref: logicalId(stack.providerKey) });
-    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.api.api));
+    // The API's and the gateway's URLs are their CloudFront distributions'.
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.apiCdn.distribution));
+    expect(JSON.stringify(outputs.GatewayUrl?.Value)).toContain(
+      logicalId(stack.gatewayCdn.distribution),
+    );
   });
 });

@@ -16,6 +16,7 @@ import {
   boundEnvironment,
   buildBundle,
 } from '../../lib/bundling.ts';
+import { lambdaRuntimePrelude } from '../../local/lambda.ts';
 import { type FunctionName, functions, handlerEntry } from '../../system/functions.ts';
 
 const run = promisify(execFile);
@@ -55,7 +56,7 @@ describe('function bundles', () => {
     '%s loads in a fresh process with only its bound environment',
     async (_name, fn) => {
       const url = pathToFileURL(bundleOf(fn.name).path).href;
-      const script = `const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
+      const script = `${lambdaRuntimePrelude(fn)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
       await expect(
         run(process.execPath, ['--input-type=module', '-e', script], { env: boundEnvironment(fn) }),
       ).resolves.toBeDefined();
@@ -86,5 +87,45 @@ describe('function bundles', () => {
       mode: 'rw',
       peerId: boundEnvironment(fn).PROVIDER_PEER_ID,
     });
+  });
+
+  it('gateway answers the probe from its bundle, as a streamed response with an HTTP prelude', async () => {
+    const fn = functions.find((f) => f.name === 'gateway');
+    if (!fn) throw new Error('gateway is not in the catalog');
+    const url = pathToFileURL(bundleOf('gateway').path).href;
+    const lambda = pathToFileURL(join(import.meta.dirname, '..', '..', 'local', 'lambda.ts')).href;
+    const event = {
+      version: '2.0',
+      rawPath: '/ipfs/bafkqaaa',
+      rawQueryString: 'format=raw',
+      headers: {},
+      requestContext: { http: { method: 'HEAD', path: '/ipfs/bafkqaaa' }, requestId: 'r-1' },
+      isBase64Encoded: false,
+    };
+    // The runtime's response stream, collecting what a Function URL would relay.
+    const script = `${lambdaRuntimePrelude(fn)}
+      const { LambdaResponseStream } = await import(${JSON.stringify(lambda)});
+      const { handler } = await import(${JSON.stringify(url)});
+      const parts = []; let type;
+      const stream = new LambdaResponseStream({
+        start: (t) => { type = t; }, write: async (c) => { parts.push(Buffer.from(c)); },
+        end() {}, abort(e) { throw e; },
+      });
+      await handler(${JSON.stringify(event)}, stream, {});
+      await stream.finish();
+      const bytes = Buffer.concat(parts);
+      const end = bytes.indexOf(0);
+      console.log(JSON.stringify({ type, prelude: JSON.parse(bytes.subarray(0, end).toString()), rest: bytes.length - end - 8 }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: boundEnvironment(fn),
+    });
+    const out = JSON.parse(stdout);
+    expect(out.type).toBe('application/vnd.awslambda.http-integration-response');
+    expect(out.prelude.statusCode).toBe(200);
+    expect(out.prelude.headers).toMatchObject({
+      'content-type': 'application/vnd.ipld.raw',
+      'content-length': '0',
+    });
+    expect(out.rest).toBe(0);
   });
 });

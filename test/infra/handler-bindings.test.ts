@@ -1,7 +1,8 @@
 /**
  * Every handler must start with only the environment its catalog bindings give it: that is all
  * the deployed function gets (the local stack hands every handler every variable, so it cannot
- * catch a missing binding). Each handler is loaded in a fresh process, as a cold start.
+ * catch a missing binding). Each handler is loaded in a fresh process, as a cold start (with the
+ * `awslambda` global the Lambda runtime gives streaming handlers).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { boundEnvironment } from '../../lib/bundling.ts';
+import { lambdaRuntimePrelude } from '../../local/lambda.ts';
 import { type FunctionSpec, functions, handlerEntry } from '../../system/functions.ts';
 
 const run = promisify(execFile);
@@ -16,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 async function coldStart(spec: FunctionSpec, env: Record<string, string>) {
   const url = pathToFileURL(join(ROOT, handlerEntry(spec))).href;
-  const script = `const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
+  const script = `${lambdaRuntimePrelude(spec)} const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`;
   return run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env });
 }
 

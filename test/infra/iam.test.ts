@@ -5,6 +5,8 @@ import {
   type BucketAccess,
   type FunctionName,
   functions,
+  QUEUE_NAMES,
+  type QueueName,
   RESOURCE_ENV,
 } from '../../system/functions.ts';
 import {
@@ -75,11 +77,9 @@ describe('least privilege by access mode', () => {
       carpark: logicalId(stack.storage.buckets.carpark),
       ipni: logicalId(stack.storage.buckets.ipni),
     };
-    const queueIds = {
-      ingestQueue: logicalId(stack.queues.ingestQueue.queue),
-      pinQueue: logicalId(stack.queues.pinQueue.queue),
-      ipniQueue: logicalId(stack.queues.ipniQueue.queue),
-    };
+    const queueIds = Object.fromEntries(
+      QUEUE_NAMES.map((q) => [q, logicalId(stack.queues[q].queue)]),
+    ) as Record<QueueName, string>;
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const allowedBuckets = new Set(
@@ -87,11 +87,7 @@ describe('least privilege by access mode', () => {
           .filter((b) => bindings[b])
           .map((b) => bucketIds[b]),
       );
-      const allowedQueues = new Set(
-        (['ingestQueue', 'pinQueue', 'ipniQueue'] as const)
-          .filter((q) => bindings[q])
-          .map((q) => queueIds[q]),
-      );
+      const allowedQueues = new Set(QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]));
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);
@@ -140,7 +136,7 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const actions = statementsOf(spec.name).flatMap(actionsOf);
-      const modes = [bindings.ingestQueue, bindings.pinQueue, bindings.ipniQueue].map(String);
+      const modes = QUEUE_NAMES.map((q) => String(bindings[q]));
       const sends = modes.some((mode) => mode.includes('send'));
       const consumes = modes.some((mode) => mode.includes('consume'));
       expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);

@@ -3,6 +3,7 @@
  * read where needed, the ipni consumer's failure semantics, the carpark's CARs reaching it,
  * the announce cron, and the settings every function is given.
  */
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INDEXER } from '../../system/settings.ts';
 import { buildStack, logicalId } from './helpers.ts';
@@ -66,17 +67,17 @@ describe('the ipni queue consumer', () => {
     });
   });
 
-  it('hears of every CAR stored in the carpark', () => {
+  it('hears of every CAR stored in the carpark once the indexer has stored its block list', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: logicalId(stack.storage.buckets.carpark) },
       NotificationConfiguration: {
-        QueueConfigurations: [
+        QueueConfigurations: Match.arrayWith([
           {
             Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.car' }] } },
+            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.blocks.cbor' }] } },
             QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues.ipniQueue.queue), 'Arn'] },
           },
-        ],
+        ]),
       },
     });
   });

@@ -8,8 +8,8 @@ const buckets = template.findResources('AWS::S3::Bucket');
 
 describe('buckets', () => {
   it('blocks all public access, encrypts, and denies non-TLS requests on every bucket', () => {
-    // Staging, carpark, ipni and the access log bucket.
-    expect(Object.keys(buckets)).toHaveLength(4);
+    // Staging, carpark, ipni, their access logs, and the CDN logs.
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,

@@ -7,6 +7,7 @@
  *     gopath/ gomodcache/ gocache/   GOPATH, GOMODCACHE and GOCACHE of every build
  *     build/       writable copies of module sources being patched (removed after a build)
  *     venv/        a Python venv with schemathesis
+ *     src/gateway-conformance/   a checkout of the conformance suite (the proxy refuses it)
  *
  * A cached program is used only when its stamp says this module built it with the same recipe,
  * the binary's SHA-256 still matches the stamp and the program reports the expected version;
@@ -18,7 +19,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -496,6 +497,37 @@ export function installGatewayConformance(): Promise<Installed<'gateway-conforma
       runEnv: (moduleDir) => ({ GATEWAY_CONFORMANCE_HOME: moduleDir }),
     }),
   );
+}
+
+/**
+ * The conformance suite's Go tests compiled into one test binary, from the module the proxy
+ * serves or, when the proxy refuses it, from a checkout named by PINSTACK_GATEWAY_CONFORMANCE_SRC
+ * or kept in the cache at src/gateway-conformance (its dependencies still come from the proxy). The binary reads its fixtures from the source
+ * tree, handed over as GATEWAY_CONFORMANCE_HOME.
+ */
+export async function installGatewayConformanceTests(): Promise<Installed<'conformance'>> {
+  const go = await goToolchain();
+  if ('skip' in go) return { skip: go.skip };
+  const fromProxy = await installGatewayConformance();
+  const cachedCheckout = cachePath('src', 'gateway-conformance');
+  const checkout =
+    process.env.PINSTACK_GATEWAY_CONFORMANCE_SRC ||
+    (existsSync(join(cachedCheckout, 'go.mod')) ? cachedCheckout : undefined);
+  let home: string;
+  if (fromProxy.skip === undefined) home = fromProxy.env.GATEWAY_CONFORMANCE_HOME as string;
+  else if (checkout) home = checkout;
+  else {
+    return {
+      skip: `${fromProxy.skip}; set PINSTACK_GATEWAY_CONFORMANCE_SRC to a checkout of github.com/ipfs/gateway-conformance (or put one at ${cachedCheckout}) to build its tests from it`,
+    };
+  }
+  return timed('gateway-conformance tests', async () => {
+    const bin = cachePath('bin', 'gateway-conformance.test');
+    await mkdir(cachePath('bin'), { recursive: true });
+    // Go's build cache makes this quick after the first time; the sources decide, not a stamp.
+    await run('go', ['test', '-c', '-o', bin, './tests'], { cwd: home, env: goEnv() });
+    return { bins: { conformance: bin }, env: { GATEWAY_CONFORMANCE_HOME: home }, cached: false };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

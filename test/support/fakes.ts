@@ -8,13 +8,17 @@ import type {
   AdChainStore,
   AnnounceLog,
   BlobStore,
+  BlockIndexStore,
+  BlockLocation,
   BlockPresence,
+  ByteRange,
   CarBlockSource,
   CarRecord,
   ChainPosition,
   Clock,
   ContentRecord,
   ContentStore,
+  IndexedBlock,
   IngestMessage,
   ListUploadsQuery,
   MessageQueue,
@@ -387,12 +391,42 @@ export class FakeBlobStore implements BlobStore {
     return bytes && new Uint8Array(bytes);
   }
 
+  async stream(key: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) return undefined;
+    const part = range ? bytes.slice(range.offset, range.offset + range.length) : bytes.slice();
+    return (async function* () {
+      // In pieces, as a network body arrives.
+      for (let at = 0; at < part.length; at += 64 * 1024) yield part.subarray(at, at + 64 * 1024);
+    })();
+  }
+
   async has(key: string): Promise<boolean> {
     return this.blobs.has(key);
   }
 
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
+  }
+}
+
+/** Block places keyed by multihash, as the DynamoDB adapter keys them. */
+export class FakeBlockIndexStore implements BlockIndexStore {
+  readonly places = new Map<string, Map<string, BlockLocation>>();
+
+  async record(carCid: string, blocks: readonly IndexedBlock[]): Promise<void> {
+    for (const block of blocks) {
+      const key = Buffer.from(block.multihash).toString('base64url');
+      const cars = this.places.get(key) ?? new Map<string, BlockLocation>();
+      cars.set(carCid, { carCid, offset: block.offset, length: block.length });
+      this.places.set(key, cars);
+    }
+  }
+
+  async locate(multihash: Uint8Array): Promise<BlockLocation | undefined> {
+    const cars = this.places.get(Buffer.from(multihash).toString('base64url'));
+    const [first] = cars?.values() ?? [];
+    return first && { ...first };
   }
 }
 

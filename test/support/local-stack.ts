@@ -62,6 +62,7 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
   try {
     stack = await startLocalStack({
       port: 0,
+      gatewayPort: 0,
       persist: false,
       schedules: false,
       // Failed messages come back after a second (and reach the DLQ after three), so idle()

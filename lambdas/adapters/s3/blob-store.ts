@@ -2,11 +2,12 @@
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BlobStore } from '../../core/ports.ts';
+import type { BlobStore, ByteRange } from '../../core/ports.ts';
 import { storageError } from '../aws-errors.ts';
 
 export interface BucketContext {
@@ -48,6 +49,27 @@ export function s3BlobStore(ctx: BucketContext): BlobStore {
         throw storageError(error, 'S3');
       }
     },
+    async stream(key, range) {
+      if (range?.length === 0) return (async function* () {})();
+      let object: GetObjectCommandOutput;
+      try {
+        object = await ctx.client.send(
+          new GetObjectCommand({
+            Bucket: ctx.bucket,
+            Key: key,
+            ...(range ? { Range: rangeHeader(range) } : {}),
+          }),
+        );
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        // A range that starts at or past the end: nothing to read.
+        if ((error as Error).name === 'InvalidRange') return (async function* () {})();
+        throw error;
+      }
+      const body = object.Body as AsyncIterable<Uint8Array> | undefined;
+      if (!body) return undefined;
+      return classified(body);
+    },
     async delete(key) {
       await ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key }));
     },
@@ -61,4 +83,16 @@ export function s3BlobStore(ctx: BucketContext): BlobStore {
       }
     },
   };
+}
+
+const rangeHeader = (range: ByteRange) =>
+  `bytes=${range.offset}-${range.offset + range.length - 1}`;
+
+/** A body cut off mid-stream fails outside the SDK's call, so it is classified here. */
+async function* classified(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw storageError(error, 'S3');
+  }
 }

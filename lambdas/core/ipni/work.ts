@@ -46,8 +46,11 @@ export const workKey = {
 /** Where ads and entry chunks are kept in the ipni bucket: by CID, as `GET /ipni/v1/ad/{cid}` names them. */
 export const adObjectKey = (cid: string) => `ad/${cid}`;
 
-/** A carpark CAR (or, once the gateway's block index exists, the index stored beside it). */
-const STORED_CAR = /^([a-z0-9]+)\/\1\.(?:car|blocks\.cbor)$/;
+/**
+ * A carpark CAR's block list, which the indexer stores beside it once every block is indexed:
+ * the CAR is advertised then, from that list (an event of the CAR itself would come too early).
+ */
+const INDEXED_CAR = /^([a-z0-9]+)\/\1\.blocks\.cbor$/;
 
 /**
  * The work an ipni-queue message asks for: a withdrawal, or S3 events of stored CARs (other
@@ -71,7 +74,7 @@ export function workOfMessage(text: string): Work[] | undefined {
       if (!record.eventName.startsWith('ObjectCreated')) return [];
       // S3 URL-encodes keys in notifications, with '+' for spaces.
       const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-      const carCid = STORED_CAR.exec(key)?.[1];
+      const carCid = INDEXED_CAR.exec(key)?.[1];
       return carCid ? [{ kind: 'advertise', carCid }] : [];
     });
   }

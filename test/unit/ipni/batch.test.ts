@@ -28,10 +28,10 @@ const s3Event = (...keys: string[]) =>
 const carCid = () => CID.create(1, 0x0202, Digest.create(0x12, randomBytes(32))).toString();
 
 describe('ipni queue messages', () => {
-  it('turn S3 events of carpark CARs (and of their block indexes) into advertisements', () => {
+  it("turn S3 events of carpark CARs' block lists (stored by the indexer) into advertisements", () => {
     const a = carCid();
     const b = carCid();
-    expect(workOfMessage(s3Event(`${a}/${a}.car`, `${b}/${b}.blocks.cbor`))).toEqual([
+    expect(workOfMessage(s3Event(`${a}/${a}.blocks.cbor`, `${b}/${b}.blocks.cbor`))).toEqual([
       { kind: 'advertise', carCid: a },
       { kind: 'advertise', carCid: b },
     ]);
@@ -39,7 +39,10 @@ describe('ipni queue messages', () => {
 
   it('ask nothing of other keys, other events, or S3’s test event', () => {
     const a = carCid();
-    expect(workOfMessage(s3Event(`${a}/${a}.links.cbor`, `${a}/other.car`, 'x.car'))).toEqual([]);
+    // The CAR itself is not advertised before the indexer has listed its blocks.
+    expect(
+      workOfMessage(s3Event(`${a}/${a}.car`, `${a}/${a}.links.cbor`, `${a}/other.car`, 'x.car')),
+    ).toEqual([]);
     expect(
       workOfMessage(
         JSON.stringify({
@@ -80,7 +83,7 @@ describe('a batch of messages', () => {
     const car = carCid();
     const root = CID.createV1(0x55, Digest.create(0x12, randomBytes(32)));
     p.cars.add(car, [root.toString()], [root.multihash.bytes]);
-    return s3Event(`${car}/${car}.car`);
+    return s3Event(`${car}/${car}.blocks.cbor`);
   }
 
   it('comes back only where it is not done: unrecognised messages, and work left undone', async () => {
