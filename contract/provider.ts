@@ -12,6 +12,12 @@ import { described, named } from './schema.ts';
 export const ROUTING_PREFIX = '/routing/v1/';
 export const IPNI_AD_PREFIX = '/ipni/v1/ad/';
 
+/**
+ * The host a viewer asked the gateway's CDN for, copied by the CDN's viewer-request function
+ * (the origin itself sees its Function URL's host): where the provider tells clients to fetch.
+ */
+export const VIEWER_HOST_HEADER = 'x-pinstack-viewer-host';
+
 export const JSON_TYPE = 'application/json';
 export const NDJSON_TYPE = 'application/x-ndjson';
 /** How ads and entry chunks are served: their stored dag-json bytes exactly. */

@@ -133,12 +133,7 @@ export class PinstackStack extends Stack {
     this.alarms.watchDeadLetterQueue('Schedule', this.scheduleDeadLetterQueue);
     this.alarms.watchApi('Api', this.api.api);
 
-    const environment = {
-      // TEMPORARY until the gateway (issue 9) merges: the provider's routes are on the API
-      // (the ipfs-provider function). At the merge this becomes the gateway's public URL.
-      GATEWAY_PUBLIC_URL: this.api.url,
-      ...config.functionEnvironment,
-    };
+    const environment = config.functionEnvironment;
     const built: Partial<Record<FunctionName, PinstackFunction>> = {};
     for (const spec of functions) {
       built[spec.name] = this.addFunction(spec, config, environment);
@@ -168,10 +163,24 @@ export class PinstackStack extends Stack {
     if (origins.length !== 1 || !origins[0]) {
       throw new Error(`exactly one function must be the gateway's origin, found ${origins.length}`);
     }
+    const origin = origins[0].name;
     this.gatewayCdn = new GatewayCdn(this, 'GatewayCdn', {
-      fn: this.functions[origins[0].name].fn,
+      fn: this.functions[origin].fn,
       logBucket: this.cdnLogs.bucket,
     });
+    // The provider's address is the gateway's distribution unless the deployment names one (a
+    // domain of its own). The gateway itself cannot be given its distribution's domain (a
+    // cycle): it reads the viewer's host from the header its CDN's viewer function sets.
+    if (!environment.GATEWAY_PUBLIC_URL) {
+      for (const spec of functions) {
+        const bindings: Bindings = spec.bindings;
+        // Not the identity step either: the distribution waits for the peer ID it reports.
+        const named = bindings.providerId || bindings.providerKey;
+        if (named && spec.name !== origin && spec.name !== identityFn.name) {
+          this.functions[spec.name].fn.addEnvironment('GATEWAY_PUBLIC_URL', this.gatewayCdn.url);
+        }
+      }
+    }
 
     this.addOutputs();
     applyNagSuppressions(this);

@@ -182,7 +182,9 @@ export const functions = [
     memoryMB: 1024,
     // Streams may run long: after the first 6 MB Lambda streams at a capped rate.
     timeoutSeconds: 300,
-    bindings: { table: 'read', carpark: 'read' },
+    // The provider's routes too: /routing/v1 answers from the block index, /ipni/v1/ad from the
+    // ipni bucket, naming the provider by its peer ID.
+    bindings: { table: 'read', carpark: 'read', ipni: 'read', providerId: 'read' },
     triggers: [{ kind: 'url', streaming: true, methods: ['GET', 'HEAD', 'OPTIONS'] }],
   },
   {
@@ -231,18 +233,6 @@ export const functions = [
     triggers: [{ kind: 'schedule', name: 'ipni-announce', rateMinutes: 10 }],
   },
   {
-    // TEMPORARY, until the gateway (issue 9) merges: the provider's routes on the API origin.
-    // At the merge they move into the gateway function (its handler mounts
-    // serveProviderRoutes from lambdas/http/provider-routes.ts) and this function goes away.
-    name: 'ipfs-provider',
-    description:
-      'Delegated routing (/routing/v1) and the IPNI publisher (/ipni/v1/ad) of the IPFS provider',
-    memoryMB: 512,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'read', ipni: 'read', providerId: 'read' },
-    triggers: http('GET', '/routing/v1/{proxy+}', '/ipni/v1/ad/{proxy+}'),
-  },
-  {
     name: 'provider-identity',
     description:
       "Deploy step: reports the provider key's peer ID (a stack output, and to the functions)",
@@ -256,7 +246,7 @@ export const functions = [
     description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
     memoryMB: 1024,
     timeoutSeconds: 300,
-    bindings: { table: 'readwrite', ingestQueue: 'send', pinQueue: 'send' },
+    bindings: { table: 'readwrite', ingestQueue: 'send', pinQueue: 'send', ipniQueue: 'send' },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
   },
   {

@@ -2,13 +2,16 @@
  * The pin-status cron. It dispatches rather than does heavy work: holds a crashed writer left
  * behind are confirmed or released, pins left in `pinning` (a lost completeness check, a crash
  * after the content write) get their check re-queued, and content no live upload holds any
- * more is handed to the pin queue for unpinning once its grace period is over.
+ * more is handed to the pin queue for unpinning once its grace period is over (and withdrawn
+ * from IPNI).
  */
 import { functions } from '../../system/functions.ts';
+import { requestWithdrawal } from './ipni/withdraw.ts';
 import type {
   Clock,
   ContentStore,
   IngestMessage,
+  IpniMessage,
   MessageQueue,
   PinMessage,
   UploadStore,
@@ -19,6 +22,8 @@ export interface MaintenancePorts {
   uploads: UploadStore;
   ingestQueue: MessageQueue<IngestMessage>;
   pinQueue: MessageQueue<PinMessage>;
+  /** Where a content's removal from IPNI is requested. */
+  ipniQueue: MessageQueue<IpniMessage>;
   clock: Clock;
 }
 
@@ -88,8 +93,11 @@ export async function maintainPins(
       report.unpinsCancelled++;
       continue;
     }
-    // Send before marking: a crash in between re-sends, and unpinning twice is harmless.
+    // Send before marking: a crash in between re-sends, and unpinning twice is harmless. The
+    // content leaves IPNI with it (a removal ad): named by this release's schedule, a re-send
+    // is withdrawn once, while a later release of the content stored again is withdrawn again.
     await ports.pinQueue.send({ op: 'unpin', cid: content.cid });
+    await requestWithdrawal(content.cid, content.unpinAfter ?? now.toISOString(), ports);
     await ports.contents.markUnpinRequested(content.cid, now.toISOString());
     report.unpinsRequested++;
   }

@@ -1,6 +1,7 @@
 /** Pin-status cron (EventBridge Scheduler): re-queues stale checks and requests due unpins. */
 import { maintainPins } from '../core/pin-maintenance.ts';
 import { loadConfig } from '../shared/config.ts';
+import { ipniQueue } from '../shared/ipni-wiring.ts';
 import { log } from '../shared/log.ts';
 import { contentPorts, ingestQueue, pinQueue, systemClock } from '../shared/wiring.ts';
 
@@ -11,6 +12,7 @@ const ports = {
   uploads,
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
+  ipniQueue: ipniQueue(config),
   clock: systemClock,
 };
 

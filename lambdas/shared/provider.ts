@@ -9,15 +9,23 @@ import { originMultiaddrs, providerIdentity } from '../core/provider/identity.ts
 import type { ProviderInfo } from '../core/provider/routing.ts';
 import { type Config, resource } from './config.ts';
 
-/** The gateway's multiaddrs: where clients fetch blocks, and where indexers fetch the chain. */
-export function providerAddresses(config: Config): string[] {
-  if (!config.GATEWAY_PUBLIC_URL) throw new SettingsError('Missing env var: GATEWAY_PUBLIC_URL');
-  return originMultiaddrs(config.GATEWAY_PUBLIC_URL);
+/**
+ * The gateway's multiaddrs: where clients fetch blocks, and where indexers fetch the chain.
+ * `viewerHost` is the host a request reached the gateway's CDN by (the gateway's own function
+ * learns its public address that way), used when GATEWAY_PUBLIC_URL names none.
+ */
+export function providerAddresses(config: Config, viewerHost?: string): string[] {
+  if (config.GATEWAY_PUBLIC_URL) return originMultiaddrs(config.GATEWAY_PUBLIC_URL);
+  if (viewerHost) return originMultiaddrs(`https://${viewerHost}`);
+  throw new SettingsError('Missing env var: GATEWAY_PUBLIC_URL');
 }
 
 /** Who the provider is, for routing answers and announcements (the peer ID, no key). */
-export function providerInfo(config: Config): ProviderInfo {
-  return { peerId: resource(config, 'providerId'), addresses: providerAddresses(config) };
+export function providerInfo(config: Config, viewerHost?: string): ProviderInfo {
+  return {
+    peerId: resource(config, 'providerId'),
+    addresses: providerAddresses(config, viewerHost),
+  };
 }
 
 /** The signing publisher: the key from its file (local) or secret (AWS). */

@@ -35,7 +35,7 @@ describe('the provider identity', () => {
   });
 
   it('is given to /version (api-public) and the provider routes as a peer ID only', () => {
-    for (const name of ['api-public', 'ipfs-provider', 'ipni-announce'] as const) {
+    for (const name of ['api-public', 'gateway', 'ipni-announce'] as const) {
       expect(envOf(name).PROVIDER_PEER_ID, name).toBeDefined();
       expect(envOf(name).PROVIDER_KEY_SECRET_ARN, name).toBeUndefined();
     }
@@ -93,13 +93,20 @@ describe('the announce cron', () => {
 });
 
 describe("the provider's settings", () => {
-  it("announce to cid.contact and name the API's origin (until the gateway's) by default", () => {
+  it("announce to cid.contact and name the gateway's distribution by default", () => {
     for (const [id, fn] of Object.entries(lambdas)) {
       const env = fn.Properties.Environment?.Variables ?? {};
       if (!('PINSTACK_VERSION' in env)) continue; // CDK's own notification handler
       expect(env.IPNI_ANNOUNCE_URLS, id).toBe(DEFAULT_INDEXER);
-      expect(JSON.stringify(env.GATEWAY_PUBLIC_URL), id).toContain(logicalId(stack.api.api));
     }
+    for (const name of ['ipni-publisher', 'ipni-announce'] as const) {
+      expect(JSON.stringify(envOf(name).GATEWAY_PUBLIC_URL), name).toContain(
+        logicalId(stack.gatewayCdn.distribution),
+      );
+    }
+    // The gateway learns its public host per request, from its CDN's viewer function.
+    expect(envOf('gateway').GATEWAY_PUBLIC_URL).toBeUndefined();
+    expect(envOf('gateway').PROVIDER_PEER_ID).toBeDefined();
   });
 
   it('take a gateway URL and indexers from context, `none` for no indexer', () => {
@@ -110,6 +117,9 @@ describe("the provider's settings", () => {
     const env = envOf('ipni-publisher', custom.template, custom.stack);
     expect(env.GATEWAY_PUBLIC_URL).toBe('https://ipfs.example.org');
     expect(env.IPNI_ANNOUNCE_URLS).toBe('none');
+    expect(envOf('gateway', custom.template, custom.stack).GATEWAY_PUBLIC_URL).toBe(
+      'https://ipfs.example.org',
+    );
   });
 
   it('refuse a gateway URL that is not http(s)', () => {

@@ -2,10 +2,8 @@
  * The IPFS provider end to end on the local stack: uploads are advertised on a signed IPNI
  * chain (read back over HTTP as an indexer reads it), the head is announced to an indexer (and
  * re-announced by the cron after a failure), delegated routing names the provider for what it
- * holds, and a withdrawal removes a content's ContextID.
- *
- * TEMPORARY: the provider's routes are on the API origin until the gateway merges (the
- * `ipfs-provider` function); then they move to the gateway's URL and so does `base` below.
+ * holds (roots and inner blocks, from the gateway's block index), on the gateway's origin, and
+ * a release of content nobody holds any more removes its ContextID.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,10 +13,6 @@ import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../cli/run.ts';
 import { contextIdOf } from '../../lambdas/core/ipni/advertisement.ts';
-import { requestWithdrawal } from '../../lambdas/core/ipni/withdraw.ts';
-import { createClients } from '../../lambdas/shared/clients.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
-import { ipniQueue } from '../../lambdas/shared/ipni-wiring.ts';
 import { apiClient, createTestToken } from '../support/api-client.ts';
 import { indexerView, readAdChain } from '../support/ipni.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
@@ -59,10 +53,12 @@ beforeAll(async () => {
       AWS_REGION: process.env.AWS_REGION,
       GATEWAY_PUBLIC_URL: GATEWAY,
       IPNI_ANNOUNCE_URLS: indexerUrl,
+      // A release is due at once: the pin-status run below requests the unpin.
+      UNPIN_GRACE_DAYS: '0',
     },
   });
   token = (await createTestToken(stack, 'ipni-user')).token;
-  base = stack.apiUrl;
+  base = stack.gatewayUrl as string;
 });
 
 afterAll(async () => {
@@ -182,6 +178,27 @@ describe('the IPFS provider on the local stack', () => {
     expect((await fetch(`${base}/routing/v1/providers/${asDagPb}`)).status).toBe(200);
   });
 
+  it('names itself as the provider of inner blocks too (the block index), not only roots', async () => {
+    const form = new FormData();
+    const inner = new TextEncoder().encode('an inner file\n');
+    form.append('file', new Blob([inner]), 'dir/inner.txt');
+    form.append('file', new Blob([new TextEncoder().encode('another\n')]), 'dir/other.txt');
+    const response = await apiClient(stack).post('/upload', { token, body: form });
+    expect(response.status, response.text).toBe(200);
+    await stack.idle();
+    // A one-chunk file is one raw block (CIDv1 with raw leaves, as Kubo adds it).
+    const leaf = CID.createV1(0x55, await sha256.digest(inner));
+    const found = await fetch(`${base}/routing/v1/providers/${leaf}`);
+    expect(found.status).toBe(200);
+    expect(((await found.json()) as { Providers: { ID: string }[] }).Providers[0]?.ID).toBe(
+      peerId(),
+    );
+    // …and advertises it under its content's ContextID.
+    const view = indexerView(await readChain());
+    const root = CID.parse(response.body.value.cid);
+    expect(view.get(hex(await contextIdOf(root)))?.has(hex(leaf.multihash.bytes))).toBe(true);
+  });
+
   it('answers 404 with no providers for a CID not held, and the spec’s codes otherwise', async () => {
     const unknown = CID.createV1(0x55, Digest.create(0x12, new Uint8Array(32).fill(1)));
     const none = await fetch(`${base}/routing/v1/providers/${unknown}`);
@@ -200,21 +217,20 @@ describe('the IPFS provider on the local stack', () => {
     expect((await fetch(`${base}/routing/v1/elsewhere`)).status).toBe(400);
   });
 
-  it('withdraws a removed content with a removal ad', async () => {
+  it('withdraws content with a removal ad when its release is due (delete, then the unpin)', async () => {
     const cid = await upload('withdraw me');
-    const config = loadConfig({ ...process.env, ...stack.env });
-    const clients = createClients(config);
-    try {
-      await requestWithdrawal(cid, 'integration-removal', {
-        ipniQueue: ipniQueue(config, clients),
-      });
-      await stack.idle();
-    } finally {
-      clients.destroy();
-    }
+    expect(indexerView(await readChain()).has(hex(await contextIdOf(CID.parse(cid))))).toBe(true);
+    expect((await apiClient(stack).delete(`/${cid}`, { token })).status).toBe(202);
+    const run = await runJob('pin-status', { dataDir: stack.dataDir, print: () => {} });
+    expect(run.value).toMatchObject({ unpinsRequested: 1 });
+    await stack.idle();
     const ads = await readChain();
     expect(ads.at(-1)?.isRm).toBe(true);
     expect(indexerView(ads).has(hex(await contextIdOf(CID.parse(cid))))).toBe(false);
+    // A repeated run has nothing more to release, and the chain nothing more to say.
+    await runJob('pin-status', { dataDir: stack.dataDir, print: () => {} });
+    await stack.idle();
+    expect(await readChain()).toHaveLength(ads.length);
   });
 
   it('re-announces, from the cron, a head an indexer failed to take', async () => {

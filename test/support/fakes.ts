@@ -20,6 +20,7 @@ import type {
   ContentStore,
   IndexedBlock,
   IngestMessage,
+  IpniMessage,
   ListUploadsQuery,
   MessageQueue,
   PinMessage,
@@ -630,6 +631,7 @@ export function fakePorts(clock = new FakeClock()) {
     presigner: new FakePresigner(),
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
+    ipniQueue: new FakeQueue<IpniMessage>(),
     clock,
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The entry point for removing content from IPNI: call it once the content's CARs have left
- * the carpark (the unpin's removal), and the publisher appends one removal ad (`IsRm`) for the
- * content's ContextID. Advertising needs no call: every CAR stored in the carpark is
- * advertised from its S3 event.
+ * The entry point for removing content from IPNI: the pin-status cron calls it when it
+ * requests a content's unpin (no holder left, its grace period over), and the publisher
+ * appends one removal ad (`IsRm`) for the content's ContextID. Advertising needs no call:
+ * every CAR stored in the carpark is advertised once the indexer has listed its blocks.
  */
 import { CID } from 'multiformats/cid';
 import type { IpniMessage, MessageQueue } from '../ports.ts';
