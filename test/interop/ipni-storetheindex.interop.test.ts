@@ -8,7 +8,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base58btc } from 'multiformats/bases/base58';
@@ -19,28 +18,10 @@ import { runJob } from '../../cli/run.ts';
 import { apiClient, createTestToken } from '../support/api-client.ts';
 import { type TestStack, withLocalStack } from '../support/local-stack.ts';
 import { goToolchain, installStoreTheIndex } from './tools.ts';
+import { freePort, waitFor } from './waiting.ts';
 
 const go = await goToolchain();
 if ('skip' in go) console.warn(`[interop] storetheindex checks skipped: ${go.skip}`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls `probe` until it returns a value, or fails after `ms` saying what it waited for. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 interface FindResponse {
   MultihashResults?: {
