@@ -4,7 +4,8 @@
  * learns pinstack's gateway address from the routing answer, fetches the blocks from it as a
  * trustless gateway, and verifies every one against its CID.
  */
-import { withHTTP } from '@helia/http';
+import { delegatedHTTPRouter } from '@helia/delegated-routing-client';
+import { trustlessGatewayBlockBroker } from '@helia/trustless-gateway-client';
 import { createVerifiedFetch, type VerifiedFetch } from '@helia/verified-fetch';
 import { createHeliaLight } from 'helia';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,12 +23,11 @@ describe('@helia/verified-fetch with the local stack as its delegated router', (
     stack = await withLocalStack();
     token = (await createTestToken(stack, 'helia-routing')).token;
     router = stack.gatewayUrl as string;
-    const helia = withHTTP(createHeliaLight(), {
-      delegatedRouters: [router],
-      recursiveGateways: [],
-      // The local gateway is plain HTTP on 127.0.0.1.
-      allowLocal: true,
-      allowInsecure: true,
+    // Nothing but the local routing, and blocks from whatever gateway it names (the local
+    // one is plain HTTP on 127.0.0.1, hence insecure and local allowed).
+    const helia = createHeliaLight({
+      routers: [delegatedHTTPRouter({ url: router })],
+      blockBrokers: [trustlessGatewayBlockBroker({ allowInsecure: true, allowLocal: true })],
     });
     verifiedFetch = await createVerifiedFetch(helia);
   });
