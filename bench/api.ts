@@ -20,6 +20,7 @@ import { createToken } from '../lambdas/core/tokens.ts';
 import { createClients } from '../lambdas/shared/clients.ts';
 import { loadConfig, resource } from '../lambdas/shared/config.ts';
 import { identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
+import { functions } from '../system/functions.ts';
 import {
   type BenchModule,
   type BenchRow,
@@ -31,6 +32,11 @@ import {
   throughputRow,
 } from './harness.ts';
 import { startStackProcess } from './stack-process.ts';
+import { meter, recordUsage } from './usage.ts';
+
+/** Runs of each operation while the usage meter counts what it costs. */
+const METERED_RUNS = 5;
+const memoryOf = (name: string) => functions.find((fn) => fn.name === name)?.memoryMB ?? 0;
 
 const FILE_BYTES = 4_000_000;
 const DIRECTORY_FILES = 100;
@@ -164,6 +170,30 @@ async function run(): Promise<BenchRow[]> {
           },
         },
       );
+      // What one such upload costs, at the default log level (what a deployment writes).
+      process.env.LOG_LEVEL = 'info';
+      const inputs = await Promise.all(Array.from({ length: METERED_RUNS }, make));
+      recordUsage(
+        await meter(
+          {
+            operation: `POST /upload, ${name}`,
+            kind: 'upload',
+            function: 'api-write',
+            memoryMB: memoryOf('api-write'),
+            runs: METERED_RUNS,
+            bytesIn: size,
+          },
+          async () => {
+            const input = inputs.pop() as { body: Uint8Array; contentType: string };
+            const result = (await handler(
+              uploadEvent(input.body, input.contentType, token),
+              context,
+            )) as APIGatewayProxyStructuredResultV2;
+            return String(result.body ?? '').length;
+          },
+        ),
+      );
+      process.env.LOG_LEVEL = 'warn';
       rows.push(
         throughputRow({
           name: `POST /upload, ${name}`,
@@ -204,6 +234,41 @@ async function run(): Promise<BenchRow[]> {
     await concurrentLatencies(bare, load);
     const apiLatencies = await concurrentLatencies(viaApi, load);
     const bareLatencies = await concurrentLatencies(bare, load);
+    // What one check costs, through api-public's handler in this process, metered.
+    process.env.LOG_LEVEL = 'info';
+    const publicHandler = (await import('../lambdas/handlers/api-public.ts')).handler;
+    const checkEvent = {
+      ...uploadEvent(new Uint8Array(), 'text/plain', token),
+      routeKey: 'GET /check/{proxy+}',
+      rawPath: `/check/${cid}`,
+      headers: {},
+      body: undefined,
+      isBase64Encoded: false,
+    };
+    checkEvent.requestContext = {
+      ...checkEvent.requestContext,
+      http: { ...checkEvent.requestContext.http, method: 'GET', path: `/check/${cid}` },
+    };
+    recordUsage(
+      await meter(
+        {
+          operation: 'GET /check/{cid}',
+          kind: 'check',
+          function: 'api-public',
+          memoryMB: memoryOf('api-public'),
+          runs: METERED_RUNS * 4,
+        },
+        async () => {
+          const result = (await publicHandler(
+            checkEvent,
+            context,
+          )) as APIGatewayProxyStructuredResultV2;
+          if (result.statusCode !== 200) throw new Error(`check failed: ${result.body}`);
+          return String(result.body ?? '').length;
+        },
+      ),
+    );
+    process.env.LOG_LEVEL = 'warn';
     for (const p of [50, 99]) {
       rows.push(
         latencyRow({

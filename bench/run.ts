@@ -15,13 +15,25 @@ import { bundlesBench } from './bundles.ts';
 import { carValidationBench } from './car-validation.ts';
 import { gatewayBench } from './gateway.ts';
 import { type BenchModule, type BenchRow, verdict } from './harness.ts';
+import { putBench } from './put.ts';
+import { stagedIngestBench } from './staged-ingest.ts';
+import { type UsageRecord, usageRecords } from './usage.ts';
 
 /** Register new benchmark modules here. */
-export const benches: BenchModule[] = [carValidationBench, apiBench, gatewayBench, bundlesBench];
+export const benches: BenchModule[] = [
+  carValidationBench,
+  apiBench,
+  gatewayBench,
+  bundlesBench,
+  stagedIngestBench,
+  putBench,
+];
 
 interface ModuleResult {
   name: string;
   rows: BenchRow[];
+  /** What each operation the module metered costs (bench/usage.ts), for `npm run cost`. */
+  usage: UsageRecord[];
   error?: string;
 }
 
@@ -76,10 +88,11 @@ async function main(args: string[]): Promise<number> {
   for (const bench of selected) {
     console.error(`running ${bench.name} ...`);
     try {
-      results.push({ name: bench.name, rows: await bench.run() });
+      const rows = await bench.run();
+      results.push({ name: bench.name, rows, usage: usageRecords() });
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
-      results.push({ name: bench.name, rows: [], error: message });
+      results.push({ name: bench.name, rows: [], usage: usageRecords(), error: message });
     }
   }
 

@@ -2,13 +2,12 @@
  * The `pinstack` CLI: a table of commands, each with its usage and options, from which
  * `pinstack help`, `--help` on every command and the argument parsing all come.
  * Exit codes: 0 done, 1 the command failed, 2 bad usage.
+ *
+ * Each command loads what it needs when it runs: the content commands never load the AWS SDK.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createToken, listTokens, revokeToken } from '../lambdas/core/tokens.ts';
-import { identityPorts, systemClock } from '../lambdas/shared/wiring.ts';
-import { jobs, runJob } from './run.ts';
-import { resolveTarget } from './target.ts';
+import { jobNames } from './jobs.ts';
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 type Values = Record<string, string | boolean | undefined>;
@@ -38,25 +37,100 @@ const TARGET_HELP = `Without --stack it acts on the local stack started with \`n
 deployed stack, through your AWS credentials and the stack's outputs.`;
 
 async function identity(values: Values) {
+  const [{ resolveTarget }, { identityPorts, systemClock }, tokens] = await Promise.all([
+    import('./target.ts'),
+    import('../lambdas/shared/wiring.ts'),
+    import('../lambdas/core/tokens.ts'),
+  ]);
   const target = await resolveTarget({
     stack: values.stack as string | undefined,
     region: values.region as string | undefined,
   });
-  return { target, ports: { ...identityPorts(target.config), clock: systemClock } };
+  return { target, tokens, ports: { ...identityPorts(target.config), clock: systemClock } };
+}
+
+const CONTENT_OPTIONS = {
+  endpoint: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies Options;
+
+const CONTENT_HELP = `--endpoint <url> (or PINSTACK_ENDPOINT): the API; without it, the local stack started
+with \`npm start\` in this folder. --token <key> (or PINSTACK_TOKEN): your API key.
+--json: one JSON object on stdout instead of text.`;
+
+async function content(values: Values) {
+  const module = await import('./content.ts');
+  const target = await module.contentTarget({
+    endpoint: values.endpoint as string | undefined,
+    token: values.token as string | undefined,
+  });
+  return { module, target };
+}
+
+const positiveInteger = (value: unknown, name: string) => {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new UsageError(`--${name} must be a positive whole number`);
+  }
+  return number;
+};
+
+/** Prints a result: JSON with --json, else the text lines, the CID (if any) alone last. */
+function print(values: Values, json: unknown, lines: string[]) {
+  if (values.json) console.log(JSON.stringify(json));
+  else for (const line of lines) console.log(line);
+}
+
+const PUT_OPTIONS = {
+  ...CONTENT_OPTIONS,
+  name: { type: 'string' },
+  concurrency: { type: 'string' },
+  'chunk-size': { type: 'string' },
+} as const satisfies Options;
+
+async function putCommand(values: Values, paths: string[], car: boolean) {
+  if (paths.length === 0)
+    throw new UsageError(car ? 'put-car needs a CAR file' : 'put needs a file or a directory');
+  const { module, target } = await content(values);
+  const { cid, stats, bytes } = await module.put(target, paths, {
+    car,
+    json: Boolean(values.json),
+    name: values.name as string | undefined,
+    concurrency: positiveInteger(values.concurrency, 'concurrency'),
+    maxChunkSize: positiveInteger(values['chunk-size'], 'chunk-size'),
+  });
+  print(values, { cid, bytes, ...stats }, [
+    `Stored ${paths.join(' ')} on ${target.endpoint.origin}` +
+      (stats.partsSkipped ? ` (resumed: ${stats.partsSkipped} parts were already there)` : ''),
+    cid,
+  ]);
 }
 
 const commands: Command[] = [
   {
     name: 'token create',
     summary: 'create an API token for a user (and the user if needed)',
-    usage: 'pinstack token create --user <id> [--name <label>] [--stack <name> [--region <r>]]',
-    options: { user: { type: 'string' }, name: { type: 'string' }, ...TARGET_OPTIONS },
-    details: `The token is printed alone on the last line; only its hash is stored.\n${TARGET_HELP}`,
+    usage:
+      'pinstack token create --user <id> [--name <label>] [--admin] [--stack <name> [--region <r>]]',
+    options: {
+      user: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean' },
+      ...TARGET_OPTIONS,
+    },
+    details: `The token is printed alone on the last line; only its hash is stored. --admin lets
+it call the admin routes too (POST /deals, for a deal aggregator).\n${TARGET_HELP}`,
     async run(values) {
       if (!values.user) throw new UsageError('token create needs --user <id>');
-      const { target, ports } = await identity(values);
-      const { token, record } = await createToken(
-        { userId: values.user as string, name: values.name as string | undefined },
+      const { target, tokens, ports } = await identity(values);
+      const { token, record } = await tokens.createToken(
+        {
+          userId: values.user as string,
+          name: values.name as string | undefined,
+          admin: values.admin === true,
+        },
         ports,
       );
       console.log(
@@ -74,8 +148,8 @@ const commands: Command[] = [
     details: TARGET_HELP,
     async run(values) {
       if (!values.user) throw new UsageError('token list needs --user <id>');
-      const { ports } = await identity(values);
-      const tokens = await listTokens(values.user as string, ports);
+      const { tokens: module, ports } = await identity(values);
+      const tokens = await module.listTokens(values.user as string, ports);
       if (tokens.length === 0) console.log(`No tokens for user ${values.user}.`);
       for (const t of tokens) {
         console.log(
@@ -92,9 +166,77 @@ const commands: Command[] = [
     details: TARGET_HELP,
     async run(values, [tokenId]) {
       if (!tokenId) throw new UsageError('token revoke needs a token id (see token list)');
-      const { ports } = await identity(values);
-      if (!(await revokeToken(tokenId, ports))) throw new Error(`No token with id ${tokenId}`);
+      const { tokens, ports } = await identity(values);
+      if (!(await tokens.revokeToken(tokenId, ports)))
+        throw new Error(`No token with id ${tokenId}`);
       console.log(`Revoked token ${tokenId}.`);
+    },
+  },
+  {
+    name: 'deals add',
+    summary: 'record a Filecoin deal of stored content, as POST /deals does',
+    usage:
+      'pinstack deals add (--cid <cid> | --car <car cid>) --deal-id <n> --piece <cid> --provider <id> --status <status> [--network <n>] [--activation <iso>] [--expiration <iso>] [--batch-root <cid>] [--selector <path>] [--stack <name> [--region <r>]]',
+    options: {
+      cid: { type: 'string' },
+      car: { type: 'string' },
+      'deal-id': { type: 'string' },
+      piece: { type: 'string' },
+      provider: { type: 'string' },
+      status: { type: 'string' },
+      network: { type: 'string' },
+      activation: { type: 'string' },
+      expiration: { type: 'string' },
+      'batch-root': { type: 'string' },
+      selector: { type: 'string' },
+      ...TARGET_OPTIONS,
+    },
+    details: `The report is checked like a POST /deals body; a repeat stores nothing new.\n${TARGET_HELP}`,
+    async run(values) {
+      const [z, { DealReport }, { recordDeals }, { resolveTarget }, { contentPorts, systemClock }] =
+        await Promise.all([
+          import('zod/mini'),
+          import('../contract/deals.ts'),
+          import('../lambdas/core/deals.ts'),
+          import('./target.ts'),
+          import('../lambdas/shared/wiring.ts'),
+        ]);
+      const report = z.safeParse(DealReport, {
+        cid: values.cid,
+        carCid: values.car,
+        dealId: values['deal-id'] === undefined ? undefined : Number(values['deal-id']),
+        pieceCid: values.piece,
+        provider: values.provider,
+        status: values.status,
+        network: values.network,
+        activation: values.activation,
+        expiration: values.expiration,
+        batchRootCid: values['batch-root'],
+        dataModelSelector: values.selector,
+      });
+      if (!report.success) {
+        const problems = report.error.issues.map(
+          (i) => `${i.path.join('.') || 'deal'}: ${i.message}`,
+        );
+        throw new UsageError(`deals add: ${problems.join('; ')}`);
+      }
+      const target = await resolveTarget({
+        stack: values.stack as string | undefined,
+        region: values.region as string | undefined,
+      });
+      const { contents, deals, stats } = contentPorts(target.config);
+      const outcome = await recordDeals([report.data], {
+        contents,
+        deals,
+        stats,
+        clock: systemClock,
+      });
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      console.log(
+        outcome.value.recorded
+          ? `Recorded deal ${report.data.dealId} on ${target.description}.`
+          : `Deal ${report.data.dealId} was already recorded as it is.`,
+      );
     },
   },
   {
@@ -102,12 +244,109 @@ const commands: Command[] = [
     summary: 'run a scheduled job once, now, on the local stack',
     usage: 'pinstack run <job>',
     options: {},
-    details: `Jobs: ${jobs()
-      .map((job) => job.name)
-      .join(', ')}.`,
+    details: `Jobs: ${jobNames().join(', ')}.`,
     async run(_values, [job]) {
       if (!job) throw new UsageError('pinstack run needs a job name');
+      const { runJob } = await import('./run.ts');
       await runJob(job, {});
+    },
+  },
+  {
+    name: 'put',
+    summary: 'store files or a directory; prints the root CID alone on the last line',
+    usage:
+      'pinstack put <file|dir>... [--name <name>] [--concurrency <n>] [--chunk-size <bytes>] [--endpoint <url>] [--token <key>] [--json]',
+    options: PUT_OPTIONS,
+    details: `One file is stored as itself, one directory as itself (its files under it), several
+arguments as a directory holding each. CIDs are computed here, as \`ipfs add --cid-version=1\`
+does; large content goes straight to S3 in parts, several at once. Interrupted, run the same
+command again: it resumes, sending only the parts S3 does not have yet.
+${CONTENT_HELP}`,
+    run: (values, paths) => putCommand(values, paths, false),
+  },
+  {
+    name: 'put-car',
+    summary: 'store a CAR file; prints its root CID alone on the last line',
+    usage:
+      'pinstack put-car <file.car> [--name <name>] [--concurrency <n>] [--chunk-size <bytes>] [--endpoint <url>] [--token <key>] [--json]',
+    options: PUT_OPTIONS,
+    details: `A CAR up to --chunk-size (default 32 GiB) is sent as it is; a larger one as CARs that
+share its root. Interrupted, run it again to resume.
+${CONTENT_HELP}`,
+    run: (values, paths) => putCommand(values, paths, true),
+  },
+  {
+    name: 'status',
+    summary: 'the status of one of your uploads: pin, size, created',
+    usage: 'pinstack status <cid> [--endpoint <url>] [--token <key>] [--json]',
+    options: CONTENT_OPTIONS,
+    details: CONTENT_HELP,
+    async run(values, [cid]) {
+      if (!cid) throw new UsageError('status needs a CID');
+      const { target } = await content(values);
+      const { NFTStorage } = await import('../client/index.ts');
+      const status = await new NFTStorage(target).status(cid);
+      print(values, status, [
+        `${status.cid}\t${status.pin.status}\t${status.size} bytes\tcreated ${status.created.toISOString()}`,
+      ]);
+    },
+  },
+  {
+    name: 'check',
+    summary: 'whether content is stored, and its pin (no token needed)',
+    usage: 'pinstack check <cid> [--endpoint <url>] [--json]',
+    options: CONTENT_OPTIONS,
+    details: CONTENT_HELP,
+    async run(values, [cid]) {
+      if (!cid) throw new UsageError('check needs a CID');
+      const { contentTarget } = await import('./content.ts');
+      const target = await contentTarget({
+        endpoint: values.endpoint as string | undefined,
+        token: (values.token as string | undefined) ?? process.env.PINSTACK_TOKEN ?? 'none',
+      });
+      const { NFTStorage } = await import('../client/index.ts');
+      const check = await new NFTStorage(target).check(cid);
+      print(values, check, [`${check.cid}\t${check.pin.status}`]);
+    },
+  },
+  {
+    name: 'ls',
+    summary: 'your uploads, newest first: CID, pin, size, created, name',
+    usage: 'pinstack ls [--limit <n>] [--endpoint <url>] [--token <key>] [--json]',
+    options: { ...CONTENT_OPTIONS, limit: { type: 'string' } },
+    details: CONTENT_HELP,
+    async run(values) {
+      const { target } = await content(values);
+      const { NFTStorage } = await import('../client/index.ts');
+      const limit = positiveInteger(values.limit, 'limit');
+      const uploads = [];
+      for await (const upload of new NFTStorage(target).list({
+        limit: Math.min(limit ?? 100, 1000),
+      })) {
+        uploads.push(upload);
+        if (limit !== undefined && uploads.length >= limit) break;
+      }
+      print(
+        values,
+        uploads,
+        uploads.length === 0
+          ? ['No uploads.']
+          : uploads.map((u) => [u.cid, u.pin.status, u.size, u.created, u.name].join('\t')),
+      );
+    },
+  },
+  {
+    name: 'rm',
+    summary: 'delete one of your uploads (its content stays pinned while others hold it)',
+    usage: 'pinstack rm <cid> [--endpoint <url>] [--token <key>] [--json]',
+    options: CONTENT_OPTIONS,
+    details: CONTENT_HELP,
+    async run(values, [cid]) {
+      if (!cid) throw new UsageError('rm needs a CID');
+      const { target } = await content(values);
+      const { NFTStorage } = await import('../client/index.ts');
+      await new NFTStorage(target).delete(cid);
+      print(values, { deleted: cid }, [`Deleted ${cid}.`]);
     },
   },
 ];
@@ -205,8 +444,10 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`pinstack: ${message}`);
-    if (error instanceof UsageError) console.error('Run `pinstack help` for the commands.');
-    process.exit(error instanceof UsageError ? 2 : 1);
+    const usage = error instanceof Error && error.name === 'UsageError';
+    // One readable line: the message, never a stack trace.
+    console.error(`pinstack: ${message.split('\n')[0]}`);
+    if (usage) console.error('Run `pinstack help` for the commands.');
+    process.exit(usage ? 2 : 1);
   },
 );

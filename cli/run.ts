@@ -12,7 +12,8 @@ import {
 } from '../local/lambda.ts';
 import { scheduledEvent } from '../local/scheduler.ts';
 import { applyStackEnv, readLocalStack } from '../local/stack-file.ts';
-import { functions as catalogFunctions, type FunctionSpec } from '../system/functions.ts';
+import type { FunctionSpec } from '../system/functions.ts';
+import { jobs } from './jobs.ts';
 
 export interface RunJobOptions {
   dataDir?: string;
@@ -28,13 +29,6 @@ export interface JobResult {
   functionName: string;
   durationMs: number;
   value: unknown;
-}
-
-/** Schedule names in the catalog, each with the function it runs. */
-export function jobs(functions: readonly FunctionSpec[] = catalogFunctions) {
-  return functions.flatMap((fn) =>
-    fn.triggers.flatMap((t) => (t.kind === 'schedule' ? [{ name: t.name, fn }] : [])),
-  );
 }
 
 export class JobError extends Error {

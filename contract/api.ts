@@ -4,6 +4,7 @@
  */
 import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { settings } from '../system/settings.ts';
+import { recordDeals } from './deals.ts';
 import { HeadersTooLarge } from './errors.ts';
 import { CORS_EXPOSED_HEADERS, CORS_METHODS, NO_ROUTE_MESSAGE, NOT_CORS_MESSAGE } from './http.ts';
 import {
@@ -16,12 +17,21 @@ import {
   MAX_SEGMENT_BYTES,
 } from './limits.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.ts';
+import { opsRoutes } from './ops.ts';
 import { publicRoutes } from './public.ts';
 import { ErrorEnvelope } from './schema.ts';
 import { stagedUploadRoutes } from './staged-uploads.ts';
+import { getStats } from './stats.ts';
 import { uploadRoutes } from './uploads.ts';
 
-export const apiRoutes = [...publicRoutes, ...uploadRoutes, ...stagedUploadRoutes] as const;
+export const apiRoutes = [
+  ...publicRoutes,
+  getStats,
+  ...opsRoutes,
+  ...uploadRoutes,
+  ...stagedUploadRoutes,
+  recordDeals,
+] as const;
 
 /** The settings the document quotes: a deployment serves its own values. */
 export type DocumentSettings = {
@@ -29,7 +39,8 @@ export type DocumentSettings = {
     | 'RATE_LIMIT_REQUESTS'
     | 'RATE_LIMIT_WINDOW_SECONDS'
     | 'MAX_INLINE_UPLOAD_BYTES'
-    | 'MAX_STAGED_UPLOAD_BYTES']: number;
+    | 'MAX_STAGED_UPLOAD_BYTES'
+    | 'STAGED_PART_BYTES']: number;
 };
 
 const DEFAULTS: DocumentSettings = {
@@ -37,6 +48,7 @@ const DEFAULTS: DocumentSettings = {
   RATE_LIMIT_WINDOW_SECONDS: settings.RATE_LIMIT_WINDOW_SECONDS.default,
   MAX_INLINE_UPLOAD_BYTES: settings.MAX_INLINE_UPLOAD_BYTES.default,
   MAX_STAGED_UPLOAD_BYTES: settings.MAX_STAGED_UPLOAD_BYTES.default,
+  STAGED_PART_BYTES: settings.STAGED_PART_BYTES.default,
 };
 
 const describeApi = (d: (name: keyof DocumentSettings) => number) => `
@@ -81,7 +93,8 @@ characters \`[a-z2-7]\` after \`pst_\`.
   \`ERROR_PAYLOAD_TOO_LARGE\`. Larger content is uploaded as several CAR chunks of one root
   (the nft.storage client's \`maxChunkSize\`), each one \`POST /upload\`, or staged straight to
   S3: \`POST /staged-uploads\` (at most ${d('MAX_STAGED_UPLOAD_BYTES')} bytes per CAR,
-  \`MAX_STAGED_UPLOAD_BYTES\`).
+  \`MAX_STAGED_UPLOAD_BYTES\`), with one PUT up to ${d('STAGED_PART_BYTES')} bytes
+  (\`STAGED_PART_BYTES\`) and as an S3 multipart upload of parts that size above it.
 - CAR blocks: at most ${MAX_BLOCK_BYTES} bytes each; CIDs at most ${MAX_CID_LENGTH} characters.
 - Directory uploads: at most ${MAX_DIRECTORY_FILES} files, paths of at most ${MAX_PATH_BYTES} bytes
   with segments of at most ${MAX_SEGMENT_BYTES} bytes; a file list of at most

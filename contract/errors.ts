@@ -15,8 +15,11 @@ export const RetryAfter: HeaderSpec = {
   schema: z.string().check(z.regex(/^[1-9][0-9]*$/)),
 };
 
-const error = (description: string, json: z.ZodMiniType, headers?: ResponseSpec['headers']) =>
-  ({ description, json, ...(headers ? { headers } : {}) }) satisfies ResponseSpec;
+export const error = (
+  description: string,
+  json: z.ZodMiniType,
+  headers?: ResponseSpec['headers'],
+) => ({ description, json, ...(headers ? { headers } : {}) }) satisfies ResponseSpec;
 
 export const BadRequest = error(
   'Invalid request',
@@ -82,6 +85,15 @@ export const StagedUploadNotFound = error(
     'Unknown staged upload',
     ['HTTP_ERROR'],
     z.literal('Staged upload not found'),
+  ),
+);
+
+export const Conflict = error(
+  'Not possible in the current state',
+  errorEnvelope(
+    'ConflictError',
+    "The staged upload's state does not allow it (the message says why)",
+    ['HTTP_ERROR'],
   ),
 );
 

@@ -20,3 +20,7 @@ export const MAX_META_DEPTH = 64;
 export const MAX_CID_LENGTH = 512;
 /** nft.storage's per-block limit, also what IPFS clients accept over bitswap. */
 export const MAX_BLOCK_BYTES = 2 * 1024 * 1024;
+/** Part URLs one staged-upload request hands out (a page: ask again for the next ones). */
+export const MAX_PART_URLS_PER_REQUEST = 1000;
+/** Part URLs a new multipart staged upload comes with. */
+export const FIRST_PART_URLS = 100;

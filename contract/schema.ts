@@ -59,6 +59,7 @@ export const ERROR_CODES = [
   'ERROR_RATE_LIMITED',
   'ERROR_INTERNAL',
   'ERROR_SERVICE_UNAVAILABLE',
+  'ERROR_FORBIDDEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -28,19 +28,21 @@ export const Pin = named(
 );
 export type PinView = z.infer<typeof Pin>;
 
+export const DEAL_STATUSES = [
+  'queued',
+  'proposing',
+  'accepted',
+  'failed',
+  'active',
+  'published',
+  'terminated',
+] as const;
+
 export const Deal = named(
   'Deal',
-  'A Filecoin deal (nft.storage shape). pinstack makes no deals.',
+  'A Filecoin deal of the content (nft.storage shape), as a deal aggregator reported it',
   z.object({
-    status: z.enum([
-      'queued',
-      'proposing',
-      'accepted',
-      'failed',
-      'active',
-      'published',
-      'terminated',
-    ]),
+    status: z.enum(DEAL_STATUSES),
     lastChanged: z.optional(DateTime),
     chainDealID: z.optional(z.int()),
     datamodelSelector: z.optional(z.string()),
@@ -50,12 +52,14 @@ export const Deal = named(
     miner: z.optional(z.string()),
     pieceCid: z.optional(z.string()),
     batchRootCid: z.optional(z.string()),
+    network: z.optional(described('Filecoin network, e.g. `mainnet`', z.string())),
   }),
 );
+export type DealView = z.infer<typeof Deal>;
 
 export const Deals = named(
   'Deals',
-  'Always empty: pinstack stores on S3 and makes no Filecoin deals',
+  'Filecoin deals a deal aggregator reported for the content (POST /deals); [] if none',
   z.array(Deal),
 );
 

@@ -14,10 +14,25 @@ import { PROJECT_ROOT } from './stack-config.ts';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-/** Modules replaced in deployed bundles, with why (each replacement's file says more). */
+/**
+ * Modules replaced in deployed bundles, with why (each replacement's file says more; the bundle
+ * tests run the bundles against the emulators to show the functions still work).
+ */
 export const BUNDLE_ALIASES: Record<string, string> = {
   // Lambda gives credentials in the environment; the default chain is unused weight.
   '@aws-sdk/credential-provider-node': join(PROJECT_ROOT, 'lambdas/shared/lambda-credentials.ts'),
+  // No operation pinstack calls streams events; every protocol imports the code (~15 KB).
+  '@smithy/core/event-streams': join(
+    PROJECT_ROOT,
+    'lambdas/shared/bundle-stubs/no-event-streams.ts',
+  ),
+  // Node's own hashes, without the SDK's pure-JavaScript fallbacks (~4 KB).
+  '@smithy/core/checksum': join(PROJECT_ROOT, 'lambdas/shared/bundle-stubs/native-checksums.ts'),
+  // DynamoDB's endpoint discovery is configured but never used; its LRU cache is ~8 KB.
+  '@aws-sdk/middleware-endpoint-discovery': join(
+    PROJECT_ROOT,
+    'lambdas/shared/bundle-stubs/no-endpoint-discovery.ts',
+  ),
 };
 
 export const BUNDLE = {
@@ -97,11 +112,15 @@ export function boundEnvironment(spec: Pick<FunctionSpec, 'bindings'>): Record<s
   };
   for (const resource of Object.keys(spec.bindings) as (keyof typeof RESOURCE_ENV)[]) {
     const name = RESOURCE_ENV[resource];
+    const queue = (queueName: string) =>
+      `https://sqs.us-east-1.amazonaws.com/000000000000/${queueName}`;
     env[name] =
       PLACEHOLDERS[resource] ??
-      (name.endsWith('_URL')
-        ? `https://sqs.us-east-1.amazonaws.com/000000000000/${resource}`
-        : `pinstack-${resource}`);
+      (resource === 'queueStats'
+        ? JSON.stringify({ ingestQueue: { url: queue('ingest'), dlq: queue('ingest-dlq') } })
+        : name.endsWith('_URL')
+          ? queue(resource)
+          : `pinstack-${resource}`);
   }
   // The stack gives every function the gateway's public URL (the provider's address).
   env.GATEWAY_PUBLIC_URL = 'https://gateway.example';

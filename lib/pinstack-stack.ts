@@ -18,12 +18,12 @@ import {
   functions,
   QUEUE_NAMES,
   type QueueName,
-  queueConsumers,
   type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { OperationalAlarms } from './constructs/alarms.ts';
 import { ApiCdn, CdnLogs, GatewayCdn } from './constructs/cdn.ts';
+import { OperationsDashboard } from './constructs/dashboard.ts';
 import { PinstackApi } from './constructs/http-api.ts';
 import { PinstackFunction } from './constructs/pinstack-function.ts';
 import { QueueConsumer } from './constructs/queue-consumer.ts';
@@ -80,6 +80,9 @@ export class PinstackStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
+    // First, so the house constructs below raise their alarms with its actions.
+    this.alarms = new OperationalAlarms(this, { alarmTopicArn: config.alarmTopicArn });
+
     this.storage = new Storage(this, 'Storage', {
       removalPolicy: config.removalPolicy,
       deletionProtection: config.deletionProtection,
@@ -122,16 +125,6 @@ export class PinstackStack extends Stack {
     });
 
     this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue');
-
-    this.alarms = new OperationalAlarms(this, 'Alarms', { alarmTopicArn: config.alarmTopicArn });
-    for (const [name, queue] of Object.entries(this.queues)) {
-      const id = constructIdFor(name);
-      // A queue nobody consumes yet (the pin queue) holds its messages by design.
-      if (queueConsumers(name as QueueName).length > 0) this.alarms.watchWorkQueue(id, queue.queue);
-      this.alarms.watchDeadLetterQueue(id, queue.deadLetterQueue);
-    }
-    this.alarms.watchDeadLetterQueue('Schedule', this.scheduleDeadLetterQueue);
-    this.alarms.watchApi('Api', this.api.api);
 
     const environment = config.functionEnvironment;
     const built: Partial<Record<FunctionName, PinstackFunction>> = {};
@@ -182,6 +175,25 @@ export class PinstackStack extends Stack {
       }
     }
 
+    new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions: Object.values(this.functions).map((f) => ({
+        name: f.spec.name,
+        fn: f.fn,
+        logGroup: f.logGroup,
+        memoryMB: f.spec.memoryMB,
+      })),
+      queues: Object.entries(this.queues).map(([name, q]) => ({
+        name,
+        queue: q.queue,
+        deadLetterQueue: q.deadLetterQueue,
+      })),
+      schedules: functions.flatMap((fn) =>
+        (fn.triggers as readonly Trigger[]).flatMap((t) => (t.kind === 'schedule' ? [t.name] : [])),
+      ),
+      table: this.storage.table,
+    });
+
     this.addOutputs();
     applyNagSuppressions(this);
   }
@@ -205,9 +217,11 @@ export class PinstackStack extends Stack {
       logRemovalPolicy: config.removalPolicy,
     });
     this.bind(fn, spec.bindings);
-    this.alarms.watchFunction(id, fn.fn);
 
     const triggers: readonly Trigger[] = spec.triggers;
+    if (triggers.some((t) => t.kind === 'schedule' || t.kind === 'queue')) {
+      fn.bindOpsRecords(this.storage.table);
+    }
     const httpTriggers = triggers.filter((t) => t.kind === 'http');
     if (httpTriggers.length > 0) {
       const integration = this.api.integration(`${id}Integration`, fn.fn);
@@ -219,10 +233,12 @@ export class PinstackStack extends Stack {
         if (!String(spec.bindings[trigger.queue]).includes('consume')) {
           throw new Error(`${spec.name}: consumes ${trigger.queue} without a 'consume' binding`);
         }
-        new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}Consumer`, {
+        const work = this.queues[trigger.queue];
+        const source = trigger.deadLetters ? 'DeadLetters' : '';
+        new QueueConsumer(this, `${id}${constructIdFor(trigger.queue)}${source}Consumer`, {
           fn: fn.fn,
           functionTimeout: Duration.seconds(spec.timeoutSeconds),
-          queue: this.queues[trigger.queue],
+          queue: trigger.deadLetters ? work.deadLetters : work,
           batchSize: trigger.batchSize,
           maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
           ...(trigger.redelivery
@@ -235,9 +251,11 @@ export class PinstackStack extends Stack {
             : {}),
           reportBatchItemFailures: true,
         });
+        if (trigger.deadLetters) this.alarms.watchDeadLetterConsumer(id, fn.fn);
       } else if (trigger.kind === 'schedule') {
         new ScheduledInvocation(this, `${constructIdFor(trigger.name)}Schedule`, {
           fn: fn.fn,
+          name: trigger.name,
           rateMinutes: trigger.rateMinutes,
           description: `pinstack ${trigger.name}: ${spec.description}`,
           deadLetterQueue: this.scheduleDeadLetterQueue,
@@ -270,6 +288,7 @@ export class PinstackStack extends Stack {
       fn.bindQueue('ipniQueue', this.queues.ipniQueue.queue, bindings.ipniQueue);
     }
     if (bindings.providerKey) fn.bindProviderKey(this.providerKey);
+    if (bindings.queueStats) fn.bindQueueStats(this.queues);
   }
 
   private addOutputs(): void {

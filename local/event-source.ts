@@ -22,6 +22,8 @@ export type QueueTrigger = Extract<Trigger, { kind: 'queue' }>;
 export interface QueueSource {
   runtime: FunctionRuntime;
   trigger: QueueTrigger;
+  /** The queue polled: the trigger's queue, or its dead-letter queue. */
+  name: string;
   queueUrl: string;
   queueArn: string;
 }

@@ -9,6 +9,7 @@
  * each port operation writes, so no handler has a test branch and no bundle contains this.
  */
 import { writeSync } from 'node:fs';
+import { BLOCK_INDEX_SUFFIX } from '../lambdas/core/block-index.ts';
 import { dynamoFor, s3For, s3StagingFor, sqsFor } from '../lambdas/shared/clients.ts';
 import { loadConfig } from '../lambdas/shared/config.ts';
 import type { CrashPoint, SettingValues } from '../system/settings.ts';
@@ -47,9 +48,12 @@ const namesIn = (input: Record<string, unknown>) =>
 
 /** Each crash point's write, told apart from every other write the functions make. */
 const crashPoints = {
-  // Any of an upload's bytes: its CAR, link index or long file list.
+  // Any of an upload's bytes: its CAR (a staged one copied in), link index or long file list
+  // (not the block index, which the indexer writes later from the stored CAR).
   'carpark.put': ({ command, input }, r) =>
-    command === 'PutObjectCommand' && input.Bucket === r.CARPARK_BUCKET,
+    ['PutObjectCommand', 'CopyObjectCommand', 'CompleteMultipartUploadCommand'].includes(command) &&
+    input.Bucket === r.CARPARK_BUCKET &&
+    !String(input.Key).endsWith(BLOCK_INDEX_SUFFIX),
   // The CAR's record and the uploader's hold, in one batch: the only batch with a hold.
   'contents.recordCar': ({ command, input }) =>
     command === 'BatchWriteItemCommand' &&
@@ -61,7 +65,7 @@ const crashPoints = {
     command === 'UpdateItemCommand' &&
     sortKey(input) === 'CONTENT' &&
     namesIn(input).includes('created'),
-  // A first upload's conditional put (a repeat's revive puts without a condition).
+  // A first upload's conditional put (a repeat's revive updates without a condition).
   'uploads.create': ({ command, input }) =>
     command === 'PutItemCommand' &&
     sortKey(input).startsWith('UPLOAD#') &&
@@ -71,10 +75,12 @@ const crashPoints = {
     command === 'SendMessageCommand' && input.QueueUrl === r.INGEST_QUEUE_URL,
   'contents.addHolder': ({ command, input }) =>
     command === 'PutItemCommand' && sortKey(input).startsWith('HOLDER#'),
+  // The conditional update that sets `deleted` (a repeat's revive removes it, unconditionally).
   'uploads.markDeleted': ({ command, input }) =>
     command === 'UpdateItemCommand' &&
     sortKey(input).startsWith('UPLOAD#') &&
-    namesIn(input).includes('deleted'),
+    namesIn(input).includes('deleted') &&
+    typeof input.ConditionExpression === 'string',
   // Two writes: the unpin schedule, then the hold's removal; `after:` stops in between.
   'contents.removeHolder': ({ command, input }) =>
     (command === 'UpdateItemCommand' && /^SET unpinAfter\b/.test(String(input.UpdateExpression))) ||

@@ -11,6 +11,9 @@
  * object succeeds, sends a standard S3 event notification to every matching queue before it
  * returns the response, so a client that sees its upload acknowledged can rely on the event
  * being queued. Only the S3 wire protocol is relied on, not fauxqs internals.
+ *
+ * The same proxy answers ListParts, which fauxqs lacks, from the multipart requests it sees
+ * pass (local/multipart-parts.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -28,6 +31,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import busboy from 'busboy';
 import { notificationMatches } from '../system/functions.ts';
 import type { Activity, Logger } from './lambda.ts';
+import { MultipartRegistry } from './multipart-parts.ts';
 
 export type ObjectCreatedEvent =
   | 'ObjectCreated:Put'
@@ -185,6 +189,8 @@ export interface S3NotificationProxyOptions {
   activity: Activity;
   log: Logger;
   port?: number;
+  /** Where the multipart registry keeps its log (the persisted stack); in memory without. */
+  multipartLog?: string;
 }
 
 export interface S3NotificationProxy {
@@ -211,11 +217,29 @@ function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return result;
 }
 
+/** The multipart operations the proxy keeps track of, by method and subresource. */
+export function multipartOperation(
+  method: string,
+  target: S3Target,
+  headers: IncomingHttpHeaders,
+): 'create' | 'part' | 'list' | 'complete' | 'abort' | undefined {
+  if (!target.bucket || !target.key) return undefined;
+  const { query } = target;
+  if (method === 'POST' && query.has('uploads')) return 'create';
+  if (!query.has('uploadId')) return undefined;
+  if (method === 'PUT' && query.has('partNumber') && !headers['x-amz-copy-source']) return 'part';
+  if (method === 'GET') return 'list';
+  if (method === 'POST') return 'complete';
+  if (method === 'DELETE') return 'abort';
+  return undefined;
+}
+
 export async function startS3NotificationProxy(
   options: S3NotificationProxyOptions,
 ): Promise<S3NotificationProxy> {
   const upstream = new URL(options.upstream);
   const agent = new Agent({ keepAlive: true });
+  const multipart = new MultipartRegistry(options.multipartLog);
 
   const forward = (req: IncomingMessage, path = req.url ?? '/', method = req.method) =>
     httpRequest({
@@ -232,9 +256,41 @@ export async function startS3NotificationProxy(
     const eventName = objectCreatedEvent(req.method ?? 'GET', target, req.headers);
     const notifies =
       eventName !== undefined && options.targets.some((t) => t.bucket === target.bucket);
+    const operation = multipartOperation(req.method ?? 'GET', target, req.headers);
+    const { bucket = '', key = '' } = target;
+    const uploadId = target.query.get('uploadId') ?? '';
+    if (operation === 'list') {
+      const { status, body } = multipart.listParts(bucket, key, uploadId, target.query);
+      res.writeHead(status, { 'content-type': 'application/xml' });
+      res.end(body);
+      return;
+    }
+    // What a multipart request that succeeded tells the registry.
+    const observe = (status: number, headers: IncomingHttpHeaders, body?: Buffer) => {
+      if (operation === 'create' && status === 200 && body) {
+        const id = /<UploadId>([^<]+)<\/UploadId>/.exec(body.toString('utf8'))?.[1];
+        if (id) multipart.open(id, bucket, key);
+      } else if (operation === 'part' && status === 200 && headers.etag) {
+        multipart.part(uploadId, bucket, key, {
+          partNumber: Number(target.query.get('partNumber')),
+          etag: String(headers.etag),
+          size: Number(req.headers['content-length'] ?? 0),
+          lastModified: new Date().toISOString(),
+        });
+      } else if (
+        (operation === 'complete' &&
+          status === 200 &&
+          body?.includes('CompleteMultipartUploadResult')) ||
+        (operation === 'abort' && status === 204)
+      ) {
+        multipart.close(uploadId);
+      }
+    };
     const handled = notifies
-      ? options.activity.track(() => proxyAndNotify(req, res, target, eventName))
-      : proxyStreaming(req, res);
+      ? options.activity.track(() => proxyAndNotify(req, res, target, eventName, observe))
+      : operation === 'create' || operation === 'complete'
+        ? proxyBuffered(req, res, observe)
+        : proxyStreaming(req, res, observe);
     handled.catch((error: unknown) => {
       options.log.error(`S3 proxy failed on ${req.method} ${req.url}`, error);
       if (!res.headersSent) {
@@ -244,15 +300,25 @@ export async function startS3NotificationProxy(
     });
   });
 
-  function proxyStreaming(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  type Observe = (status: number, headers: IncomingHttpHeaders, body?: Buffer) => void;
+
+  function proxyStreaming(
+    req: IncomingMessage,
+    res: ServerResponse,
+    observe?: Observe,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const upstreamReq = forward(req);
       upstreamReq.once('error', reject);
-      // A client that goes away must not leave the upstream exchange hanging.
+      // A client that goes away (e.g. having read all it wanted) must not leave the upstream
+      // exchange hanging; that is no failure of the proxy.
       res.once('close', () => {
-        if (!res.writableFinished) upstreamReq.destroy();
+        if (res.writableFinished) return;
+        upstreamReq.destroy();
+        resolve();
       });
       upstreamReq.once('response', (upstreamRes) => {
+        observe?.(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         res.writeHead(upstreamRes.statusCode ?? 502, forwardable(upstreamRes.headers));
         upstreamRes.pipe(res);
         upstreamRes.once('end', () => resolve());
@@ -262,13 +328,8 @@ export async function startS3NotificationProxy(
     });
   }
 
-  async function proxyAndNotify(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: S3Target,
-    eventName: ObjectCreatedEvent,
-  ): Promise<void> {
-    const formKey = eventName === 'ObjectCreated:Post' ? postedKey(req) : undefined;
+  /** Forwards a request and reads the whole (small) answer. */
+  function exchange(req: IncomingMessage) {
     const upstreamReq = forward(req);
     const response = new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
       (resolve, reject) => {
@@ -288,7 +349,26 @@ export async function startS3NotificationProxy(
       },
     );
     req.pipe(upstreamReq);
-    const { status, headers, body } = await response;
+    return response;
+  }
+
+  async function proxyBuffered(req: IncomingMessage, res: ServerResponse, observe: Observe) {
+    const { status, headers, body } = await exchange(req);
+    observe(status, headers, body);
+    res.writeHead(status, { ...forwardable(headers), 'content-length': body.length });
+    res.end(body);
+  }
+
+  async function proxyAndNotify(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: S3Target,
+    eventName: ObjectCreatedEvent,
+    observe: Observe,
+  ): Promise<void> {
+    const formKey = eventName === 'ObjectCreated:Post' ? postedKey(req) : undefined;
+    const { status, headers, body } = await exchange(req);
+    observe(status, headers, body);
 
     const key = target.key ?? (await formKey);
     if (key && target.bucket && succeeded(eventName, status, body)) {

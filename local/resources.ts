@@ -22,7 +22,11 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QUEUE_POLICY, type QueueName } from '../system/functions.ts';
+import {
+  DEAD_LETTER_VISIBILITY_SECONDS,
+  QUEUE_POLICY,
+  type QueueName,
+} from '../system/functions.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '../system/table.ts';
 
 export const LOCAL_PREFIX = 'pinstack-local';
@@ -155,6 +159,7 @@ export async function ensureQueueWithDlq(
 ): Promise<ProvisionedQueue> {
   const dlq = await ensureQueue(sqs, dlqName(name), {
     MessageRetentionPeriod: String(QUEUE_POLICY.dlqRetentionDays * 24 * 60 * 60),
+    VisibilityTimeout: String(DEAD_LETTER_VISIBILITY_SECONDS),
   });
   const queue = await ensureQueue(sqs, name, {
     VisibilityTimeout: String(visibilityTimeoutSeconds),

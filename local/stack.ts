@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -16,15 +17,17 @@ import {
   type BucketName,
   bucketNotifications,
   functions as catalogFunctions,
+  consumesQueue,
   type FunctionSpec,
   notificationId,
   QUEUE_NAMES,
   type QueueName,
+  type Trigger,
   visibilityTimeoutSeconds,
 } from '../system/functions.ts';
 import { API_GATEWAY_HEADER_BYTES } from '../system/platform.ts';
 import { readSettings, settingNames } from '../system/settings.ts';
-import { startEmulators } from './emulators.ts';
+import { EMULATOR_PART_BYTES, startEmulators } from './emulators.ts';
 import { type EventSources, type QueueSource, startEventSources } from './event-source.ts';
 import { armCrash } from './faults.ts';
 import { type FunctionUrlServer, startFunctionUrl } from './function-url.ts';
@@ -149,6 +152,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const value = env[name];
       if (value) settingsEnv[name] = value;
     }
+    const embeddedS3 = !env.PINSTACK_S3_ENDPOINT;
+    // The embedded S3 emulator takes at most EMULATOR_REQUEST_BYTES a request: parts stay under.
+    if (embeddedS3 && !settingsEnv.STAGED_PART_BYTES) {
+      settingsEnv.STAGED_PART_BYTES = String(EMULATOR_PART_BYTES);
+    }
     const region = env.AWS_REGION || 'us-east-1';
     // Credentials first: SDK clients resolve them from the environment.
     if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
@@ -199,15 +207,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureBucket(s3, names.ipni, region);
     const visibility = (queue: QueueName) => {
       const consumers = functions.filter((fn) =>
-        fn.triggers.some((t) => t.kind === 'queue' && t.queue === queue),
+        (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),
       );
       // A poller holds the first messages of a batch while its batching window fills it, so a
       // shortened visibility must still outlast the window, or they come back mid-batch.
       const window = Math.max(
         0,
         ...consumers.flatMap((fn) =>
-          fn.triggers.flatMap((t) =>
-            t.kind === 'queue' && t.queue === queue
+          (fn.triggers as readonly Trigger[]).flatMap((t) =>
+            t.kind === 'queue' && consumesQueue(t, queue)
               ? [options.batchingWindowSeconds ?? t.maxBatchingWindowSeconds]
               : [],
           ),
@@ -248,6 +256,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         activity,
         log,
         port: options.emulatorPorts?.s3,
+        ...(options.persist === false
+          ? {}
+          : { multipartLog: join(dataDir, 'multipart-uploads.jsonl') }),
       });
       cleanup.push(() => proxy.stop());
       s3Endpoint = proxy.endpoint;
@@ -268,6 +279,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       INDEX_QUEUE_URL: queues.indexQueue.url,
       IPNI_QUEUE_URL: queues.ipniQueue.url,
       ...(await localProvider(dataDir, env, gatewayPort)),
+      QUEUE_URLS: JSON.stringify(
+        Object.fromEntries(
+          Object.entries(queues).map(([name, queue]) => [
+            name,
+            { url: queue.url, dlq: queue.dlq.url },
+          ]),
+        ),
+      ),
       PINSTACK_DYNAMODB_ENDPOINT: endpoints.dynamodb,
       PINSTACK_S3_ENDPOINT: s3Endpoint,
       PINSTACK_SQS_ENDPOINT: endpoints.sqs,
@@ -287,22 +306,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanup.push(() => activity.settled());
 
     const queueSources: QueueSource[] = runtimes.flatMap((runtime) =>
-      runtime.fn.triggers.flatMap((trigger) =>
-        trigger.kind === 'queue'
-          ? [
-              {
-                runtime,
-                trigger: {
-                  ...trigger,
-                  maxBatchingWindowSeconds:
-                    options.batchingWindowSeconds ?? trigger.maxBatchingWindowSeconds,
-                },
-                queueUrl: queues[trigger.queue].url,
-                queueArn: queues[trigger.queue].arn,
-              },
-            ]
-          : [],
-      ),
+      runtime.fn.triggers.flatMap((trigger) => {
+        if (trigger.kind !== 'queue') return [];
+        const queue = queues[trigger.queue];
+        const source = trigger.deadLetters
+          ? { url: queue.dlq.url, arn: queue.dlq.arn, name: dlqName(queue.name) }
+          : queue;
+        const batching = {
+          ...trigger,
+          maxBatchingWindowSeconds:
+            options.batchingWindowSeconds ?? trigger.maxBatchingWindowSeconds,
+        };
+        return [
+          {
+            runtime,
+            trigger: batching,
+            queueUrl: source.url,
+            queueArn: source.arn,
+            name: source.name,
+          },
+        ];
+      }),
     );
     const eventSources: EventSources = startEventSources({
       sqs,
@@ -362,9 +386,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanup.push(() => removeStackFile(dataDir));
 
-    const consumedQueues = Object.values(queues).filter((queue) =>
-      queueSources.some((source) => source.queueUrl === queue.url),
-    );
+    const consumedQueues = [
+      ...new Map(queueSources.map((s) => [s.queueUrl, { name: s.name, url: s.queueUrl }])).values(),
+    ];
     /** Messages still waiting in each consumed queue (ready, in flight or delayed). */
     const pendingMessages = async () => {
       const pending: { name: string; ready: number; inFlight: number; delayed: number }[] = [];

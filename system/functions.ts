@@ -18,6 +18,8 @@ export const RESOURCE_ENV = {
   providerKey: 'PROVIDER_KEY_SECRET_ARN',
   /** The provider's peer ID, derived from that key when the stack deploys. */
   providerId: 'PROVIDER_PEER_ID',
+  /** Every work queue and its DLQ, by name, as JSON (for their depths). */
+  queueStats: 'QUEUE_URLS',
 } as const;
 
 export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue' | 'ipniQueue';
@@ -32,9 +34,11 @@ export type BucketName = 'staging' | 'carpark' | 'ipni';
 
 /**
  * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
- * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access.
+ * (by dynamodb:LeadingKeys) to rate-limit counter items; `readwrite` is full item access. None
+ * of them may scan the table: no request path does. `readwrite+scan` adds the scan, for the
+ * job that recomputes the totals from every record.
  */
-export type TableAccess = 'read' | 'read+counters' | 'readwrite';
+export type TableAccess = 'read' | 'read+counters' | 'readwrite' | 'readwrite+scan';
 /** `write` is put-only (e.g. to presign uploads); `readwrite` adds get and delete. */
 export type BucketAccess = 'read' | 'write' | 'readwrite';
 /** `consume` comes with the function's queue trigger; `send+consume` also lets it enqueue. */
@@ -53,6 +57,8 @@ export interface Bindings {
   providerKey?: 'read';
   /** `read`: is told the provider's peer ID. */
   providerId?: 'read';
+  /** `read`: the depths (GetQueueAttributes) of every work queue and DLQ, whoever adds them. */
+  queueStats?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -72,10 +78,14 @@ export interface PromptRedelivery {
 export type Trigger =
   /** An API Gateway HTTP API route (payload format 2.0). */
   | { kind: 'http'; method: HttpMethod; path: string }
-  /** An SQS event source mapping with partial batch responses. */
+  /**
+   * An SQS event source mapping with partial batch responses: on the queue, or with
+   * `deadLetters` on its dead-letter queue (messages every attempt failed on).
+   */
   | {
       kind: 'queue';
       queue: QueueName;
+      deadLetters?: true;
       batchSize: number;
       maxBatchingWindowSeconds: number;
       redelivery?: PromptRedelivery;
@@ -113,34 +123,45 @@ const http = (method: HttpMethod, ...paths: string[]): Trigger[] =>
 export const functions = [
   {
     name: 'api-public',
-    description: 'Public, unauthenticated reads: GET /check/{cid} and /version',
+    description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     // The peer ID for /version.
     bindings: { table: 'read', providerId: 'read' },
-    triggers: http('GET', '/check/{proxy+}', '/api/check/{proxy+}', '/version', '/api/version'),
+    triggers: http(
+      'GET',
+      '/check/{proxy+}',
+      '/api/check/{proxy+}',
+      '/stats',
+      '/api/stats',
+      '/version',
+      '/api/version',
+    ),
   },
   {
     name: 'api-read',
     description:
-      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json and CORS",
+      "Authenticated reads: the caller's uploads (GET / and GET /{cid}), /schema.json, /status, /metrics and CORS",
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    // The carpark only for long file lists, which are stored beside the CARs.
-    bindings: { table: 'read+counters', carpark: 'read' },
+    // The carpark only for long file lists, which are stored beside the CARs; staging to list
+    // the parts a multipart staged upload has; the queues' depths for /status and /metrics
+    // (which is why they are here and not in api-public: the SQS client would not fit its bundle).
+    bindings: { table: 'read+counters', carpark: 'read', staging: 'read', queueStats: 'read' },
     triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
   },
   {
     name: 'api-write',
     description:
-      'Authenticated writes: POST /upload, /store, /staged-uploads; PATCH /upload/{cid}; DELETE /{cid}',
+      'Authenticated writes: POST /upload, /store, /staged-uploads, /deals (admin); PATCH /upload/{cid}; DELETE /{cid}',
     memoryMB: 2048,
     timeoutSeconds: API_TIMEOUT_SECONDS,
     bindings: {
       table: 'readwrite',
       carpark: 'readwrite',
-      // Put-only: presigned staged-upload URLs are signed with this function's credentials.
-      staging: 'write',
+      // Presigned staged-upload URLs are signed with this function's credentials; completing
+      // and aborting multipart uploads, and removing an aborted upload's object, need more.
+      staging: 'readwrite',
       pinQueue: 'send',
       ingestQueue: 'send',
     },
@@ -153,9 +174,17 @@ export const functions = [
   {
     name: 'ingest',
     description:
-      'Ingest queue consumer: validates staged CARs into the carpark and completes chunked DAGs',
+      'Ingest queue consumer: streams staged CARs, verifying every block, into the carpark and completes chunked DAGs',
+    // Memory buys CPU and network share, not room: a staged CAR streams through a window of
+    // about one block (peak RSS measured by the staged-ingest benchmark), so 2 GB is for the
+    // two SHA-256 passes (blocks, the CAR's digest) to keep up with S3.
     memoryMB: 2048,
-    timeoutSeconds: 300,
+    // The largest staged CAR (MAX_STAGED_UPLOAD_BYTES, 32 GiB) must stream and be copied
+    // within Lambda's 15-minute maximum: 32 GiB in 900 s needs about 40 MB/s end to end.
+    // Verification runs at several hundred MB/s per core (staged-ingest benchmark), so S3's
+    // single-stream GET throughput decides; the copy into the carpark is server-side, in
+    // parallel parts above 5 GiB.
+    timeoutSeconds: 900,
     bindings: {
       table: 'readwrite',
       staging: 'readwrite',
@@ -170,8 +199,28 @@ export const functions = [
         queue: 'ingestQueue',
         batchSize: 1,
         maxBatchingWindowSeconds: 0,
-        // A staged CAR whose ingest crashed is ingested again six minutes later, not 30.
-        redelivery: { afterSeconds: 360, maxConcurrency: 20 },
+        // A staged CAR whose ingest crashed is ingested again a minute after the timeout, not
+        // after 6x it (90 minutes).
+        redelivery: { afterSeconds: 960, maxConcurrency: 20 },
+      },
+    ],
+  },
+  {
+    name: 'ingest-failures',
+    description:
+      'Ingest dead-letter consumer: marks the staged upload of a message every ingest attempt failed on as failed',
+    memoryMB: 256,
+    timeoutSeconds: 30,
+    bindings: { table: 'readwrite', ingestQueue: 'consume' },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'ingestQueue',
+        deadLetters: true,
+        batchSize: 10,
+        maxBatchingWindowSeconds: 0,
+        // Its own failures (storage unavailable) come back after its visibility timeout.
+        redelivery: { afterSeconds: 30, maxConcurrency: 2 },
       },
     ],
   },
@@ -243,10 +292,18 @@ export const functions = [
   },
   {
     name: 'pin-status',
-    description: 'Cron: re-checks pins that are not final and repairs interrupted writes',
+    description:
+      'Cron: re-checks pins that are not final, repairs interrupted writes, expires staged uploads',
     memoryMB: 1024,
     timeoutSeconds: 300,
-    bindings: { table: 'readwrite', ingestQueue: 'send', pinQueue: 'send', ipniQueue: 'send' },
+    // Staging to expire staged uploads never completed: abort their parts, remove objects.
+    bindings: {
+      table: 'readwrite',
+      staging: 'readwrite',
+      ingestQueue: 'send',
+      pinQueue: 'send',
+      ipniQueue: 'send',
+    },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 15 }],
   },
   {
@@ -257,6 +314,14 @@ export const functions = [
     // Nothing yet: the chain scraper's issue adds what it needs (cursor writes, ingest).
     bindings: {},
     triggers: [{ kind: 'schedule', name: 'scraper', rateMinutes: 5 }],
+  },
+  {
+    name: 'stats',
+    description: 'Cron: recomputes the usage totals from the records, repairing what crashes left',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    bindings: { table: 'readwrite+scan' },
+    triggers: [{ kind: 'schedule', name: 'stats', rateMinutes: 360 }],
   },
 ] as const satisfies readonly FunctionSpec[];
 
@@ -304,20 +369,27 @@ export const QUEUE_POLICY = {
   visibilityTimeoutFactor: 6,
 } as const;
 
+/** A trigger on the queue itself (not on its dead-letter queue). */
+export const consumesQueue = (t: Trigger, queue: QueueName) =>
+  t.kind === 'queue' && t.queue === queue && !t.deadLetters;
+
 /** The functions that consume a queue (none yet for the pin queue: its consumer comes later). */
 export function queueConsumers(queue: QueueName): readonly FunctionSpec[] {
   return functions.filter((fn) =>
-    (fn.triggers as readonly Trigger[]).some((t) => t.kind === 'queue' && t.queue === queue),
+    (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),
   );
 }
 
 /** The queue triggers of a queue's consumers. */
 const triggersOf = (queue: QueueName, consumers: readonly FunctionSpec[]) =>
   consumers.flatMap((fn) =>
-    (fn.triggers as readonly Trigger[]).filter(
-      (t): t is Extract<Trigger, { kind: 'queue' }> => t.kind === 'queue' && t.queue === queue,
+    (fn.triggers as readonly Trigger[]).filter((t): t is Extract<Trigger, { kind: 'queue' }> =>
+      consumesQueue(t, queue),
     ),
   );
+
+/** Visibility timeout of the dead-letter queues: their consumers' redelivery time. */
+export const DEAD_LETTER_VISIBILITY_SECONDS = 30;
 
 /**
  * Visibility timeout for a queue: the prompt redelivery time when every consumer asks for one,

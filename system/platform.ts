@@ -17,3 +17,7 @@ export const API_GATEWAY_HEADER_BYTES = 10_240;
  * it Lambda ends the stream. After its first 6 MB a stream runs at most 2 MB/s.
  */
 export const LAMBDA_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024;
+/** S3 multipart uploads: every part but the last at least 5 MiB, at most 5 GiB, 10,000 parts. */
+export const S3_MIN_PART_BYTES = 5 * 1024 ** 2;
+export const S3_MAX_PART_BYTES = 5 * 1024 ** 3;
+export const S3_MAX_PARTS = 10_000;

@@ -9,6 +9,7 @@
  * settings: a setting may name a secret (a Secrets Manager or SSM parameter), never hold one.
  */
 import * as z from 'zod/mini';
+import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './platform.ts';
 
 /**
  * Who reads a setting:
@@ -143,6 +144,27 @@ export const settings = {
       .check(z.regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/, 'must be an Ed25519 peer ID')),
   }),
   INDEX_QUEUE_URL: url('binding', 'SQS queue of stored CARs whose blocks the indexer records'),
+  QUEUE_URLS: setting({
+    scope: 'binding',
+    default: undefined,
+    description:
+      'every work queue and its DLQ, as JSON `{"<queue>": {"url", "dlq"}}`, for their depths',
+    schema: z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string): unknown => {
+          try {
+            return JSON.parse(text);
+          } catch {
+            return undefined;
+          }
+        }),
+        z.record(z.string(), z.object({ url: z.url(), dlq: z.url() }), {
+          error: 'must be JSON: {"<queue>": {"url": "...", "dlq": "..."}}',
+        }),
+      ),
+    ),
+  }),
 
   // What every function reads: where it runs, then what a deployment chooses.
   AWS_REGION: setting({
@@ -183,9 +205,26 @@ export const settings = {
   ),
   MAX_STAGED_UPLOAD_BYTES: integer(
     'function',
-    512 * 1024 * 1024,
+    32 * 1024 ** 3,
     'largest CAR a staged upload takes',
+    {
+      max: 32 * 1024 ** 3,
+      maxWhy: 'the ingest function verifies and stores a staged CAR within its 15-minute timeout',
+    },
   ),
+  STAGED_PART_BYTES: setting({
+    ...integer(
+      'function',
+      64 * 1024 ** 2,
+      'size of the parts of a multipart staged upload, the largest part a client may ask for, and the largest CAR sent with one PUT instead',
+      {
+        min: S3_MIN_PART_BYTES,
+        max: S3_MAX_PART_BYTES,
+        maxWhy: 'S3 takes parts of 5 MiB to 5 GiB',
+      },
+    ),
+    shownDefault: '`67108864`; `8388608` on the local stack',
+  }),
   STAGED_URL_LIFETIME_SECONDS: integer(
     'function',
     3600,
@@ -211,7 +250,13 @@ export const settings = {
     'function',
     ['debug', 'info', 'warn', 'error', 'silent'],
     'info',
-    'log threshold of the functions',
+    'log threshold of the functions (`silent` also drops their metric lines)',
+  ),
+  STATS_CACHE_SECONDS: integer(
+    'function',
+    10,
+    'seconds a function answers /stats, /status and /metrics from what it read last (0: every time)',
+    { min: 0 },
   ),
   PINSTACK_VERSION: setting({
     scope: 'runtime',
@@ -250,6 +295,13 @@ export const settings = {
       ),
     ),
   }),
+  METRICS_TOKEN: setting({
+    scope: 'function',
+    default: undefined,
+    description:
+      'hex SHA-256 of the bearer token `GET /metrics` asks for (`printf %s "$T" | sha256sum`); unset: open',
+    schema: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 (64 characters)')),
+  }),
 
   // The CDK app.
   STACK_NAME: text('deploy', 'Pinstack', 'CloudFormation stack name'),
@@ -287,6 +339,10 @@ export const settings = {
     'local',
     '.pinstack',
     'where the local stack keeps state across restarts, and `stack.json`, which the CLI reads',
+  ),
+  PINSTACK_ENDPOINT: url(
+    'local',
+    'API the content commands (`put`, `status`, ...) talk to; unset: the local stack started from the same folder',
   ),
   PINSTACK_CRASH_AT: setting({
     scope: 'local',

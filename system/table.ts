@@ -27,6 +27,7 @@
  *         UNPIN                   / <dueTime>#<cid>       content no live upload holds any more
  *   gsi3  PIN#<status>            / <updated>#<cid>       pins that are not final yet
  *         HOLD#unconfirmed        / <recorded>#<cid>#<holder> holds whose upload is not confirmed
+ *         STAGED#open             / <expires>#<id>        staged uploads still taking bytes
  */
 export const TTL_ATTRIBUTE = 'ttl';
 

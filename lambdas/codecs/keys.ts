@@ -27,6 +27,13 @@ export const keys = {
     sk: `CAR#${carCid}`,
   }),
   blockPk,
+  /** The gsi2 entry of a CAR record: its content, by CAR CID. */
+  carIndex: (carCid: string, cid: string) => ({ gsi2pk: `CAR#${carCid}`, gsi2sk: cid }),
+  carIndexPk: (carCid: string) => `CAR#${carCid}`,
+  deal: (cid: string, dealId: string) => ({ pk: `CONTENT#${cid}`, sk: `DEAL#${dealId}` }),
+  /** A shard of the usage totals (lambdas/core/stats.ts). */
+  statsShard: (shard: number) => ({ pk: 'STATS', sk: `SHARD#${String(shard).padStart(2, '0')}` }),
+  stats: 'STATS',
   counter: (key: string) => ({ pk: `RATE#${key}`, sk: 'RATE' }),
   staged: (id: string) => ({ pk: `STAGED#${id}`, sk: 'STAGED' }),
   pendingPins: (status: string) => `PIN#${status}`,
@@ -41,6 +48,12 @@ export const keys = {
   adWork: (content: string, item: string) => ({ pk: `IPNI#CTX#${content}`, sk: item }),
   adWorkPk: (content: string) => `IPNI#CTX#${content}`,
   adAnnounce: (url: string) => ({ pk: 'IPNI#ANNOUNCE', sk: `URL#${url}` }),
+  /** Operational records share one partition, read by one query (status, /metrics). */
+  ops: 'OPS',
+  cronRun: (name: string) => ({ pk: 'OPS', sk: `CRON#${name}` }),
+  queueProgress: (queue: string) => ({ pk: 'OPS', sk: `QUEUE#${queue}` }),
+  /** The gsi3 partition of staged uploads still open, by expiry. */
+  openStaged: 'STAGED#open',
 } as const;
 
 /** Sorts after every character a position can contain: makes `<= prefix + HIGH` inclusive. */

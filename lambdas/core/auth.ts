@@ -15,6 +15,8 @@ export interface Principal {
   userId: string;
   tokenId: string;
   tokenName: string;
+  /** The token may call admin routes. */
+  admin?: true;
 }
 
 export interface AuthPorts {
@@ -57,6 +59,7 @@ const principalOf = (token: TokenRecord): Principal => ({
   userId: token.userId,
   tokenId: token.tokenId,
   tokenName: token.name,
+  ...(token.admin ? { admin: true as const } : {}),
 });
 
 /**

@@ -8,7 +8,8 @@ import { encodeBlockIndex, indexCarStream } from './ipfs/block-index.ts';
 import type { BlobStore, BlockIndexStore, IndexedBlock } from './ports.ts';
 
 /** Where a CAR's block index lives, beside the CAR (not `.car`: the notification skips it). */
-export const blockIndexKey = (carCid: string) => `${carCid}/${carCid}.blocks.cbor`;
+export const BLOCK_INDEX_SUFFIX = '.blocks.cbor';
+export const blockIndexKey = (carCid: string) => `${carCid}/${carCid}${BLOCK_INDEX_SUFFIX}`;
 
 /** A carpark CAR key: `<carCid>/<carCid>.car`. */
 const CAR_KEY = /^(bag[a-z2-7]+)\/\1\.car$/;

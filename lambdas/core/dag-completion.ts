@@ -7,12 +7,14 @@ import { CarBufferReader } from '@ipld/car/buffer-reader';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { type DagNode, decodeLinkIndex, multihashKey, nodeOf, walkNodes } from './ipfs/index.ts';
-import type { BlobStore, CarRecord, Clock, ContentStore } from './ports.ts';
+import type { BlobStore, CarRecord, Clock, ContentStore, StatsStore } from './ports.ts';
+import { settle } from './stats.ts';
 import { linkIndexKey } from './uploads.ts';
 
 export interface CompletionPorts {
   contents: ContentStore;
   carpark: BlobStore;
+  stats: StatsStore;
   clock: Clock;
 }
 
@@ -49,16 +51,20 @@ export async function completeDag(
       nodes.set(key, byCodec);
     }
   }
-  const report = walkNodes(CID.parse(content.cid), (link, key) => nodeAs(link, nodes.get(key)));
+  const report = await walkNodes(CID.parse(content.cid), (link, key) =>
+    nodeAs(link, nodes.get(key)),
+  );
   const now = ports.clock.now();
   if (report.structure === 'complete') {
     await ports.contents.markComplete(cid, report.size, now.toISOString());
+    await settle({ kind: 'content', cid }, ports);
     return 'completed';
   }
   // Measured from the last chunk received, so a slow but steady client is not cut off.
   const idleHours = (now.getTime() - Date.parse(content.updated)) / 3_600_000;
   if (idleHours >= settings.PARTIAL_DAG_DEADLINE_HOURS) {
     await ports.contents.markFailed(cid, now.toISOString());
+    await settle({ kind: 'content', cid }, ports);
     return 'failed';
   }
   return 'still-partial';

@@ -25,6 +25,7 @@ export type InvalidCarReason =
   | 'too-many-roots'
   | 'empty'
   | 'block-too-big'
+  | 'too-many-blocks'
   | 'hash-mismatch'
   | 'unsupported-multihash'
   | 'missing-root-block'
@@ -42,12 +43,22 @@ export type ContentMismatch = Named<'ContentMismatch'>;
 export type NotFound = Named<'NotFound'>;
 /** A staged upload whose content never arrived (or never finished ingesting) in time. */
 export type UploadAbandoned = Named<'UploadAbandoned'>;
+/** A staged upload not completed before it expired: its parts were discarded. */
+export type UploadExpired = Named<'UploadExpired'>;
+/** A staged upload its client aborted. */
+export type UploadAborted = Named<'UploadAborted'>;
+/** A staged upload whose ingest kept failing until its message reached the dead-letter queue. */
+export type IngestFailed = Named<'IngestFailed'>;
+/** A staged upload asked to do what its state does not allow (complete it twice, ...). */
+export type UploadNotOpen = Named<'UploadNotOpen'>;
 export type PayloadTooLarge = Named<'PayloadTooLarge'>;
 export type RateLimited = Named<'RateLimited'> & { retryAfterSeconds: number };
 export type MissingToken = Named<'MissingToken'>;
 export type MalformedToken = Named<'MalformedToken'>;
 export type UnknownToken = Named<'UnknownToken'>;
 export type UnknownUser = Named<'UnknownUser'>;
+/** A valid API key that may not do this (an admin route with a user's key). */
+export type Forbidden = Named<'Forbidden'>;
 /** A storage dependency throttled, timed out or failed: retry later. Never "not found". */
 export type StorageUnavailable = Named<'StorageUnavailable'> & { cause: unknown };
 
@@ -61,12 +72,17 @@ export type Failure =
   | ContentMismatch
   | NotFound
   | UploadAbandoned
+  | UploadExpired
+  | UploadAborted
+  | IngestFailed
+  | UploadNotOpen
   | PayloadTooLarge
   | RateLimited
   | MissingToken
   | MalformedToken
   | UnknownToken
   | UnknownUser
+  | Forbidden
   | StorageUnavailable;
 
 export type FailureName = Failure['name'];
@@ -117,6 +133,10 @@ export const failure = {
   contentMismatch: named('ContentMismatch'),
   notFound: named('NotFound'),
   uploadAbandoned: named('UploadAbandoned'),
+  uploadExpired: named('UploadExpired'),
+  uploadAborted: named('UploadAborted'),
+  ingestFailed: named('IngestFailed'),
+  uploadNotOpen: named('UploadNotOpen'),
   payloadTooLarge: named('PayloadTooLarge'),
   rateLimited: (retryAfterSeconds: number): RateLimited => ({
     name: 'RateLimited',
@@ -134,6 +154,7 @@ export const failure = {
   }),
   unknownToken: (): UnknownToken => ({ name: 'UnknownToken', message: 'API Key not found.' }),
   unknownUser: (): UnknownUser => ({ name: 'UnknownUser', message: 'User not found.' }),
+  forbidden: named('Forbidden'),
   storageUnavailable: (cause: unknown, what = 'A storage service'): StorageUnavailable => ({
     name: 'StorageUnavailable',
     message: `${what} is unavailable; retry later`,

@@ -14,8 +14,10 @@ import type {
   IpniMessage,
   MessageQueue,
   PinMessage,
+  StatsStore,
   UploadStore,
 } from './ports.ts';
+import { settle } from './stats.ts';
 
 export interface MaintenancePorts {
   contents: ContentStore;
@@ -24,6 +26,7 @@ export interface MaintenancePorts {
   pinQueue: MessageQueue<PinMessage>;
   /** Where a content's removal from IPNI is requested. */
   ipniQueue: MessageQueue<IpniMessage>;
+  stats: StatsStore;
   clock: Clock;
 }
 
@@ -90,6 +93,7 @@ export async function maintainPins(
     // Someone may have uploaded the content again since a holder left, or still holds it.
     if (await ports.contents.hasHolders(content.cid)) {
       await ports.contents.cancelUnpin(content.cid, content.unpinAfter);
+      await settle({ kind: 'content', cid: content.cid }, ports);
       report.unpinsCancelled++;
       continue;
     }
@@ -99,6 +103,7 @@ export async function maintainPins(
     await ports.pinQueue.send({ op: 'unpin', cid: content.cid });
     await requestWithdrawal(content.cid, content.unpinAfter ?? now.toISOString(), ports);
     await ports.contents.markUnpinRequested(content.cid, now.toISOString());
+    await settle({ kind: 'content', cid: content.cid }, ports);
     report.unpinsRequested++;
   }
   return report;

@@ -3,6 +3,8 @@
  * in-memory fakes used by unit tests both implement these; the core never imports an SDK.
  * Adapters throw on storage failures (they are not "not found"); absence is `undefined`.
  */
+import type { InvalidRequest } from './failures.ts';
+import type { Result } from './result.ts';
 
 export interface UserRecord {
   userId: string;
@@ -17,6 +19,8 @@ export interface TokenRecord {
   secretHash: string;
   created: string;
   revoked?: string;
+  /** An admin token may also call the admin routes (POST /deals); set by the CLI only. */
+  admin?: true;
 }
 
 export type PinStatus = 'queued' | 'pinning' | 'pinned' | 'failed';
@@ -277,52 +281,135 @@ export interface BlockIndexStore {
   locate(multihash: Uint8Array): Promise<BlockLocation | undefined>;
 }
 
-/** A large upload that the client PUTs straight to S3 with a presigned URL. */
+export type StagedStatus = 'waiting' | 'uploading' | 'validating' | 'stored' | 'failed';
+/** The statuses in which a staged upload may still receive bytes. */
+export const OPEN_STAGED_STATUSES: readonly StagedStatus[] = ['waiting', 'uploading'];
+
+/** Why a staged upload failed, by the failure's name. */
+export type StagedFailureName =
+  | 'InvalidCar'
+  | 'ContentMismatch'
+  | 'UploadAbandoned'
+  | 'UploadExpired'
+  | 'UploadAborted'
+  | 'IngestFailed';
+
+/**
+ * A large upload the client sends straight to S3: one presigned PUT (`put`, status `waiting`
+ * until the object arrives) or an S3 multipart upload with presigned part URLs (`multipart`,
+ * `uploading` until the client completes it); then `validating` while ingest verifies it, and
+ * finally `stored` or `failed`.
+ */
 export interface StagedUploadRecord {
   id: string;
   userId: string;
   tokenId: string;
   tokenName: string;
   name?: string;
-  /** Exact byte length the client declared (and the URL's signature binds). */
+  /** Exact byte length the client declared (and each URL's signature binds). */
   size: number;
-  /** Base64 SHA-256 of the CAR the client declared. */
-  sha256: string;
+  /** Base64 SHA-256 of the CAR, when the client declared it. */
+  sha256?: string;
   key: string;
   created: string;
+  /** After this no more bytes are taken: the PUT URL's expiry, or a multipart upload's end. */
   expires: string;
-  status: 'waiting' | 'stored' | 'failed';
+  method: 'put' | 'multipart';
+  /** The S3 multipart upload (`multipart` only), and its part size. */
+  uploadId?: string;
+  partSize?: number;
+  /** Each part URL signs the part's SHA-256 (declared when the URLs are asked for). */
+  partChecksums?: boolean;
+  status: StagedStatus;
   /** Root CID of the stored upload, once stored. */
   cid?: string;
   /** Why it failed: a failure's name and message. */
-  failure?: { name: 'InvalidCar' | 'ContentMismatch' | 'UploadAbandoned'; message: string };
+  failure?: { name: StagedFailureName; message: string };
   updated?: string;
 }
 
 export interface StagedUploadStore {
   create(record: StagedUploadRecord): Promise<void>;
   get(id: string): Promise<StagedUploadRecord | undefined>;
-  /** Final states are written once; a redelivered event finds them and does nothing. */
+  /**
+   * Marks an upload `validating` (its bytes are all there); idempotent. False when it is
+   * already final.
+   */
+  startValidating(id: string, now: string): Promise<boolean>;
+  /**
+   * Final states are written once, from any other state (or only from `from`): false when the
+   * upload was not in such a state (a redelivered event finds it final and does nothing).
+   */
   finish(
     id: string,
     outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
-  ): Promise<void>;
+    from?: readonly StagedStatus[],
+  ): Promise<boolean>;
+  /** Uploads still open (`waiting`, `uploading`) whose `expires` is before `before`, oldest first. */
+  listExpired(before: string, limit: number): Promise<StagedUploadRecord[]>;
 }
 
-export interface PresignedPut {
+/** A presigned S3 request: the URL, and the headers it must carry exactly (the signature covers them). */
+export interface PresignedRequest {
   url: string;
-  /** Headers the PUT must carry exactly: the signature covers them. */
+  method: 'PUT';
   headers: Record<string, string>;
 }
 
-export interface UploadPresigner {
+/** A part S3 holds for an open multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  /** Base64 SHA-256 of the part: required when the upload's parts carry checksums. */
+  sha256?: string;
+}
+
+/**
+ * The staging bucket: where clients send large CARs with presigned requests, and where the
+ * ingest reads them (as a stream) and places them in the carpark (by server-side copy).
+ */
+export interface StagingArea {
   presignPut(input: {
     key: string;
     size: number;
-    sha256: string;
+    sha256?: string;
     expiresInSeconds: number;
-  }): Promise<PresignedPut>;
+  }): Promise<PresignedRequest>;
+  /** Starts an S3 multipart upload; with `checksums`, every part carries its SHA-256. */
+  createMultipart(key: string, options: { checksums: boolean }): Promise<string>;
+  presignPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    sha256?: string;
+    expiresInSeconds: number;
+  }): Promise<PresignedRequest>;
+  /** The parts S3 has, by part number; undefined when the multipart upload is gone. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined>;
+  /** Assembles the object; a parts list S3 refuses is an InvalidRequest saying why. */
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: CompletedPart[],
+  ): Promise<Result<void, InvalidRequest>>;
+  /** Idempotent: aborting a finished or missing upload succeeds. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** The object's size and its bytes as they arrive; undefined when there is none. */
+  open(key: string): Promise<{ size: number; body: AsyncIterable<Uint8Array> } | undefined>;
+  readRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Places the object in the carpark under `carparkKey` by server-side copy. */
+  copyToCarpark(key: string, carparkKey: string, size: number): Promise<void>;
+  has(key: string): Promise<boolean>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
 }
 
 export type { IngestMessage, IpniMessage, PinMessage } from '../../contract/messages.ts';
@@ -390,4 +477,137 @@ export interface Announcer {
 /** Whether a block is held here, by multihash (any CID version or codec names the same block). */
 export interface BlockPresence {
   has(multihash: Uint8Array): Promise<boolean>;
+}
+
+/** A figure a scheduled job reports about its work (e.g. the scraper's lag per chain). */
+export interface Gauge {
+  /** Lower-case words joined by `_`: exported by /metrics as `pinstack_<name>`. */
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A scheduled job's runs, as its edge records them (lambdas/shared/schedule-handler.ts). */
+export interface CronRecord {
+  name: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  /** The last failure's message, bounded. */
+  lastError?: string;
+  lastDurationMs?: number;
+  /** What the last successful run reported. */
+  gauges?: Gauge[];
+}
+
+/** A queue's progress, as its consumer's edge records it (lambdas/shared/queue-handler.ts). */
+export interface QueueProgressRecord {
+  /** The queue's name (the last part of its URL and ARN). */
+  queue: string;
+  /** When a batch from it was last handled. */
+  lastProcessed: string;
+  /** How long the oldest message of that batch had waited. */
+  waitedSeconds: number;
+}
+
+export type CronOutcome =
+  | { ok: true; at: string; durationMs: number; gauges?: Gauge[] }
+  | { ok: false; at: string; durationMs: number; error: string };
+
+/** Operational records: what the status page and /metrics know about crons and consumers. */
+export interface OpsStore {
+  recordRun(name: string, outcome: CronOutcome): Promise<void>;
+  recordProgress(queue: string, at: string, waitedSeconds: number): Promise<void>;
+  read(): Promise<{ crons: CronRecord[]; queues: QueueProgressRecord[] }>;
+}
+
+/** How many messages a queue holds, by state (SQS's approximate counts). */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** The work queues of the deployment and their DLQs, as SQS counts their messages. */
+export interface QueueInspector {
+  depths(): Promise<{ queue: string; name: string; depth: QueueDepth; deadLetters: number }[]>;
+}
+
+/** What a record adds to the usage totals: counter name -> amount (zeros left out). */
+export type Tally = Record<string, number>;
+
+/** A record the usage totals count, by its identity. */
+export type CountedRef =
+  | { kind: 'content'; cid: string }
+  | { kind: 'upload'; userId: string; cid: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'deal'; cid: string; dealId: string };
+
+/** What a record has been counted as so far: stored with the record itself. */
+export interface CountMark {
+  tally: Tally;
+  /** When it was counted: a writer that marked long enough ago has finished adding. */
+  at: string;
+  id: string;
+}
+
+export interface CountedState {
+  /** The record as stored (undefined: never written). */
+  record: ContentRecord | UploadRecord | UserRecord | DealRecord | undefined;
+  mark: CountMark | undefined;
+}
+
+/** One shard of the usage totals (the totals are the sum of all shards). */
+export interface StatsShard {
+  shard: number;
+  tally: Tally;
+  /** Moves with every add and rebase: what a rebase is fenced on (0: never written). */
+  version: number;
+}
+
+export interface StatsStore {
+  /** A counted record and its mark, read together (one strongly consistent read). */
+  read(ref: CountedRef): Promise<CountedState>;
+  /**
+   * Replaces a record's mark with `next` if it still is `previous` (none: unmarked); false when
+   * another writer moved it first, or the record does not exist.
+   */
+  mark(ref: CountedRef, previous: CountMark | undefined, next: CountMark): Promise<boolean>;
+  add(shard: number, delta: Tally): Promise<void>;
+  shards(): Promise<StatsShard[]>;
+  /** Sets a shard to `tally` if its version is still `version`; false when it moved. */
+  rebase(shard: number, tally: Tally, version: number): Promise<boolean>;
+  /** Every counted record, in `segments` parts scanned apart (the recompute cron only). */
+  scan(segment: number, segments: number): AsyncIterable<{ ref: CountedRef } & CountedState>;
+}
+
+/** A Filecoin deal of a content's data, as the deal aggregator reports it (POST /deals). */
+export interface DealRecord {
+  /** The content root (CIDv1) the deal holds. */
+  cid: string;
+  /** The chain deal id. */
+  dealId: string;
+  status: 'queued' | 'proposing' | 'accepted' | 'failed' | 'active' | 'published' | 'terminated';
+  pieceCid: string;
+  /** The storage provider, e.g. `f01234`. */
+  provider: string;
+  network: string;
+  dataModelSelector?: string;
+  batchRootCid?: string;
+  /** The CAR the deal was reported for, when it was reported by CAR. */
+  carCid?: string;
+  statusText?: string;
+  activation?: string;
+  expiration?: string;
+  /** When the deal was first reported, and last changed. */
+  created: string;
+  updated: string;
+}
+
+export interface DealStore {
+  get(cid: string, dealId: string): Promise<DealRecord | undefined>;
+  /** Writes a deal record whole (its other attributes, like a count mark, stay). */
+  put(deal: DealRecord): Promise<void>;
+  list(cid: string): Promise<DealRecord[]>;
+  /** The content root a stored CAR belongs to (undefined: no such CAR recorded). */
+  contentOfCar(carCid: string): Promise<string | undefined>;
 }

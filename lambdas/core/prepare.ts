@@ -46,7 +46,9 @@ export async function carFromUpload(bytes: Uint8Array): Promise<Result<IncomingC
     dagSize: car.dagSize,
     structure: car.structure,
     // Only a chunk of a larger DAG takes part in a completeness walk later.
-    ...(car.structure === 'complete' ? {} : { linkIndex: encodeLinkIndex(car.blocks) }),
+    ...(car.structure === 'complete'
+      ? {}
+      : { linkIndex: await encodeLinkIndex(car.blocks.entries(), car.blocks.size) }),
   });
 }
 

@@ -1,17 +1,20 @@
 /** Admin operations on users and API tokens (used by the CLI). */
 import { mintToken } from '../codecs/token.ts';
-import type { Clock, TokenRecord, TokenStore, UserStore } from './ports.ts';
+import type { Clock, StatsStore, TokenRecord, TokenStore, UserStore } from './ports.ts';
+import { settle } from './stats.ts';
 
 export interface TokenPorts {
   users: UserStore;
   tokens: TokenStore;
+  /** Counts the new user (the CLI always passes it; else the recompute cron counts them). */
+  stats?: StatsStore;
   clock: Clock;
 }
 
 export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
 export async function createToken(
-  input: { userId: string; name?: string },
+  input: { userId: string; name?: string; admin?: boolean },
   ports: TokenPorts,
 ): Promise<{ token: string; record: TokenRecord }> {
   if (!USER_ID_PATTERN.test(input.userId)) {
@@ -21,6 +24,8 @@ export async function createToken(
   }
   const now = ports.clock.now().toISOString();
   await ports.users.ensure(input.userId, now);
+  if (ports.stats)
+    await settle({ kind: 'user', userId: input.userId }, { ...ports, stats: ports.stats });
   const minted = mintToken();
   const record: TokenRecord = {
     tokenId: minted.tokenId,
@@ -28,6 +33,7 @@ export async function createToken(
     name: input.name?.trim() || `token ${now}`,
     secretHash: minted.secretHash,
     created: now,
+    ...(input.admin ? { admin: true } : {}),
   };
   await ports.tokens.put(record);
   return { token: minted.token, record };

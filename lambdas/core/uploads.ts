@@ -10,6 +10,7 @@ import { MAX_FILE_LIST_ANSWER_BYTES } from '../../contract/limits.ts';
 import type { CheckView, NftStatus, PinView } from '../../contract/status.ts';
 import { type ContentId, fromCid } from '../codecs/cid.ts';
 import type { Principal } from './auth.ts';
+import { dealView } from './deals.ts';
 import { failure, type InvalidRequest, type NotFound } from './failures.ts';
 import type {
   BlobStore,
@@ -18,9 +19,11 @@ import type {
   ContentRecord,
   ContentStore,
   DagStructure,
+  DealStore,
   IngestMessage,
   MessageQueue,
   PinMessage,
+  StatsStore,
   TokenStore,
   UploadFile,
   UploadPage,
@@ -28,6 +31,7 @@ import type {
   UploadStore,
 } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
+import { settle, settleAll } from './stats.ts';
 
 export interface UploadPorts {
   uploads: UploadStore;
@@ -35,6 +39,10 @@ export interface UploadPorts {
   carpark: BlobStore;
   pinQueue: MessageQueue<PinMessage>;
   ingestQueue: MessageQueue<IngestMessage>;
+  /** Filecoin deals of contents, shown with them. */
+  deals: Pick<DealStore, 'list'>;
+  /** The usage totals, settled after each write that changes what a record counts for. */
+  stats: StatsStore;
   clock: Clock;
 }
 
@@ -42,7 +50,8 @@ export interface UploadPorts {
 export interface IncomingCar {
   /** The root exactly as the CAR names it. */
   root: CID;
-  bytes: Uint8Array;
+  /** The CAR's bytes in memory, or a staged CAR that is copied into the carpark. */
+  bytes: Uint8Array | StagedCarBytes;
   carCid: CID;
   /** DAG size this CAR tells (undefined when unknown). */
   dagSize: number | undefined;
@@ -50,6 +59,16 @@ export interface IncomingCar {
   /** For an incomplete CAR: its link index (see ipfs/link-index.ts), stored beside it. */
   linkIndex?: Uint8Array;
 }
+
+/** A verified CAR in the staging bucket: placed in the carpark by server-side copy. */
+export interface StagedCarBytes {
+  size: number;
+  copyTo(carparkKey: string): Promise<void>;
+}
+
+/** How many bytes a CAR being stored has, in memory or staged. */
+export const carByteLength = (bytes: Uint8Array | StagedCarBytes) =>
+  bytes instanceof Uint8Array ? bytes.byteLength : bytes.size;
 
 export interface NewUpload {
   principal: Principal;
@@ -82,12 +101,14 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
   const carRecord: CarRecord = {
     carCid,
     key: carparkKey(carCid),
-    size: car.bytes.length,
+    size: car.bytes instanceof Uint8Array ? car.bytes.byteLength : car.bytes.size,
     roots: [car.root.toString()],
     created: now,
   };
   await Promise.all([
-    ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest),
+    car.bytes instanceof Uint8Array
+      ? ports.carpark.put(carRecord.key, car.bytes, car.carCid.multihash.digest)
+      : car.bytes.copyTo(carRecord.key),
     car.linkIndex && ports.carpark.put(linkIndexKey(carCid), car.linkIndex),
     files.stored && ports.carpark.put(files.stored.key, files.stored.bytes),
   ]);
@@ -133,6 +154,13 @@ export async function storeUpload(input: NewUpload, ports: UploadPorts): Promise
       : ports.ingestQueue.send({ kind: 'check-dag', cid: id.v1 }),
   ]);
 
+  await settleAll(
+    [
+      { kind: 'content', cid: id.v1 },
+      { kind: 'upload', userId: principal.userId, cid: id.v1 },
+    ],
+    ports,
+  );
   // The answer shows the files of the upload as stored (a repeat keeps the first one's).
   const shown = upload === record ? input.files : await filesOf(upload, ports.carpark);
   return toStatus(upload, content, id.source, shown);
@@ -193,24 +221,25 @@ async function writeUpload(
 export async function getUpload(
   principal: Principal,
   id: ContentId,
-  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark'>,
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark' | 'deals'>,
 ): Promise<Result<NftStatus, NotFound>> {
   const upload = await ports.uploads.get(principal.userId, id.v1);
   if (!upload || upload.deleted) return err(NFT_NOT_FOUND);
-  const [content, files] = await Promise.all([
+  const [content, files, deals] = await Promise.all([
     ports.contents.get(upload.cid),
     filesOf(upload, ports.carpark),
+    ports.deals.list(upload.cid),
   ]);
-  return ok(toStatus(upload, content, id.source, files));
+  return ok(toStatus(upload, content, id.source, files, deals.map(dealView)));
 }
 
 export async function checkContent(
   id: ContentId,
-  ports: Pick<UploadPorts, 'contents'>,
+  ports: { contents: Pick<ContentStore, 'get'>; deals: Pick<DealStore, 'list'> },
 ): Promise<Result<CheckView, NotFound>> {
-  const content = await ports.contents.get(id.v1);
+  const [content, deals] = await Promise.all([ports.contents.get(id.v1), ports.deals.list(id.v1)]);
   if (!content) return err(NFT_NOT_FOUND);
-  return ok({ cid: id.source, pin: pinView(content), deals: [] });
+  return ok({ cid: id.source, pin: pinView(content), deals: deals.map(dealView) });
 }
 
 export interface ListRequest {
@@ -297,7 +326,7 @@ export async function renameUpload(
   principal: Principal,
   id: ContentId,
   name: string,
-  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark' | 'clock'>,
+  ports: Pick<UploadPorts, 'uploads' | 'contents' | 'carpark' | 'deals' | 'clock'>,
 ): Promise<Result<NftStatus, NotFound>> {
   const now = ports.clock.now().toISOString();
   const renamed = await ports.uploads.rename(principal.userId, id.v1, name, now);
@@ -305,7 +334,7 @@ export async function renameUpload(
   return getUpload(principal, id, ports);
 }
 
-export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'clock'>;
+export type DeletePorts = Pick<UploadPorts, 'uploads' | 'contents' | 'stats' | 'clock'>;
 
 /**
  * Soft-deletes the caller's upload and releases its hold on the content. The hold is marked
@@ -334,6 +363,7 @@ export async function deleteUpload(
     await ports.contents.addHolder(upload.cid, holder, now.toISOString());
     await ports.contents.cancelUnpin(upload.cid);
   }
+  await settle({ kind: 'upload', userId: principal.userId, cid: id.v1 }, ports);
   return wasLive ? ok(undefined) : err(NFT_NOT_FOUND);
 }
 
@@ -351,6 +381,8 @@ export function toStatus(
   content: ContentRecord | undefined,
   requestedCid: string,
   files: UploadFile[],
+  /** GET / lists uploads without their deals (one more read each); GET /{cid} has them. */
+  deals: NftStatus['deals'] = [],
 ): NftStatus {
   // Content is written before the upload, so it is only absent if the table lost it.
   const pin: PinView = content
@@ -365,6 +397,6 @@ export function toStatus(
     size: pin.size,
     name: upload.name,
     pin,
-    deals: [],
+    deals,
   };
 }

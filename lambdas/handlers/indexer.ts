@@ -4,11 +4,11 @@
  */
 import * as z from 'zod/mini';
 import { S3EventMessage } from '../../contract/messages.ts';
+import { createdObjects, isS3TestEvent } from '../codecs/s3-event.ts';
 import { indexStoredCar } from '../core/block-index.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
 import { createQueueHandler } from '../shared/queue-handler.ts';
-import { createdObjects, isS3TestEvent } from '../shared/s3-events.ts';
 import { blockIndex, carpark } from '../shared/wiring.ts';
 
 const config = loadConfig();

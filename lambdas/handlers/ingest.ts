@@ -1,16 +1,17 @@
 /**
  * Ingest queue consumer. Two kinds of message arrive: S3 ObjectCreated records for staged CARs
- * (validated and stored like POST /upload), and completeness checks of chunked DAGs.
+ * (streamed, verified and stored like POST /upload), and completeness checks of chunked DAGs.
  */
 
 import * as z from 'zod/mini';
 import { CheckDagMessage, S3EventMessage } from '../../contract/messages.ts';
+import { createdObjects, isS3TestEvent } from '../codecs/s3-event.ts';
 import { completeDag } from '../core/dag-completion.ts';
 import { ingestStagedObject } from '../core/staged.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
+import { recordMetric } from '../shared/metrics.ts';
 import { createQueueHandler } from '../shared/queue-handler.ts';
-import { createdObjects, isS3TestEvent } from '../shared/s3-events.ts';
 import {
   carpark,
   contentPorts,
@@ -37,6 +38,8 @@ export const handler = createQueueHandler(async (record) => {
   if (check.success) {
     const outcome = await completeDag(check.data.cid, ports, config);
     log.info('dag checked', { cid: check.data.cid, outcome });
+    if (outcome === 'completed') recordMetric('PinOutcomes', 1, { status: 'pinned' });
+    if (outcome === 'failed') recordMetric('PinOutcomes', 1, { status: 'failed' });
     return;
   }
   const event = z.safeParse(S3EventMessage, body);
@@ -44,6 +47,7 @@ export const handler = createQueueHandler(async (record) => {
     for (const { key, createdAt } of createdObjects(event.data)) {
       const result = await ingestStagedObject(key, ports, createdAt);
       log.info('staged object ingested', { key, ...result });
+      recordMetric('IngestedObjects', 1);
     }
     return;
   }

@@ -5,10 +5,11 @@
  */
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
+import { createScheduledHandler } from '../shared/schedule-handler.ts';
 
 loadConfig();
 
-export const handler = async () => {
+export const handler = createScheduledHandler('scraper', async () => {
   log.info('scraper run', { chains: 0, note: 'chain scraping is not implemented yet' });
   return { chains: 0 };
-};
+});

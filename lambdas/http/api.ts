@@ -21,7 +21,8 @@ import {
 import type { RouteContract, RouteInput } from '../../contract/route.ts';
 import { LAMBDA_PAYLOAD_BYTES } from '../../system/platform.ts';
 import { type Failure, FailureError, failure } from '../core/failures.ts';
-import { log } from '../shared/log.ts';
+import { log, startInvocation } from '../shared/log.ts';
+import { addMetricProperties, flushMetrics, recordMetric } from '../shared/metrics.ts';
 import { bodyBytes } from './body.ts';
 import { internalError, nftStorageError } from './nft-storage-errors.ts';
 import { type ApiResponse, json, text } from './response.ts';
@@ -38,6 +39,8 @@ export function createApiHandler<D>(
   options: ApiOptions,
 ) {
   const compiled = compileRoutes(handlers);
+  /** The route each request matched, for its metric line. */
+  const routeOf = new WeakMap<APIGatewayProxyEventV2, string>();
 
   const dispatch = async (
     event: APIGatewayProxyEventV2,
@@ -57,16 +60,46 @@ export function createApiHandler<D>(
       requestId: requestIdOf(event, context),
     };
     const { handler } = found.route;
+    routeOf.set(event, handler.contract.operationId);
     const input = validateInput(handler.contract, request, options);
     const result = await handler.run(input, { deps, request });
+    // A text body with its own media type (an HTML page, Prometheus text) goes out as it is.
+    const own = result.headers ?? {};
+    if (typeof result.body === 'string' && own['content-type']) {
+      return fitsLambda({ statusCode: result.status, headers: own, body: result.body });
+    }
     return fitsLambda(json(result.status, result.body, result.headers));
+  };
+
+  let started = 0;
+  /** Registered first, so it sees the answer last: after the error boundary and CORS. */
+  const invocation = {
+    before: async (request: { event: APIGatewayProxyEventV2; context: Context }) => {
+      started = performance.now();
+      startInvocation(request.context, correlationIds(request.event, request.context));
+    },
+    after: async (request: {
+      event: APIGatewayProxyEventV2;
+      response: APIGatewayProxyStructuredResultV2 | null | undefined;
+    }) => {
+      const status = request.response?.statusCode ?? 500;
+      recordMetric('RequestLatency', performance.now() - started);
+      if (status >= 500) recordMetric('ServerErrors', 1);
+      addMetricProperties({
+        route: routeOf.get(request.event) ?? 'none',
+        method: request.event.requestContext?.http?.method ?? '',
+        status,
+      });
+      flushMetrics();
+    },
   };
 
   return (
     middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(dispatch, {
       timeoutEarlyInMillis: 0,
     })
-      // CORS is registered first so that its onError runs after the error boundary's.
+      .use({ before: invocation.before, after: invocation.after, onError: invocation.after })
+      // CORS is registered before the error boundary so that its onError runs after it.
       .use({ after: addCors, onError: addCors })
       .use({
         onError: async (request) => {
@@ -206,6 +239,22 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined
   const result: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers ?? {})) result[name.toLowerCase()] = value;
   return result;
+}
+
+/**
+ * Correlation ids of a request: API Gateway's request id (also in error messages), a client's
+ * own `x-correlation-id` or `x-request-id` (printable and bounded, else left out), and the X-Ray
+ * trace.
+ */
+function correlationIds(event: APIGatewayProxyEventV2, context: Context) {
+  const headers = lowerCaseHeaders(event.headers);
+  const supplied = headers['x-correlation-id'] ?? headers['x-request-id'];
+  return {
+    requestId: requestIdOf(event, context),
+    correlation_id:
+      supplied && /^[\x21-\x7e]{1,128}$/.test(supplied) ? supplied : requestIdOf(event, context),
+    traceId: headers['x-amzn-trace-id'],
+  };
 }
 
 function requestIdOf(event: APIGatewayProxyEventV2, context: Context): string {

@@ -10,10 +10,14 @@ import type {
   BlobStore,
   Clock,
   ContentStore,
+  DealStore,
+  OpsStore,
+  QueueInspector,
   RateLimitStore,
   StagedUploadStore,
+  StagingArea,
+  StatsStore,
   TokenStore,
-  UploadPresigner,
   UploadStore,
   UserStore,
 } from '../core/ports.ts';
@@ -22,12 +26,22 @@ import type { Config } from '../shared/config.ts';
 import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
-  ports: { contents: ContentStore };
-  settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'PROVIDER_PEER_ID'>;
+  ports: {
+    contents: Pick<ContentStore, 'get'>;
+    deals: Pick<DealStore, 'list'>;
+    stats: Pick<StatsStore, 'shards'>;
+    clock: Clock;
+  };
+  settings: Pick<
+    Config,
+    'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS' | 'PROVIDER_PEER_ID'
+  >;
 }
 
 export interface ReadPorts {
   contents: ContentStore;
+  deals: DealStore;
+  stats: StatsStore;
   /** Read only here: long file lists are stored beside the CARs. */
   carpark: BlobStore;
   uploads: UploadStore;
@@ -35,6 +49,8 @@ export interface ReadPorts {
   users: UserStore;
   rateLimits: RateLimitStore;
   staged: StagedUploadStore;
+  /** Read here to list a multipart upload's parts; written by api-write. */
+  staging: StagingArea;
   clock: Clock;
 }
 
@@ -46,19 +62,28 @@ export type ReadSettings = PublicDeps['settings'] &
     // Quoted by the OpenAPI document it serves.
     | 'MAX_INLINE_UPLOAD_BYTES'
     | 'MAX_STAGED_UPLOAD_BYTES'
+    | 'METRICS_TOKEN'
+    | 'STAGED_PART_BYTES'
   >;
 
 export interface ReadDeps {
-  ports: ReadPorts;
+  /** And the edges' records and the queues' depths, for /status and /metrics. */
+  ports: ReadPorts & { ops: OpsStore; queues: QueueInspector };
+  settings: ReadSettings;
+}
+
+/** What authenticating a request needs: any API function's deps have it. */
+interface AuthDeps {
+  ports: Pick<ReadPorts, 'tokens' | 'users' | 'rateLimits' | 'clock'>;
   settings: ReadSettings;
 }
 
 export interface WriteDeps {
-  ports: ReadPorts & UploadPorts & { presigner: UploadPresigner };
+  ports: ReadPorts & UploadPorts;
   settings: ReadSettings & Pick<Config, 'UNPIN_GRACE_DAYS' | 'STAGED_URL_LIFETIME_SECONDS'>;
 }
 
-const rateLimitOf = (settings: ReadSettings) => ({
+const rateLimitOf = (settings: AuthDeps['settings']) => ({
   requests: settings.RATE_LIMIT_REQUESTS,
   windowSeconds: settings.RATE_LIMIT_WINDOW_SECONDS,
 });
@@ -67,7 +92,7 @@ const rateLimitOf = (settings: ReadSettings) => ({
 export async function authorizeRequest({
   deps,
   request,
-}: RouteContext<ReadDeps>): Promise<Principal> {
+}: RouteContext<AuthDeps>): Promise<Principal> {
   return expectOk(
     await authorize(request.headers.authorization, rateLimitOf(deps.settings), deps.ports),
   );
@@ -80,7 +105,7 @@ export async function authorizeRequest({
  * before any I/O or work); auth failures answer first, whatever the work does.
  */
 export async function authorizeAlongside<T>(
-  { deps, request }: RouteContext<ReadDeps>,
+  { deps, request }: RouteContext<AuthDeps>,
   work: () => Promise<T>,
 ): Promise<[Principal, T]> {
   const bearer = expectOk(readBearer(request.headers.authorization));
@@ -91,6 +116,15 @@ export async function authorizeAlongside<T>(
   const token = expectOk(await lookup);
   const principal = expectOk(await admit(token, rateLimitOf(deps.settings), deps.ports));
   return [principal, await working];
+}
+
+/** Like authorizeRequest, for an admin route: a valid key without the admin flag is 403. */
+export async function authorizeAdmin(context: RouteContext<AuthDeps>): Promise<Principal> {
+  const principal = await authorizeRequest(context);
+  if (!principal.admin) {
+    throw new FailureError(failure.forbidden('This API key may not call admin routes'));
+  }
+  return principal;
 }
 
 /** A CID path parameter, or the 400 `ERROR_INVALID_CID` failure. */

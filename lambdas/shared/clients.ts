@@ -39,13 +39,19 @@ export const createS3 = (config: ClientConfig) =>
   reportUnavailable(new S3Client(s3Options(config)), 'S3');
 
 /**
- * For reading staged uploads: ingest checks every byte against the SHA-256 the client declared
- * and records a mismatch as the upload's failure, so the SDK's own response-checksum check must
- * not throw first (it would turn a bad upload into endless retries).
+ * For the staging bucket. Reading: ingest checks every byte itself (block hashes, the CAR's
+ * digest, a declared SHA-256) and records a mismatch as the upload's failure, so the SDK's own
+ * response-checksum check must not throw first (it would turn a bad upload into endless
+ * retries), nor hash every byte once more. Presigning: the SDK's default would sign the CRC32
+ * of an empty body into each URL, which S3 then holds against the client's real bytes.
  */
 export const createS3Staging = (config: ClientConfig) =>
   reportUnavailable(
-    new S3Client({ ...s3Options(config), responseChecksumValidation: 'WHEN_REQUIRED' }),
+    new S3Client({
+      ...s3Options(config),
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    }),
     'S3',
   );
 

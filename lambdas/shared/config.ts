@@ -6,7 +6,7 @@ import { RESOURCE_ENV } from '../../system/functions.ts';
 import { readSettings, SettingsError, type SettingValues } from '../../system/settings.ts';
 
 export type Config = SettingValues<'function' | 'runtime' | 'binding'>;
-export type ResourceName = keyof typeof RESOURCE_ENV;
+export type ResourceName = Exclude<keyof typeof RESOURCE_ENV, 'queueStats'>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return readSettings(['function', 'runtime', 'binding'], (name) => env[name]);
@@ -18,4 +18,10 @@ export function resource(config: Config, name: ResourceName): string {
   const value = config[envName];
   if (!value) throw new SettingsError(`Missing env var: ${envName}`);
   return value;
+}
+
+/** Every work queue and its DLQ (the queueStats binding), or the fail-fast error. */
+export function boundQueues(config: Config): Record<string, { url: string; dlq: string }> {
+  if (!config.QUEUE_URLS) throw new SettingsError(`Missing env var: ${RESOURCE_ENV.queueStats}`);
+  return config.QUEUE_URLS;
 }

@@ -3,22 +3,26 @@
  * only for the resources it uses, so a function missing a binding fails at cold start.
  */
 import { dynamoBlockIndexStore } from '../adapters/dynamodb/blocks.ts';
-import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
+import { dynamoContentStore, getContent } from '../adapters/dynamodb/content.ts';
+import { dynamoDealStore, listDeals } from '../adapters/dynamodb/deals.ts';
 import {
   dynamoRateLimitStore,
   dynamoTokenStore,
   dynamoUserStore,
 } from '../adapters/dynamodb/identity.ts';
+import { dynamoOpsStore } from '../adapters/dynamodb/ops.ts';
 import { dynamoStagedUploadStore } from '../adapters/dynamodb/staged.ts';
+import { dynamoStatsStore, readShards } from '../adapters/dynamodb/stats.ts';
 import type { TableContext } from '../adapters/dynamodb/table.ts';
 import { dynamoUploadStore } from '../adapters/dynamodb/uploads.ts';
 import { s3BlobStore } from '../adapters/s3/blob-store.ts';
-import { s3UploadPresigner } from '../adapters/s3/presigner.ts';
+import { s3StagingArea } from '../adapters/s3/staging.ts';
+import { sqsQueueInspector } from '../adapters/sqs/inspector.ts';
 import { sqsQueue } from '../adapters/sqs/queue.ts';
 import type { Clock, IngestMessage, PinMessage } from '../core/ports.ts';
 import type { PublicDeps, ReadDeps, WriteDeps } from '../http/deps.ts';
 import { type AwsClients, dynamoFor, s3For, s3StagingFor, sqsFor } from './clients.ts';
-import { type Config, resource } from './config.ts';
+import { boundQueues, type Config, resource } from './config.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -36,6 +40,7 @@ export function identityPorts(config: Config, clients: ClientOverrides = {}) {
     users: dynamoUserStore(ctx),
     tokens: dynamoTokenStore(ctx),
     rateLimits: dynamoRateLimitStore(ctx),
+    stats: dynamoStatsStore(ctx),
   };
 }
 
@@ -45,6 +50,8 @@ export function contentPorts(config: Config, clients: ClientOverrides = {}) {
     contents: dynamoContentStore(ctx),
     uploads: dynamoUploadStore(ctx),
     staged: dynamoStagedUploadStore(ctx),
+    deals: dynamoDealStore(ctx),
+    stats: dynamoStatsStore(ctx),
   };
 }
 
@@ -55,13 +62,11 @@ export const carpark = (config: Config, clients: ClientOverrides = {}) =>
   s3BlobStore({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'carpark') });
 
 export const staging = (config: Config, clients: ClientOverrides = {}) =>
-  s3BlobStore({
+  s3StagingArea({
     client: clients.s3Staging ?? s3StagingFor(config),
     bucket: resource(config, 'staging'),
+    carparkBucket: config.CARPARK_BUCKET,
   });
-
-export const stagingPresigner = (config: Config, clients: ClientOverrides = {}) =>
-  s3UploadPresigner({ client: clients.s3 ?? s3For(config), bucket: resource(config, 'staging') });
 
 export const pinQueue = (config: Config, clients: ClientOverrides = {}) =>
   sqsQueue<PinMessage>({
@@ -76,7 +81,17 @@ export const ingestQueue = (config: Config, clients: ClientOverrides = {}) =>
   });
 
 export function publicDeps(config: Config): PublicDeps {
-  return { ports: { contents: dynamoContentStore(table(config, {})) }, settings: config };
+  const ctx = table(config, {});
+  return {
+    // Only the reads the public routes make, so api-public bundles no more of the stores.
+    ports: {
+      contents: { get: (cid) => getContent(ctx, cid) },
+      deals: { list: (cid) => listDeals(ctx, cid) },
+      stats: { shards: () => readShards(ctx) },
+      clock: systemClock,
+    },
+    settings: config,
+  };
 }
 
 /** ReadDeps' ports, plus the rest of the content ports, so writeDeps builds each adapter once. */
@@ -85,12 +100,20 @@ export function readPorts(config: Config) {
     ...identityPorts(config),
     ...contentPorts(config),
     carpark: carpark(config),
+    staging: staging(config),
     clock: systemClock,
   };
 }
 
 export function readDeps(config: Config): ReadDeps {
-  return { ports: readPorts(config), settings: config };
+  return {
+    ports: {
+      ...readPorts(config),
+      ops: dynamoOpsStore(table(config, {})),
+      queues: sqsQueueInspector({ client: sqsFor(config), queues: boundQueues(config) }),
+    },
+    settings: config,
+  };
 }
 
 export function writeDeps(config: Config): WriteDeps {
@@ -99,7 +122,6 @@ export function writeDeps(config: Config): WriteDeps {
       ...readPorts(config),
       pinQueue: pinQueue(config),
       ingestQueue: ingestQueue(config),
-      presigner: stagingPresigner(config),
     },
     settings: config,
   };

@@ -47,6 +47,7 @@ import {
 import { Construct } from 'constructs';
 import { VIEWER_HOST_HEADER } from '../../contract/provider.ts';
 import { payloadTooLargeFunctionCode, viewerHostFunctionCode } from '../cdn-functions.ts';
+import { OperationalAlarms } from './alarms.ts';
 
 /** How long CloudFront keeps request logs. */
 export const CDN_LOG_EXPIRY = Duration.days(365);
@@ -138,6 +139,7 @@ export class GatewayCdn extends Construct {
         ],
       },
     });
+    OperationalAlarms.of(this).watchDistribution(id, this.distribution.distributionId);
   }
 
   /** The gateway's base URL (no trailing slash), e.g. `https://d111111abcdef8.cloudfront.net`. */
@@ -190,6 +192,7 @@ export class ApiCdn extends Construct {
         ],
       },
     });
+    OperationalAlarms.of(this).watchDistribution(id, this.distribution.distributionId);
   }
 
   /** The API's base URL through CloudFront (ends with '/', as the API Gateway stage URL does). */

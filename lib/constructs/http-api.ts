@@ -16,6 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HttpMethod as CatalogMethod } from '../../system/functions.ts';
+import { OperationalAlarms } from './alarms.ts';
 
 export interface PinstackApiProps {
   logRetention: RetentionDays;
@@ -76,6 +77,7 @@ export class PinstackApi extends Construct {
         format: HTTP_ACCESS_LOG_FORMAT,
       },
     });
+    OperationalAlarms.of(this).watchHttpApi(id, this.api);
   }
 
   /** The base URL clients call (ends with '/'). */

@@ -4,7 +4,7 @@
  * exactly what the catalog's access mode allows — never more.
  */
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -26,9 +26,27 @@ import {
 } from '../../system/functions.ts';
 import { BUNDLE, BUNDLE_ALIASES } from '../bundling.ts';
 import { PROJECT_ROOT } from '../stack-config.ts';
+import { OperationalAlarms } from './alarms.ts';
+
+/** What grantReadData and grantWriteData allow, less the scan (and the streams, unused). */
+const TABLE_READS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+const TABLE_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
 
 /** Rate-limit counters are the only items a 'read+counters' function may update. */
 export const COUNTER_KEY_PATTERN = 'RATE#*';
+/** The partition of operational records (cron runs, queue progress): lambdas/shared/ops.ts. */
+export const OPS_PARTITION = 'OPS';
 
 export interface PinstackFunctionProps {
   spec: FunctionSpec;
@@ -100,21 +118,22 @@ export class PinstackFunction extends Construct {
         ),
       },
     });
+    OperationalAlarms.of(this).watchFunction(id, this.fn, Duration.seconds(spec.timeoutSeconds));
   }
 
   private setResourceEnv(variable: string, value: string): void {
     this.fn.addEnvironment(variable, value);
   }
 
-  /** TABLE_NAME plus the grant for the access mode. */
+  /** TABLE_NAME plus the grant for the access mode (on the table and its indexes). */
   bindTable(table: ITable, access: TableAccess): void {
     this.setResourceEnv(RESOURCE_ENV.table, table.tableName);
     switch (access) {
       case 'read':
-        table.grantReadData(this.fn);
+        table.grant(this.fn, ...TABLE_READS);
         return;
       case 'read+counters':
-        table.grantReadData(this.fn);
+        table.grant(this.fn, ...TABLE_READS);
         // Reads everywhere, but writes only to rate-limit counter items (pk RATE#...).
         this.fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -127,9 +146,38 @@ export class PinstackFunction extends Construct {
         );
         return;
       case 'readwrite':
-        table.grantReadWriteData(this.fn);
+        table.grant(this.fn, ...TABLE_READS, ...TABLE_WRITES);
+        return;
+      case 'readwrite+scan':
+        table.grant(this.fn, ...TABLE_READS, ...TABLE_WRITES, 'dynamodb:Scan');
         return;
     }
+  }
+
+  /**
+   * TABLE_NAME plus updates of the operational records only: what every scheduled or
+   * queue-triggered function's edge writes (its runs, its queue's progress), whatever else it
+   * is bound to.
+   */
+  bindOpsRecords(table: ITable): void {
+    this.setResourceEnv(RESOURCE_ENV.table, table.tableName);
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [OPS_PARTITION] } },
+      }),
+    );
+  }
+
+  /** QUEUE_URLS (every work queue and its DLQ) plus GetQueueAttributes on each, nothing else. */
+  bindQueueStats(queues: Record<string, { queue: IQueue; deadLetterQueue: IQueue }>): void {
+    const urls: Record<string, { url: string; dlq: string }> = {};
+    for (const [name, { queue, deadLetterQueue }] of Object.entries(queues)) {
+      urls[name] = { url: queue.queueUrl, dlq: deadLetterQueue.queueUrl };
+      for (const q of [queue, deadLetterQueue]) q.grant(this.fn, 'sqs:GetQueueAttributes');
+    }
+    this.setResourceEnv(RESOURCE_ENV.queueStats, Stack.of(this).toJsonString(urls));
   }
 
   /**

@@ -8,9 +8,11 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUEUE_POLICY } from '../../system/functions.ts';
-import type { WorkQueue } from './work-queue.ts';
+import { OperationalAlarms } from './alarms.ts';
+import { alarmIdOf } from './work-queue.ts';
 
 export interface QueueConsumerProps {
   fn: IFunction;
@@ -18,7 +20,8 @@ export interface QueueConsumerProps {
   functionTimeout: Duration;
   /** Redeliver sooner than 6x the timeout, polling at most `maxConcurrency` batches at once. */
   redelivery?: { after: Duration; maxConcurrency: number };
-  queue: WorkQueue;
+  /** A WorkQueue, or its dead-letter queue (with that queue's visibility timeout). */
+  queue: { queue: IQueue; visibilityTimeout: Duration };
   batchSize: number;
   maxBatchingWindow: Duration;
   /** Handlers return SQSBatchResponse so one bad record does not retry the whole batch. */
@@ -71,5 +74,7 @@ export class QueueConsumer extends Construct {
       ...(redelivery ? { maxConcurrency: redelivery.maxConcurrency } : {}),
     });
     props.fn.addEventSource(this.eventSource);
+    // Consumed work that waits too long means this consumer is stuck or failing.
+    OperationalAlarms.of(this).watchWorkQueue(alarmIdOf(queue.queue), queue.queue);
   }
 }

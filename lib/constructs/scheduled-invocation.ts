@@ -4,10 +4,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OperationalAlarms } from './alarms.ts';
 
 /** Scheduler retries: a missed cron run is retried a little, then recorded, not stacked up. */
 export const SCHEDULE_RETRY = {
@@ -17,6 +18,8 @@ export const SCHEDULE_RETRY = {
 
 export interface ScheduledInvocationProps {
   fn: IFunction;
+  /** The job's name (the catalog's): its runs are recorded and alarmed under it. */
+  name: string;
   rateMinutes: number;
   description: string;
   deadLetterQueue: IQueue;
@@ -36,7 +39,10 @@ export class ScheduledInvocation extends Construct {
       target: new LambdaInvoke(props.fn, {
         ...SCHEDULE_RETRY,
         deadLetterQueue: props.deadLetterQueue,
+        // The invocation says which job it is.
+        input: ScheduleTargetInput.fromObject({ cron: props.name }),
       }),
     });
+    OperationalAlarms.of(this).watchSchedule(id, props.name, props.rateMinutes);
   }
 }

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { COUNTER_KEY_PATTERN } from '../../lib/constructs/pinstack-function.ts';
+import { COUNTER_KEY_PATTERN, OPS_PARTITION } from '../../lib/constructs/pinstack-function.ts';
 import {
   type Bindings,
   type BucketAccess,
   type FunctionName,
+  type FunctionSpec,
   functions,
   QUEUE_NAMES,
   type QueueName,
   RESOURCE_ENV,
+  type Trigger,
 } from '../../system/functions.ts';
 import {
   actionsOf,
@@ -19,6 +21,15 @@ import {
 } from './helpers.ts';
 
 const { stack, template } = buildStack();
+
+/** Functions whose edge writes operational records: every scheduled or queue-triggered one. */
+const hasEdgeRecords = (spec: FunctionSpec) =>
+  (spec.triggers as readonly Trigger[]).some((t) => t.kind === 'schedule' || t.kind === 'queue');
+
+const OPS_RECORDS = {
+  Action: 'dynamodb:UpdateItem',
+  Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['OPS'] } },
+};
 const statementsOf = (name: FunctionName) => functionStatements(stack, template, name);
 
 const WRITE_ACTIONS = [
@@ -57,17 +68,42 @@ describe('least privilege by access mode', () => {
     });
   });
 
+  it('lets only the stats job scan the table: no request path scans it', () => {
+    const scanning = functions.filter((spec) =>
+      statementsOf(spec.name).some((s) => actionsOf(s).some((a) => /^dynamodb:(Scan|\*)$/.test(a))),
+    );
+    expect(scanning.map((spec) => spec.name)).toEqual(['stats']);
+  });
+
   it("gives 'readwrite' table bindings put, update and delete", () => {
     for (const spec of functions) {
       const access = (spec.bindings as Bindings).table;
-      const actions = new Set(statementsOf(spec.name).flatMap(actionsOf));
       for (const action of TABLE_DATA_WRITES) {
         const unconditional = statementsOf(spec.name).some(
           (s) => !s.Condition && actionsOf(s).includes(action),
         );
-        expect(unconditional, `${spec.name} ${action}`).toBe(access === 'readwrite');
+        expect(unconditional, `${spec.name} ${action}`).toBe(
+          access === 'readwrite' || access === 'readwrite+scan',
+        );
       }
-      if (!access) expect([...actions].some((a) => a.startsWith('dynamodb:'))).toBe(false);
+      if (!access) {
+        // Only its edge's run records, if it has a schedule or a queue trigger.
+        const dynamo = statementsOf(spec.name).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+        );
+        expect(dynamo.length, spec.name).toBe(hasEdgeRecords(spec) ? 1 : 0);
+        for (const statement of dynamo) expect(statement, spec.name).toMatchObject(OPS_RECORDS);
+      }
+    }
+  });
+
+  it('lets every scheduled or queue-triggered function update its operational records, and no others', () => {
+    for (const spec of functions) {
+      const ops = statementsOf(spec.name).filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes(`"${OPS_PARTITION}"`),
+      );
+      expect(ops.length, spec.name).toBe(hasEdgeRecords(spec) ? 1 : 0);
+      for (const statement of ops) expect(statement).toMatchObject(OPS_RECORDS);
     }
   });
 
@@ -88,13 +124,30 @@ describe('least privilege by access mode', () => {
           .map((b) => bucketIds[b]),
       );
       const allowedQueues = new Set(QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]));
+      // The queueStats binding: the depths of every queue and DLQ, and nothing more.
+      const inspected = new Set(
+        bindings.queueStats
+          ? Object.values(stack.queues).flatMap((q) => [
+              logicalId(q.queue),
+              logicalId(q.deadLetterQueue),
+            ])
+          : [],
+      );
+      // A dead-letter consumer consumes its queue's DLQ.
+      for (const trigger of spec.triggers as readonly Trigger[]) {
+        if (trigger.kind === 'queue' && trigger.deadLetters) {
+          allowedQueues.add(logicalId(stack.queues[trigger.queue].deadLetterQueue));
+        }
+      }
       for (const statement of statementsOf(spec.name)) {
         const actions = actionsOf(statement);
         const refs = referencedIds(statement.Resource);
         if (actions.some((a) => a.startsWith('s3:'))) {
           for (const id of refs) expect(allowedBuckets, `${spec.name} s3 on ${id}`).toContain(id);
         }
-        if (actions.some((a) => a.startsWith('sqs:'))) {
+        if (actions.length === 1 && actions[0] === 'sqs:GetQueueAttributes') {
+          for (const id of refs) expect(inspected, `${spec.name} depths of ${id}`).toContain(id);
+        } else if (actions.some((a) => a.startsWith('sqs:'))) {
           for (const id of refs) expect(allowedQueues, `${spec.name} sqs on ${id}`).toContain(id);
         }
       }
@@ -204,7 +257,9 @@ describe('least privilege by access mode', () => {
         .Variables as Record<string, unknown>;
       for (const [resource, variable] of Object.entries(RESOURCE_ENV)) {
         const bound = (spec.bindings as Record<string, unknown>)[resource] !== undefined;
-        expect(variable in env, `${spec.name} ${variable}`).toBe(bound);
+        // The table's name also goes to functions whose edge records their runs.
+        const records = resource === 'table' && hasEdgeRecords(spec);
+        expect(variable in env, `${spec.name} ${variable}`).toBe(bound || records);
       }
     }
   });

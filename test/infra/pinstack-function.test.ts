@@ -57,9 +57,22 @@ describe('PinstackFunction', () => {
   });
 
   it.each<[TableAccess, string[], string[]]>([
-    ['read', ['dynamodb:GetItem', 'dynamodb:Query'], ['dynamodb:PutItem', 'dynamodb:UpdateItem']],
-    ['read+counters', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:PutItem']],
-    ['readwrite', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], []],
+    [
+      'read',
+      ['dynamodb:GetItem', 'dynamodb:Query'],
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+    ],
+    [
+      'read+counters',
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:PutItem', 'dynamodb:Scan'],
+    ],
+    [
+      'readwrite',
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      ['dynamodb:Scan'],
+    ],
+    ['readwrite+scan', ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan'], []],
   ])('table %s grants %j and not %j', (access, has, lacks) => {
     const { statements } = fixture((fn, r) => fn.bindTable(r.table, access));
     const actions = actionsIn(statements, 'dynamodb:');

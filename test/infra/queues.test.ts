@@ -7,6 +7,7 @@ import { WorkQueue } from '../../lib/constructs/work-queue.ts';
 import {
   type BucketNotification,
   bucketNotifications,
+  DEAD_LETTER_VISIBILITY_SECONDS,
   functions,
   QUEUE_NAMES,
   QUEUE_POLICY,
@@ -47,6 +48,25 @@ describe('queues', () => {
       const dlq = queues[refId(queue.Properties.RedrivePolicy.deadLetterTargetArn)];
       expect(dlq?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     }
+  });
+
+  it('marks the staged upload of an ingest message in the DLQ failed, with an alarm on each one', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions['ingest-failures'].fn) },
+      EventSourceArn: {
+        'Fn::GetAtt': [logicalId(stack.queues.ingestQueue.deadLetterQueue), 'Arn'],
+      },
+    });
+    expect(
+      queues[logicalId(stack.queues.ingestQueue.deadLetterQueue)]?.Properties.VisibilityTimeout,
+    ).toBe(DEAD_LETTER_VISIBILITY_SECONDS);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Invocations',
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['ingest-failures'].fn) } },
+      ],
+      Threshold: 0,
+    });
   });
 
   it('keeps every DLQ (queue and schedule DLQs) for 14 days', () => {
@@ -93,8 +113,9 @@ describe('queues', () => {
     );
     expect(consumers).not.toHaveLength(0);
     for (const { fn, t } of consumers) {
-      const visibility =
-        queues[logicalId(stack.queues[t.queue].queue)]?.Properties.VisibilityTimeout;
+      const work = stack.queues[t.queue];
+      const consumed = t.deadLetters ? work.deadLetterQueue : work.queue;
+      const visibility = queues[logicalId(consumed)]?.Properties.VisibilityTimeout;
       // Never under the function's timeout: AWS refuses such a mapping.
       expect(visibility, fn.name).toBeGreaterThanOrEqual(fn.timeoutSeconds);
       expect(visibility, fn.name).toBeGreaterThanOrEqual(
@@ -103,8 +124,10 @@ describe('queues', () => {
     }
   });
 
-  it('redelivers a crashed staged ingest after six minutes, polling at most 20 at once', () => {
-    expect(visibilityTimeoutSeconds('ingestQueue')).toBe(360);
+  it('redelivers a crashed staged ingest a minute after its 15-minute timeout, polling at most 20 at once', () => {
+    const ingest = functions.find((fn) => fn.name === 'ingest');
+    expect(ingest?.timeoutSeconds).toBe(900);
+    expect(visibilityTimeoutSeconds('ingestQueue')).toBe(960);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues.ingestQueue.queue), 'Arn'] },
       ScalingConfig: { MaximumConcurrency: 20 },
@@ -141,7 +164,16 @@ describe('queues', () => {
     for (const trigger of queueTriggers) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(stack.functions[trigger.fn].fn) },
-        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues[trigger.queue].queue), 'Arn'] },
+        EventSourceArn: {
+          'Fn::GetAtt': [
+            logicalId(
+              trigger.deadLetters
+                ? stack.queues[trigger.queue].deadLetterQueue
+                : stack.queues[trigger.queue].queue,
+            ),
+            'Arn',
+          ],
+        },
         BatchSize: trigger.batchSize,
       });
     }

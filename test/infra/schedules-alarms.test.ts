@@ -26,7 +26,11 @@ describe('schedules', () => {
       );
       expect(matching, s.name).toHaveLength(1);
       expect(matching[0]?.Properties).toMatchObject({
-        ScheduleExpression: `rate(${s.rateMinutes} minutes)`,
+        // CDK writes whole hours as hours.
+        ScheduleExpression:
+          s.rateMinutes % 60 === 0
+            ? `rate(${s.rateMinutes / 60} hour${s.rateMinutes === 60 ? '' : 's'})`
+            : `rate(${s.rateMinutes} minutes)`,
         State: 'ENABLED',
       });
     }
@@ -54,6 +58,7 @@ describe('schedules', () => {
       () =>
         new ScheduledInvocation(scope, 'Every0', {
           fn,
+          name: 'never',
           rateMinutes: 0,
           description: 'never',
           deadLetterQueue,
@@ -120,9 +125,46 @@ describe('alarms', () => {
     }
   });
 
-  it('fires on API 5xx responses', () => {
-    const [alarm] = alarmsOn('5xx', { Name: 'ApiId', Value: { Ref: logicalId(stack.api.api) } });
-    expect(alarm?.Properties).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 0 });
+  it('fires when over 5% of API answers are 5xx, and on a p99 latency over 10 s', () => {
+    const api = { Ref: logicalId(stack.api.api) };
+    const rate = alarms.find((a) =>
+      JSON.stringify(a.Properties.Metrics ?? []).includes('"MetricName":"5xx"'),
+    );
+    expect(rate?.Properties).toMatchObject({ Threshold: 5 });
+    expect(JSON.stringify(rate?.Properties.Metrics)).toContain(JSON.stringify(api));
+    const [latency] = alarmsOn('Latency', { Name: 'ApiId', Value: api });
+    expect(latency?.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 10_000 });
+  });
+
+  it('fires when a scheduled job has no successful run in twice its period, no data included', () => {
+    for (const s of catalogSchedules) {
+      const matching = alarms.filter(
+        (a) =>
+          a.Properties.MetricName === 'CronSucceeded' &&
+          JSON.stringify(a.Properties.Dimensions).includes(`"Value":"${s.name}"`),
+      );
+      expect(matching, s.name).toHaveLength(1);
+      expect(matching[0]?.Properties).toMatchObject({
+        Namespace: 'pinstack',
+        Period: 2 * s.rateMinutes * 60,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
+    }
+  });
+
+  it('fires when a function run comes within 10% of its timeout', () => {
+    for (const spec of functions) {
+      const [alarm] = alarmsOn('Duration', {
+        Name: 'FunctionName',
+        Value: { Ref: logicalId(stack.functions[spec.name].fn) },
+      });
+      expect(alarm?.Properties, spec.name).toMatchObject({
+        Statistic: 'Maximum',
+        Threshold: spec.timeoutSeconds * 1000 * 0.9,
+      });
+    }
   });
 
   it('has no actions by default and notifies ALARM_TOPIC_ARN when given', () => {
@@ -134,6 +176,27 @@ describe('alarms', () => {
     for (const alarm of notifying) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+  });
+});
+
+describe('dashboard', () => {
+  it('shows API latency and errors by route, uploads, queue ages, pin outcomes, jobs and cost drivers', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const shown of [
+      'Latency',
+      'by route',
+      'UploadBytes',
+      'IngestedObjects',
+      'ApproximateAgeOfOldestMessage',
+      'PinOutcomes',
+      'CronSucceeded',
+      'ConsumedWriteCapacityUnits',
+      'Invocations',
+    ]) {
+      expect(body, shown).toContain(shown);
     }
   });
 });

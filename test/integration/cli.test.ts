@@ -37,7 +37,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'pinstack-cli-'));
   server = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      GATEWAY_PORT: '0',
+      PINSTACK_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
@@ -102,7 +108,7 @@ describe('admin CLI against the local stack', () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
     expect((await cli(['--version'])).stdout.trim()).toBe(pkg.version);
     const overview = (await cli(['help'])).stdout;
-    for (const command of ['token create', 'token list', 'token revoke', 'run']) {
+    for (const command of ['token create', 'token list', 'token revoke', 'deals add', 'run']) {
       expect(overview).toContain(command);
       const help = (await cli([...command.split(' '), '--help'])).stdout;
       expect(help, command).toMatch(new RegExp(`^pinstack ${command}`));
@@ -122,6 +128,46 @@ describe('admin CLI against the local stack', () => {
     expect(unknown.stderr).toMatch(/scraper/);
   });
 
+  it('records a Filecoin deal once with deals add, shown on /check, and makes admin tokens', async () => {
+    const admin = (await cli(['token', 'create', '--user', 'dealer', '--admin'])).stdout
+      .trim()
+      .split('\n')
+      .at(-1) as string;
+    const uploaded = await fetch(`${apiUrl}/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' },
+      body: 'content with deals',
+    });
+    const { cid } = ((await uploaded.json()) as { value: { cid: string } }).value;
+    const deal = ['--deal-id', '7', '--piece', 'baga6ea4seaqcli', '--provider', 'f07', '--status'];
+    const added = await cli(['deals', 'add', '--cid', cid, ...deal, 'active']);
+    expect(added.stdout).toMatch(/Recorded deal 7 on /);
+    expect((await cli(['deals', 'add', '--cid', cid, ...deal, 'active'])).stdout).toMatch(
+      /Deal 7 was already recorded as it is/,
+    );
+    const bad = await cliFailure(['deals', 'add', '--cid', cid, ...deal, 'sealed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/status/);
+    // The admin token reports deals over HTTP too.
+    const posted = await fetch(`${apiUrl}/deals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        deals: [
+          { cid, dealId: 8, pieceCid: 'baga6ea4seaqhttp', provider: 'f08', status: 'queued' },
+        ],
+      }),
+    });
+    expect(await posted.json()).toEqual({ ok: true, value: { recorded: 1, unchanged: 0 } });
+    const check = (await (await fetch(`${apiUrl}/check/${cid}`)).json()) as {
+      value: { deals: { chainDealID: number; status: string; miner: string }[] };
+    };
+    expect(check.value.deals.map((d) => [d.chainDealID, d.status, d.miner])).toEqual([
+      [7, 'active', 'f07'],
+      [8, 'queued', 'f08'],
+    ]);
+  });
+
   it('stops cleanly on SIGTERM, keeping acknowledged writes for the next start', async () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -132,7 +178,13 @@ describe('admin CLI against the local stack', () => {
     // Restart on the same data dir: the user and the revoked token are still there.
     const again = spawn(process.execPath, ['local/start.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        GATEWAY_PORT: '0',
+        PINSTACK_DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -200,6 +200,7 @@ async function startStack(
     cwd: ROOT,
     env: childEnv({
       PORT: '0',
+      GATEWAY_PORT: '0',
       PINSTACK_DATA_DIR: dataDir,
       TEST_CLOCK_OFFSET_MS: String(options.laterMs ?? 0),
       ...(options.crashAt ? { PINSTACK_CRASH_AT: options.crashAt } : {}),
@@ -329,7 +330,10 @@ async function readStored(stack: ChildStack): Promise<Stored> {
             holder: String(item.holder),
             ...(unconfirmedSince ? { unconfirmedSince } : {}),
           });
-        } else if (sk.startsWith('CAR#')) stored.cars.push({ cid, key: String(item.key) });
+        } else if (sk.startsWith('CAR#') && pk.startsWith('CONTENT#')) {
+          // (BLOCK# partitions hold the block index's CAR# items, not CAR records.)
+          stored.cars.push({ cid, key: String(item.key) });
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);

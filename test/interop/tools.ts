@@ -6,7 +6,7 @@
  *     bin/         the built programs, each with a `.<name>.stamp.json` written by this module
  *     gopath/ gomodcache/ gocache/   GOPATH, GOMODCACHE and GOCACHE of every build
  *     build/       writable copies of module sources being patched (removed after a build)
- *     venv/        a Python venv with schemathesis
+ *     venv/<name>/ a Python venv per package (schemathesis, prometheus-client)
  *     src/gateway-conformance/   a checkout of the conformance suite (the proxy refuses it)
  *
  * A cached program is used only when its stamp says this module built it with the same recipe,
@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type Installed<T extends string = string> =
   | { skip?: undefined; bins: Record<T, string>; env: Record<string, string>; cached: boolean }
@@ -33,6 +33,7 @@ export const STORETHEINDEX_VERSION = '0.12.1';
 export const IPFS_CLUSTER_VERSION = '1.1.6';
 export const SCHEMATHESIS_VERSION = '4.32.5';
 export const GATEWAY_CONFORMANCE_VERSION = '0.13.2';
+export const PROMETHEUS_CLIENT_VERSION = '0.26.0';
 
 /** Long enough for a cold Kubo build (about 2.5 min on 2 cores) with every module downloaded. */
 const STEP_TIMEOUT_MS = 20 * 60_000;
@@ -537,40 +538,87 @@ interface VenvStamp {
   recipe: string;
 }
 
+/**
+ * One Python package at one version in a venv of its own under the cache (`venv/<name>`), reused
+ * while its stamp names the same recipe and `probe` still reports the version.
+ */
+async function installPythonPackage(options: {
+  name: string;
+  requirement: string;
+  version: string;
+  /** The program and arguments that print the installed version. */
+  probe: (venv: string) => [string, string[]];
+}): Promise<Installed<'python'>> {
+  const python = await pythonToolchain();
+  if ('skip' in python) return { skip: python.skip };
+  const venv = cachePath('venv', options.name);
+  const venvPython = join(venv, 'bin', 'python');
+  const recipe = JSON.stringify({
+    [options.requirement]: options.version,
+    python: python.version,
+  });
+  const stampFile = join(venv, '.pinstack-stamp.json');
+  const expected = new RegExp(`\\b${escapeRegExp(options.version)}\\b`);
+  const reported = () => versionOf(...options.probe(venv));
+  let stamp: VenvStamp | undefined;
+  try {
+    stamp = JSON.parse(await readFile(stampFile, 'utf8')) as VenvStamp;
+  } catch {}
+  if (stamp?.recipe === recipe && expected.test((await reported()) ?? '')) {
+    return { bins: { python: venvPython }, env: {}, cached: true };
+  }
+  await rm(venv, { recursive: true, force: true });
+  await mkdir(dirname(venv), { recursive: true });
+  await run(python.python, ['-m', 'venv', venv]);
+  await run(venvPython, [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--no-input',
+    `${options.requirement}==${options.version}`,
+  ]);
+  const version = (await reported()) ?? '(did not start)';
+  if (!expected.test(version)) {
+    throw new Error(`${options.requirement} installed, but it reports: ${version}`);
+  }
+  await writeFile(stampFile, `${JSON.stringify({ recipe } satisfies VenvStamp)}\n`);
+  return { bins: { python: venvPython }, env: {}, cached: false };
+}
+
 /** schemathesis (`st`) in a venv of its own under the cache. */
 export function installSchemathesis(): Promise<Installed<'st'>> {
   return timed(`schemathesis ${SCHEMATHESIS_VERSION}`, async () => {
-    const python = await pythonToolchain();
-    if ('skip' in python) return { skip: python.skip };
-    const venv = cachePath('venv');
-    const st = join(venv, 'bin', 'st');
-    const recipe = JSON.stringify({ schemathesis: SCHEMATHESIS_VERSION, python: python.version });
-    const stampFile = join(venv, '.pinstack-stamp.json');
-    const expected = new RegExp(`\\b${escapeRegExp(SCHEMATHESIS_VERSION)}\\b`);
-    let stamp: VenvStamp | undefined;
-    try {
-      stamp = JSON.parse(await readFile(stampFile, 'utf8')) as VenvStamp;
-    } catch {}
-    if (stamp?.recipe === recipe && expected.test((await versionOf(st, ['--version'])) ?? '')) {
-      return { bins: { st }, env: {}, cached: true };
-    }
-    await rm(venv, { recursive: true, force: true });
-    await mkdir(interopCache(), { recursive: true });
-    await run(python.python, ['-m', 'venv', venv]);
-    const pip = join(venv, 'bin', 'python');
-    await run(pip, [
-      '-m',
-      'pip',
-      'install',
-      '--disable-pip-version-check',
-      '--no-input',
-      `schemathesis==${SCHEMATHESIS_VERSION}`,
-    ]);
-    const version = (await versionOf(st, ['--version'])) ?? '(did not start)';
-    if (!expected.test(version))
-      throw new Error(`schemathesis installed, but st --version: ${version}`);
-    await writeFile(stampFile, `${JSON.stringify({ recipe } satisfies VenvStamp)}\n`);
-    return { bins: { st }, env: {}, cached: false };
+    const installed = await installPythonPackage({
+      name: 'schemathesis',
+      requirement: 'schemathesis',
+      version: SCHEMATHESIS_VERSION,
+      probe: (venv) => [join(venv, 'bin', 'st'), ['--version']],
+    });
+    if (installed.skip !== undefined) return installed;
+    return {
+      bins: { st: join(dirname(installed.bins.python), 'st') },
+      env: {},
+      cached: installed.cached,
+    };
+  });
+}
+
+/**
+ * The Prometheus project's own Python client, whose text-format parser
+ * (`prometheus_client.parser.text_string_to_metric_families`) reads what /metrics serves.
+ */
+export function installPrometheusClient(): Promise<Installed<'python'>> {
+  return timed(`prometheus-client ${PROMETHEUS_CLIENT_VERSION}`, async () => {
+    return installPythonPackage({
+      name: 'prometheus-client',
+      requirement: 'prometheus-client',
+      version: PROMETHEUS_CLIENT_VERSION,
+      probe: (venv) => [
+        join(venv, 'bin', 'python'),
+        ['-c', 'import importlib.metadata as m; print(m.version("prometheus-client"))'],
+      ],
+    });
   });
 }
 

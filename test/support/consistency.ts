@@ -1,9 +1,9 @@
 /**
  * What must hold between uploads, holds and content whatever a crash interrupted, once the
- * pin-status cron has run: checked on the fakes' state (unit tests) and on a scan of the real
+ * pin-status cron has run (and the usage totals, once the stats cron has): checked on the fakes' state (unit tests) and on a scan of the real
  * table (the local stack's crash tests) alike.
  */
-import type { ContentRecord, UploadRecord } from '../../lambdas/core/ports.ts';
+import type { ContentRecord, Tally, UploadRecord } from '../../lambdas/core/ports.ts';
 
 export interface StoreState {
   uploads: Pick<UploadRecord, 'userId' | 'cid' | 'deleted'>[];
@@ -43,4 +43,29 @@ export function inconsistencies(state: StoreState): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * The usage totals, as the records say they should be (counted here apart from the code under
+ * test): each stored content once with its size and pin, live uploads, users and deals. /stats
+ * must show them once every record is settled and, after a crash, once the stats cron has run.
+ */
+export function expectedTotals(records: {
+  contents: Pick<ContentRecord, 'size' | 'pinStatus' | 'unpinRequested'>[];
+  uploads: Pick<UploadRecord, 'deleted'>[];
+  users: number;
+  deals: number;
+}): Tally {
+  const stored = records.contents.filter((content) => !content.unpinRequested);
+  const tally: Tally = {
+    contents: stored.length,
+    bytes: stored.reduce((total, content) => total + (content.size ?? 0), 0),
+    uploads: records.uploads.filter((upload) => !upload.deleted).length,
+    users: records.users,
+    deals: records.deals,
+  };
+  for (const content of stored) {
+    tally[`pins.${content.pinStatus}`] = (tally[`pins.${content.pinStatus}`] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(tally).filter(([, n]) => n !== 0));
 }

@@ -4,6 +4,8 @@
  * tests can use them without emulators. Records are copied in and out, as a database would,
  * so a caller mutating a returned object never changes stored state.
  */
+import { createHash } from 'node:crypto';
+import { failure } from '../../lambdas/core/failures.ts';
 import type {
   AdChainStore,
   AnnounceLog,
@@ -16,29 +18,45 @@ import type {
   CarRecord,
   ChainPosition,
   Clock,
+  CompletedPart,
   ContentRecord,
   ContentStore,
+  CountedRef,
+  CountedState,
+  CountMark,
+  CronOutcome,
+  CronRecord,
+  DealRecord,
+  DealStore,
   IndexedBlock,
   IngestMessage,
   IpniMessage,
   ListUploadsQuery,
   MessageQueue,
+  OpsStore,
   PinMessage,
   PinStatus,
-  PresignedPut,
+  PresignedRequest,
+  QueueProgressRecord,
   RateLimitStore,
+  StagedStatus,
   StagedUploadRecord,
   StagedUploadStore,
+  StagingArea,
+  StatsShard,
+  StatsStore,
   StoredDag,
+  Tally,
   TokenRecord,
   TokenStore,
+  UploadedPart,
   UploadPage,
-  UploadPresigner,
   UploadRecord,
   UploadStore,
   UserRecord,
   UserStore,
 } from '../../lambdas/core/ports.ts';
+import { err, ok } from '../../lambdas/core/result.ts';
 
 /** Sorts after every character a position holds (as the adapters' `HIGH`). */
 const HIGH = '\uffff';
@@ -444,36 +462,168 @@ export class FakeStagedUploadStore implements StagedUploadStore {
     return record && copy(record);
   }
 
+  async startValidating(id: string, now: string): Promise<boolean> {
+    const record = this.staged.get(id);
+    if (!record || FINAL_STAGED.includes(record.status)) return false;
+    this.staged.set(id, copy({ ...record, status: 'validating', updated: now }));
+    return true;
+  }
+
   async finish(
     id: string,
     outcome: Pick<StagedUploadRecord, 'status' | 'cid' | 'failure'>,
     now: string,
-  ): Promise<void> {
+    from: readonly StagedStatus[] = ['waiting', 'uploading', 'validating'],
+  ): Promise<boolean> {
     const record = this.staged.get(id);
-    // Only a waiting upload changes: a final state is written once.
-    if (record?.status !== 'waiting') return;
+    // A final state is written once, and only from the states asked for.
+    if (!record || !from.includes(record.status)) return false;
     this.staged.set(id, copy({ ...record, ...definedOnly(outcome), updated: now }));
+    return true;
+  }
+
+  async listExpired(before: string, limit: number): Promise<StagedUploadRecord[]> {
+    return [...this.staged.values()]
+      .filter((r) => (r.status === 'waiting' || r.status === 'uploading') && r.expires < before)
+      .sort((a, b) => byKey(`${a.expires}#${a.id}`, `${b.expires}#${b.id}`))
+      .slice(0, limit)
+      .map(copy);
   }
 }
+
+const FINAL_STAGED: readonly StagedStatus[] = ['stored', 'failed'];
 
 /** Leaves out undefined fields, as the adapters' updates do (they never erase an attribute). */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Hands out recognisable fake URLs and records what was signed. */
-export class FakePresigner implements UploadPresigner {
-  readonly signed: Parameters<UploadPresigner['presignPut']>[0][] = [];
+interface FakeMultipart {
+  key: string;
+  checksums: boolean;
+  parts: Map<number, { bytes: Uint8Array; etag: string }>;
+}
 
-  async presignPut(input: Parameters<UploadPresigner['presignPut']>[0]): Promise<PresignedPut> {
-    this.signed.push({ ...input });
+/**
+ * The staging bucket in memory: presigned requests are recognisable fake URLs (recorded in
+ * `signed`), and tests play the client with `put` and `uploadPart`. Objects stream out in
+ * small chunks, as S3 sends them.
+ */
+export class FakeStagingArea implements StagingArea {
+  readonly blobs = new Map<string, Uint8Array>();
+  readonly multipart = new Map<string, FakeMultipart>();
+  readonly signed: (Record<string, unknown> & { kind: 'put' | 'part' })[] = [];
+  readonly copies: { key: string; carparkKey: string }[] = [];
+  readonly #carpark: FakeBlobStore;
+  #uploads = 0;
+
+  constructor(carpark: FakeBlobStore) {
+    this.#carpark = carpark;
+  }
+
+  /** A client's PUT to a presigned URL (the fake checks nothing, like the emulator). */
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.blobs.set(key, new Uint8Array(bytes));
+  }
+
+  /** A client's PUT of one part; returns the part's ETag. */
+  async uploadPart(uploadId: string, partNumber: number, bytes: Uint8Array): Promise<string> {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload' });
+    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    upload.parts.set(partNumber, { bytes: new Uint8Array(bytes), etag });
+    return etag;
+  }
+
+  async presignPut(input: Parameters<StagingArea['presignPut']>[0]): Promise<PresignedRequest> {
+    this.signed.push({ kind: 'put', ...input });
     return {
       url: `https://staging.example/${input.key}?expires=${input.expiresInSeconds}`,
+      method: 'PUT',
       headers: {
         'content-length': String(input.size),
-        'x-amz-checksum-sha256': input.sha256,
+        ...(input.sha256 ? { 'x-amz-checksum-sha256': input.sha256 } : {}),
       },
     };
+  }
+
+  async createMultipart(key: string, options: { checksums: boolean }): Promise<string> {
+    const uploadId = `upload-${++this.#uploads}`;
+    this.multipart.set(uploadId, { key, checksums: options.checksums, parts: new Map() });
+    return uploadId;
+  }
+
+  async presignPart(input: Parameters<StagingArea['presignPart']>[0]): Promise<PresignedRequest> {
+    this.signed.push({ kind: 'part', ...input });
+    return {
+      url: `https://staging.example/${input.key}?uploadId=${input.uploadId}&partNumber=${input.partNumber}&expires=${input.expiresInSeconds}`,
+      method: 'PUT',
+      headers: {
+        'content-length': String(input.size),
+        ...(input.sha256 ? { 'x-amz-checksum-sha256': input.sha256 } : {}),
+      },
+    };
+  }
+
+  async listParts(_key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) return undefined;
+    return [...upload.parts]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, part]) => ({ partNumber, size: part.bytes.byteLength, etag: part.etag }));
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]) {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) return err(failure.invalidRequest('the multipart upload is gone'));
+    const chunks: Uint8Array[] = [];
+    for (const part of parts) {
+      const held = upload.parts.get(part.partNumber);
+      if (!held || held.etag.replaceAll('"', '') !== part.etag.replaceAll('"', '')) {
+        return err(failure.invalidRequest(`S3 refused the parts: part ${part.partNumber}`));
+      }
+      chunks.push(held.bytes);
+    }
+    this.multipart.delete(uploadId);
+    this.blobs.set(key, new Uint8Array(Buffer.concat(chunks)));
+    return ok(undefined);
+  }
+
+  async abortMultipart(_key: string, uploadId: string): Promise<void> {
+    this.multipart.delete(uploadId);
+  }
+
+  async open(key: string) {
+    const bytes = this.blobs.get(key);
+    if (!bytes) return undefined;
+    const copied = new Uint8Array(bytes);
+    async function* body() {
+      for (let at = 0; at < copied.byteLength; at += 65_536) {
+        yield copied.slice(at, at + 65_536);
+      }
+    }
+    return { size: copied.byteLength, body: body() };
+  }
+
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    return bytes.slice(offset, offset + length);
+  }
+
+  async copyToCarpark(key: string, carparkKey: string): Promise<void> {
+    const bytes = this.blobs.get(key);
+    if (!bytes) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    this.copies.push({ key, carparkKey });
+    await this.#carpark.put(carparkKey, bytes);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.blobs.has(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.blobs.delete(key);
   }
 }
 
@@ -617,18 +767,173 @@ function conditionFailed(message: string): Error {
   return error;
 }
 
+export class FakeDealStore implements DealStore {
+  readonly deals = new Map<string, DealRecord>();
+  readonly #contents: FakeContentStore;
+
+  /** CARs are found through the content store's CAR records, as the adapter's index does. */
+  constructor(contents: FakeContentStore) {
+    this.#contents = contents;
+  }
+
+  async get(cid: string, dealId: string): Promise<DealRecord | undefined> {
+    const deal = this.deals.get(`${cid}#${dealId}`);
+    return deal && copy(deal);
+  }
+
+  async put(deal: DealRecord): Promise<void> {
+    this.deals.set(`${deal.cid}#${deal.dealId}`, copy(deal));
+  }
+
+  async list(cid: string): Promise<DealRecord[]> {
+    return [...this.deals.values()]
+      .filter((deal) => deal.cid === cid)
+      .sort((a, b) => byKey(a.dealId, b.dealId))
+      .map(copy);
+  }
+
+  async contentOfCar(carCid: string): Promise<string | undefined> {
+    for (const [cid, cars] of this.#contents.cars) if (cars.has(carCid)) return cid;
+    return undefined;
+  }
+}
+
+/**
+ * The usage totals over the other fakes' records. Marks are kept apart from the records here
+ * (the adapter keeps them on the record's item, where a rewrite of the record leaves them).
+ */
+export class FakeStatsStore implements StatsStore {
+  readonly marks = new Map<string, CountMark>();
+  readonly shardItems = new Map<number, StatsShard>();
+
+  private readonly records: {
+    contents: FakeContentStore;
+    uploads: FakeUploadStore;
+    users: FakeUserStore;
+    deals: FakeDealStore;
+  };
+
+  constructor(records: FakeStatsStore['records']) {
+    this.records = records;
+  }
+
+  private recordOf(ref: CountedRef): CountedState['record'] {
+    switch (ref.kind) {
+      case 'content':
+        return this.records.contents.contents.get(ref.cid)?.record;
+      case 'upload':
+        return this.records.uploads.uploads.get(`${ref.userId}#${ref.cid}`);
+      case 'user':
+        return this.records.users.users.get(ref.userId);
+      case 'deal':
+        return this.records.deals.deals.get(`${ref.cid}#${ref.dealId}`);
+    }
+  }
+
+  async read(ref: CountedRef): Promise<CountedState> {
+    const record = this.recordOf(ref);
+    const mark = this.marks.get(JSON.stringify(ref));
+    return { record: record && copy(record), mark: mark && copy(mark) };
+  }
+
+  async mark(ref: CountedRef, previous: CountMark | undefined, next: CountMark) {
+    const key = JSON.stringify(ref);
+    if (!this.recordOf(ref) || this.marks.get(key)?.id !== previous?.id) return false;
+    this.marks.set(key, copy(next));
+    return true;
+  }
+
+  async add(shard: number, delta: Tally): Promise<void> {
+    const item = this.shardItems.get(shard) ?? { shard, tally: {}, version: 0 };
+    for (const [name, n] of Object.entries(delta)) item.tally[name] = (item.tally[name] ?? 0) + n;
+    item.version++;
+    this.shardItems.set(shard, item);
+  }
+
+  async shards(): Promise<StatsShard[]> {
+    return [...this.shardItems.values()].map((item) => {
+      const tally = Object.fromEntries(Object.entries(item.tally).filter(([, n]) => n !== 0));
+      return copy({ ...item, tally });
+    });
+  }
+
+  async rebase(shard: number, tally: Tally, version: number): Promise<boolean> {
+    if ((this.shardItems.get(shard)?.version ?? 0) !== version) return false;
+    this.shardItems.set(shard, { shard, tally: copy(tally), version: version + 1 });
+    return true;
+  }
+
+  async *scan(segment: number, segments: number) {
+    const refs: CountedRef[] = [
+      ...[...this.records.contents.contents.keys()].map((cid) => ({
+        kind: 'content' as const,
+        cid,
+      })),
+      ...[...this.records.uploads.uploads.values()].map((u) => ({
+        kind: 'upload' as const,
+        userId: u.userId,
+        cid: u.cid,
+      })),
+      ...[...this.records.users.users.keys()].map((userId) => ({ kind: 'user' as const, userId })),
+      ...[...this.records.deals.deals.values()].map((d) => ({
+        kind: 'deal' as const,
+        cid: d.cid,
+        dealId: d.dealId,
+      })),
+    ];
+    for (const [i, ref] of refs.entries()) {
+      if (i % segments === segment) yield { ref, ...(await this.read(ref)) };
+    }
+  }
+}
+
+export class FakeOpsStore implements OpsStore {
+  readonly crons = new Map<string, CronRecord>();
+  readonly queues = new Map<string, QueueProgressRecord>();
+
+  async recordRun(name: string, outcome: CronOutcome): Promise<void> {
+    const record: CronRecord = {
+      ...this.crons.get(name),
+      name,
+      lastDurationMs: outcome.durationMs,
+    };
+    if (outcome.ok)
+      Object.assign(record, { lastSuccess: outcome.at, gauges: outcome.gauges ?? [] });
+    else Object.assign(record, { lastFailure: outcome.at, lastError: outcome.error });
+    this.crons.set(name, record);
+  }
+
+  async recordProgress(queue: string, at: string, waitedSeconds: number): Promise<void> {
+    this.queues.set(queue, { queue, lastProcessed: at, waitedSeconds });
+  }
+
+  async read() {
+    return {
+      crons: [...this.crons.values()].map(copy),
+      queues: [...this.queues.values()].map(copy),
+    };
+  }
+}
+
 /** Every port the core works through, in memory, sharing one clock. */
 export function fakePorts(clock = new FakeClock()) {
+  const users = new FakeUserStore();
+  const contents = new FakeContentStore();
+  const uploads = new FakeUploadStore();
+  const deals = new FakeDealStore(contents);
+  const carpark = new FakeBlobStore();
   return {
-    users: new FakeUserStore(),
+    users,
     tokens: new FakeTokenStore(),
     rateLimits: new FakeRateLimitStore(),
-    contents: new FakeContentStore(),
-    uploads: new FakeUploadStore(),
+    contents,
+    uploads,
+    deals,
+    stats: new FakeStatsStore({ contents, uploads, users, deals }),
+    ops: new FakeOpsStore(),
     staged: new FakeStagedUploadStore(),
-    carpark: new FakeBlobStore(),
-    staging: new FakeBlobStore(),
-    presigner: new FakePresigner(),
+    carpark,
+    staging: new FakeStagingArea(carpark),
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
     ipniQueue: new FakeQueue<IpniMessage>(),

@@ -13,7 +13,7 @@ import { writeApiRoutes } from '../../lambdas/http/routes/write/index.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
 import { buildEvent, matchRoute, routesFor, toHttpResponse } from '../../local/gateway.ts';
 import { Activity, FunctionRuntime, type LambdaHandler, silentLogger } from '../../local/lambda.ts';
-import { functions } from '../../system/functions.ts';
+import { functions, RESOURCE_ENV } from '../../system/functions.ts';
 import { type FakePorts, fakePorts } from './fakes.ts';
 import { validateResponse } from './openapi-validator.ts';
 
@@ -43,6 +43,19 @@ export interface InProcessApi {
   request(method: string, path: string, options?: InProcessRequest): Promise<InProcessResponse>;
 }
 
+/** The queues as SQS would count them: empty (in-process work runs at once). */
+const inProcessQueues = {
+  depths: async () =>
+    Object.keys(RESOURCE_ENV)
+      .filter((name) => name.endsWith('Queue'))
+      .map((queue) => ({
+        queue,
+        name: queue,
+        depth: { visible: 0, inFlight: 0, delayed: 0 },
+        deadLetters: 0,
+      })),
+};
+
 /**
  * A fresh API over fresh in-memory ports. `env` overrides settings as environment variables
  * would; the rate limit is lifted unless `env` sets one, since the fake clock stands still.
@@ -52,7 +65,7 @@ export async function inProcessApi(env: Record<string, string> = {}): Promise<In
   const settings = loadConfig({ RATE_LIMIT_REQUESTS: String(Number.MAX_SAFE_INTEGER), ...env });
   const options = { maxBodyBytes: settings.MAX_INLINE_UPLOAD_BYTES };
   const publicDeps: PublicDeps = { ports, settings };
-  const readDeps: ReadDeps = { ports, settings };
+  const readDeps: ReadDeps = { ports: { ...ports, queues: inProcessQueues }, settings };
   const writeDeps: WriteDeps = { ports, settings };
   const handlers: Record<string, LambdaHandler> = {
     'api-public': createApiHandler(publicRoutes, publicDeps, options),

@@ -30,15 +30,17 @@ const holderItem = (cid: string, holder: string, now: string) => ({
   gsi3sk: `${now}#${cid}#${holder}`,
 });
 
+/** A content record (alone, so a read-only function bundles only this of the store). */
+export async function getContent(ctx: TableContext, cid: string) {
+  const { Item } = await ctx.client.send(
+    new GetCommand({ TableName: ctx.tableName, Key: keys.content(cid), ConsistentRead: true }),
+  );
+  return Item ? withoutKeys<ContentRecord>(Item) : undefined;
+}
+
 export function dynamoContentStore(ctx: TableContext): ContentStore {
   const { client, tableName: TableName } = ctx;
-
-  const get = async (cid: string) => {
-    const { Item } = await client.send(
-      new GetCommand({ TableName, Key: keys.content(cid), ConsistentRead: true }),
-    );
-    return Item ? withoutKeys<ContentRecord>(Item) : undefined;
-  };
+  const get = (cid: string) => getContent(ctx, cid);
 
   const hasHolders = async (cid: string) => {
     const { Items } = await client.send(
@@ -141,7 +143,8 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
 
     async recordCar(cid, car, holder) {
       await batchPut(ctx, [
-        { ...keys.contentCar(cid, car.carCid), ...car },
+        // Indexed by its CAR CID, so a deal reported for the CAR finds its content.
+        { ...keys.contentCar(cid, car.carCid), ...car, ...keys.carIndex(car.carCid, cid) },
         holderItem(cid, holder, car.created),
       ]);
     },

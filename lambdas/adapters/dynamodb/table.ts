@@ -109,9 +109,12 @@ const BATCH_WRITE_LIMIT = 25;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Strips the table's key and index attributes from an item. */
+/**
+ * Strips the table's key and index attributes from an item, and the usage-count mark counted
+ * records carry (adapters/dynamodb/stats.ts).
+ */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
-  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, ttl, ...rest } = item;
+  const { pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, ttl, counted, ...rest } = item;
   return rest as T;
 }
 

@@ -55,7 +55,18 @@ export function dynamoUploadStore(ctx: TableContext): UploadStore {
         name: rename || !existing ? upload.name : existing.name,
         updated: upload.updated,
       };
-      await write(record);
+      // An update, not a put: the record's other attributes (its usage-count mark) stay.
+      const { userId: _user, cid: _cid, ...fields } = record;
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.upload(record.userId, record.cid),
+          ...buildUpdate({
+            set: { userId: record.userId, cid: record.cid, ...fields, ...live(record) },
+            remove: ['deleted'],
+          }),
+        }),
+      );
       return record;
     },
 

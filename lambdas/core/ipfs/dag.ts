@@ -14,7 +14,10 @@ export type DagStructure = 'complete' | 'partial' | 'unknown';
 export interface DagReport {
   /** `unknown` when a reachable block cannot be decoded (unknown codec or bad bytes). */
   structure: DagStructure;
-  /** Linked blocks that `getBlock` did not have, each listed once. */
+  /**
+   * Linked blocks that `getBlock` did not have, each listed once: the first
+   * MAX_REPORTED_MISSING of them (a chunk of a huge DAG may miss millions).
+   */
   missing: CID[];
   /** Sum of the lengths of the distinct reachable blocks; only when `complete`. */
   size?: number;
@@ -28,6 +31,9 @@ export const WALKABLE_CODECS: ReadonlyMap<number, string> = new Map([
   [dagPb.code, 'dag-pb'],
   [dagCbor.code, 'dag-cbor'],
 ]);
+
+/** How many missing links a walk lists; it counts on past them only as `partial`. */
+export const MAX_REPORTED_MISSING = 1000;
 
 /** A block's bytes by CID; a walk passes the CID's multihashKey, which it has computed. */
 export type GetBlock = (cid: CID, key?: string) => Uint8Array | undefined;
@@ -100,9 +106,9 @@ export interface DagNode {
 }
 
 /** `dagStructure` plus the root's declared size, taken from the same decode of the root. */
-export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
+export async function walkDag(root: CID, getBlock: GetBlock): Promise<WalkReport> {
   let declaredSize: number | undefined;
-  const report = walkNodes(root, (cid, key) => {
+  const report = await walkNodes(root, (cid, key) => {
     const bytes = getBlock(cid, key);
     if (bytes === undefined) return undefined;
     let onRootNode: ((node: dagPb.PBNode) => void) | undefined;
@@ -123,7 +129,7 @@ export function walkDag(root: CID, getBlock: GetBlock): WalkReport {
  * come from the uploader, so a Tsize that is not a safe whole number, or a sum past what a
  * JavaScript number holds exactly, makes the size unknown rather than wrong.
  */
-function declaredDagSize(rootLength: number, node: dagPb.PBNode): number | undefined {
+export function declaredDagSize(rootLength: number, node: dagPb.PBNode): number | undefined {
   let total = rootLength;
   for (const link of node.Links) {
     const tsize = link.Tsize ?? 0;
@@ -148,47 +154,76 @@ export function nodeOf(
 }
 
 /**
+ * A walk's source of nodes. It may answer a promise (e.g. a block read back from storage);
+ * the walk awaits only those, so a synchronous source walks without a turn per node.
+ */
+export type GetNode = (cid: CID, key: string) => DagNode | undefined | Promise<DagNode | undefined>;
+
+/**
+ * Where a walk notes what it has visited: the first visit of a multihash (its size counts),
+ * a visit of a multihash already seen under other codecs only (its links are read again, as
+ * that codec decodes them), or a repeat (`false`: skipped).
+ */
+export interface VisitLog {
+  visit(key: string, codec: number): 'first' | 'again' | false;
+}
+
+/** The default visit log: a map from multihash to the codec of its first visit. */
+export function mapVisits(): VisitLog {
+  const visited = new Map<string, number>();
+  // One multihash under two codecs is rare, so the extra (codec, multihash) pairs live in a
+  // separate set instead of keying everything twice.
+  let visitedAsOtherCodec: Set<string> | undefined;
+  return {
+    visit(key, codec) {
+      const firstCodec = visited.get(key);
+      if (firstCodec === undefined) {
+        visited.set(key, codec);
+        return 'first';
+      }
+      if (firstCodec === codec) return false;
+      visitedAsOtherCodec ??= new Set();
+      const pair = `${codec}:${key}`;
+      if (visitedAsOtherCodec.has(pair)) return false;
+      visitedAsOtherCodec.add(pair);
+      return 'again';
+    },
+  };
+}
+
+/**
  * The walk itself, over whatever supplies nodes: blocks at hand, or link summaries kept
  * instead of the blocks. Each block is visited once per codec and counted once.
  */
-export function walkNodes(
+export async function walkNodes(
   root: CID,
-  getNode: (cid: CID, key: string) => DagNode | undefined,
-): DagReport {
-  // multihash → codec of the first visit. One multihash under two codecs is rare, so the
-  // extra (codec, multihash) pairs live in a separate set instead of keying everything twice.
-  const visited = new Map<string, number>();
-  let visitedAsOtherCodec: Set<string> | undefined;
+  getNode: GetNode,
+  visits: VisitLog = mapVisits(),
+): Promise<DagReport> {
   const missing: CID[] = [];
+  let anyMissing = false;
   const stack: CID[] = [root];
   let undecodable: CID | undefined;
   let size = 0;
 
   for (let cid = stack.pop(); cid !== undefined; cid = stack.pop()) {
     const hashKey = multihashKey(cid);
-    const firstCodec = visited.get(hashKey);
-    if (firstCodec === undefined) {
-      visited.set(hashKey, cid.code);
-    } else if (firstCodec === cid.code) {
-      continue;
-    } else {
-      visitedAsOtherCodec ??= new Set();
-      const pair = `${cid.code}:${hashKey}`;
-      if (visitedAsOtherCodec.has(pair)) continue;
-      visitedAsOtherCodec.add(pair);
-    }
+    const visit = visits.visit(hashKey, cid.code);
+    if (visit === false) continue;
 
     let node: DagNode | undefined;
     if (cid.multihash.code === identity.code) {
       // Identity CIDs carry their bytes inline and are never missing (nor counted).
       node = { ...nodeOf(cid, cid.multihash.digest), size: 0 };
     } else {
-      node = getNode(cid, hashKey);
+      const found = getNode(cid, hashKey);
+      node = found instanceof Promise ? await found : found;
       if (node === undefined) {
-        missing.push(cid);
+        anyMissing = true;
+        if (missing.length < MAX_REPORTED_MISSING) missing.push(cid);
         continue;
       }
-      if (firstCodec === undefined) size += node.size;
+      if (visit === 'first') size += node.size;
     }
     if (node.links === undefined) {
       undecodable ??= cid;
@@ -200,6 +235,6 @@ export function walkNodes(
 
   // An undecodable block hides how much is missing below it, so it wins over `partial`.
   if (undecodable) return { structure: 'unknown', missing, undecodable };
-  if (missing.length > 0) return { structure: 'partial', missing };
+  if (anyMissing) return { structure: 'partial', missing };
   return { structure: 'complete', missing, size };
 }

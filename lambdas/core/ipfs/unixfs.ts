@@ -1,29 +1,21 @@
 /**
- * UnixFS packing with the parameters that decide CIDs for nft.storage clients and
- * `ipfs add --cid-version=1`: CIDv1, raw leaves, fixed 262,144-byte chunks, sha2-256, balanced
- * layout with at most 174 links per node. They are spelled out rather than left to library
- * defaults, so an upgrade of ipfs-unixfs-importer cannot silently change CIDs.
+ * UnixFS packing with the parameters that decide CIDs (contract/unixfs.ts), over content in
+ * memory: what a request body holds.
  */
 
-import type { FileCandidate, ImporterOptions } from 'ipfs-unixfs-importer';
+import type { FileCandidate } from 'ipfs-unixfs-importer';
 import { importer } from 'ipfs-unixfs-importer';
-import { fixedSize } from 'ipfs-unixfs-importer/chunker';
-import { balanced } from 'ipfs-unixfs-importer/layout';
 import type { CID } from 'multiformats/cid';
 import {
   MAX_DIRECTORY_FILES,
   MAX_PATH_BYTES,
   MAX_SEGMENT_BYTES,
 } from '../../../contract/limits.ts';
+import { importerOptions } from '../../../contract/unixfs.ts';
 import { type EmptyContent, failure, type InvalidPath, quote } from '../failures.ts';
 import { err, ok, type Result } from '../result.ts';
 import { type Block, multihashKey } from './block.ts';
 import { pushLinks } from './dag.ts';
-
-export const CHUNK_BYTES = 262_144;
-export const MAX_CHILDREN_PER_NODE = 174;
-/** Kubo's directory sharding threshold (estimated link bytes). */
-export const SHARD_SPLIT_THRESHOLD_BYTES = 262_144;
 
 export interface PackedDag {
   root: CID;
@@ -38,21 +30,6 @@ export interface DirectoryEntry {
 }
 
 export type PackFailure = EmptyContent | InvalidPath;
-
-function importerOptions(wrapWithDirectory: boolean): ImporterOptions {
-  return {
-    cidVersion: 1,
-    rawLeaves: true,
-    reduceSingleLeafToSelf: true,
-    chunker: fixedSize({ chunkSize: CHUNK_BYTES }),
-    layout: balanced({ maxChildrenPerNode: MAX_CHILDREN_PER_NODE }),
-    shardSplitThresholdBytes: SHARD_SPLIT_THRESHOLD_BYTES,
-    shardSplitStrategy: 'links-bytes',
-    shardFanoutBits: 8,
-    fieldOrder: 'links-first',
-    wrapWithDirectory,
-  };
-}
 
 /** One file, not wrapped: small content becomes a single raw block (`bafkrei…`). */
 export async function packFile(content: Uint8Array): Promise<Result<PackedDag, PackFailure>> {

@@ -72,7 +72,7 @@ describe('storeUpload', () => {
     const carRecord = {
       carCid: car.carCid.toString(),
       key: carKey(car),
-      size: car.bytes.length,
+      size: (car.bytes as Uint8Array).length,
       roots: [car.root.toString()],
       created: T0,
     };

@@ -143,7 +143,7 @@ describe('API edge', () => {
   });
 
   it('answers an unexpected failure with a generic 500 that carries the request id, logging the cause', async () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.env.LOG_LEVEL = 'error';
     try {
       const response = await call(event('GET', '/boom'));
@@ -155,7 +155,7 @@ describe('API edge', () => {
       });
       expect(response.body).not.toContain('secret internal detail');
       const line = JSON.parse(String(logged.mock.calls[0]?.[0]));
-      expect(line).toMatchObject({ level: 'error', requestId: 'req-123' });
+      expect(line).toMatchObject({ level: 'ERROR', requestId: 'req-123' });
       expect(line.error.message).toBe('secret internal detail');
     } finally {
       process.env.LOG_LEVEL = 'silent';
@@ -164,7 +164,7 @@ describe('API edge', () => {
   });
 
   it("answers a result over Lambda's 6 MB limit with a logged 500, not a silent one", async () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.env.LOG_LEVEL = 'error';
     try {
       const response = await call(event('GET', '/huge'));
@@ -173,7 +173,7 @@ describe('API edge', () => {
         'Internal server error (request req-123)',
       );
       const line = JSON.parse(String(logged.mock.calls[0]?.[0]));
-      expect(line).toMatchObject({ level: 'error', requestId: 'req-123' });
+      expect(line).toMatchObject({ level: 'ERROR', requestId: 'req-123' });
       expect(line.error.message).toMatch(/over Lambda's 6291456-byte limit/);
       // Just under the limit goes out as it is.
       expect((await call(event('GET', '/big'))).statusCode).toBe(200);

@@ -10,8 +10,8 @@ import { type Block, multihashKey } from '../../../lambdas/core/ipfs/block.ts';
 import { type GetBlock, walkDag } from '../../../lambdas/core/ipfs/dag.ts';
 
 /** The walk's structure report, without what the root declares about its size. */
-const dagStructure = (root: CID, getBlock: GetBlock) => {
-  const { declaredSize: _, ...report } = walkDag(root, getBlock);
+const dagStructure = async (root: CID, getBlock: GetBlock) => {
+  const { declaredSize: _, ...report } = await walkDag(root, getBlock);
   return report;
 };
 
@@ -63,15 +63,15 @@ describe('dagStructure', () => {
     const chunkA = [rootBlock, ...leaves.slice(0, 3)];
     const chunkB = [rootBlock, ...leaves.slice(3)];
 
-    const a = dagStructure(root, source(chunkA).getBlock);
+    const a = await dagStructure(root, source(chunkA).getBlock);
     expect(a.structure).toBe('partial');
     expect(a.missing.map(String)).toEqual(leaves.slice(3).map((leaf) => leaf.cid.toString()));
     expect(a.size).toBeUndefined();
 
-    const b = dagStructure(root, source(chunkB).getBlock);
+    const b = await dagStructure(root, source(chunkB).getBlock);
     expect(b.missing.map(String)).toEqual(leaves.slice(0, 3).map((leaf) => leaf.cid.toString()));
 
-    const union = dagStructure(root, source(chunkA, chunkB).getBlock);
+    const union = await dagStructure(root, source(chunkA, chunkB).getBlock);
     expect(union).toEqual({ structure: 'complete', missing: [], size: total(blocks) });
   });
 
@@ -82,7 +82,7 @@ describe('dagStructure', () => {
     ]);
     if (!dir.ok) throw new Error(dir.error.message);
     const { root, blocks } = dir.value;
-    expect(dagStructure(root, source(blocks).getBlock)).toMatchObject({
+    expect(await dagStructure(root, source(blocks).getBlock)).toMatchObject({
       structure: 'complete',
       size: total(blocks),
     });
@@ -90,17 +90,17 @@ describe('dagStructure', () => {
       const node = block.cid.code === dagPb.code ? dagPb.decode(block.bytes) : undefined;
       return !node?.Links.some((link) => link.Name === 'c.txt');
     });
-    const report = dagStructure(root, source(withoutB).getBlock);
+    const report = await dagStructure(root, source(withoutB).getBlock);
     expect(report.structure).toBe('partial');
     expect(report.missing).toHaveLength(1);
   });
 
-  it('follows dag-cbor links and counts a block reached twice once', () => {
+  it('follows dag-cbor links and counts a block reached twice once', async () => {
     const leaf = rawBlock(utf8('shared'));
     const mid = cborBlock({ child: leaf.cid });
     const root = cborBlock({ left: mid.cid, right: leaf.cid, list: [leaf.cid, mid.cid] });
     const { getBlock, requested } = source([root, mid, leaf]);
-    expect(dagStructure(root.cid, getBlock)).toEqual({
+    expect(await dagStructure(root.cid, getBlock)).toEqual({
       structure: 'complete',
       missing: [],
       size: total([root, mid, leaf]),
@@ -115,51 +115,53 @@ describe('dagStructure', () => {
     const v0 = CID.createV0(v1.multihash as Digest<0x12, number>);
     const root = cborBlock({ v0, v1 });
     const { getBlock, requested } = source([root, ...dir.value.blocks]);
-    expect(dagStructure(root.cid, getBlock).structure).toBe('complete');
+    expect((await dagStructure(root.cid, getBlock)).structure).toBe('complete');
     expect(requested.filter((cid) => cid === v0.toString() || cid === v1.toString())).toHaveLength(
       1,
     );
   });
 
-  it('reports unknown for a present block of an unknown codec, and partial if it is missing', () => {
+  it('reports unknown for a present block of an unknown codec, and partial if it is missing', async () => {
     const jsonBytes = utf8('{"a":1}');
     const json = CID.create(1, 0x0200, digestOf(jsonBytes));
     const root = cborBlock({ doc: json });
-    const present = dagStructure(
+    const present = await dagStructure(
       root.cid,
       source([root, { cid: json, bytes: jsonBytes }]).getBlock,
     );
     expect(present).toEqual({ structure: 'unknown', missing: [], undecodable: json });
-    const absent = dagStructure(root.cid, source([root]).getBlock);
+    const absent = await dagStructure(root.cid, source([root]).getBlock);
     expect(absent.structure).toBe('partial');
     expect(absent.missing.map(String)).toEqual([json.toString()]);
   });
 
-  it('reports unknown for bytes that do not decode under their codec', () => {
+  it('reports unknown for bytes that do not decode under their codec', async () => {
     const garbage = Uint8Array.from([0xff, 0xff, 0xff]);
     const cid = CID.create(1, dagPb.code, digestOf(garbage));
-    expect(dagStructure(cid, source([{ cid, bytes: garbage }]).getBlock).structure).toBe('unknown');
+    expect((await dagStructure(cid, source([{ cid, bytes: garbage }]).getBlock)).structure).toBe(
+      'unknown',
+    );
   });
 
-  it('reads identity CIDs inline and never lists them missing', () => {
+  it('reads identity CIDs inline and never lists them missing', async () => {
     const inline = CID.create(1, raw.code, identity.digest(utf8('inline')));
     const root = cborBlock({ inline });
-    expect(dagStructure(root.cid, source([root]).getBlock)).toEqual({
+    expect(await dagStructure(root.cid, source([root]).getBlock)).toEqual({
       structure: 'complete',
       missing: [],
       size: root.bytes.byteLength,
     });
   });
 
-  it('reports the root itself missing when no block is available', () => {
+  it('reports the root itself missing when no block is available', async () => {
     const leaf = rawBlock(utf8('x'));
-    expect(dagStructure(leaf.cid, () => undefined)).toEqual({
+    expect(await dagStructure(leaf.cid, () => undefined)).toEqual({
       structure: 'partial',
       missing: [leaf.cid],
     });
   });
 
-  it('walks a 100,000-block chain without recursion limits, in linear time', () => {
+  it('walks a 100,000-block chain without recursion limits, in linear time', async () => {
     const blocks: Block[] = [];
     let next: CID | null = null;
     for (let i = 0; i < 100_000; i++) {
@@ -170,13 +172,13 @@ describe('dagStructure', () => {
     const head = blocks[blocks.length - 1] as Block;
     const { getBlock } = source(blocks);
     const started = performance.now();
-    const report = dagStructure(head.cid, getBlock);
+    const report = await dagStructure(head.cid, getBlock);
     const elapsed = performance.now() - started;
     expect(report).toEqual({ structure: 'complete', missing: [], size: total(blocks) });
     expect(elapsed).toBeLessThan(LINEAR_BUDGET_MS);
   });
 
-  it('walks a 100,000-leaf wide DAG in linear time', () => {
+  it('walks a 100,000-leaf wide DAG in linear time', async () => {
     const leaves: Block[] = [];
     for (let i = 0; i < 100_000; i++) {
       const bytes = new Uint8Array(4);
@@ -193,12 +195,12 @@ describe('dagStructure', () => {
     const root = cborBlock({ parents: parents.map((parent) => parent.cid) });
     const all = [root, ...parents, ...leaves];
     const started = performance.now();
-    const report = dagStructure(root.cid, source(all).getBlock);
+    const report = await dagStructure(root.cid, source(all).getBlock);
     expect(performance.now() - started).toBeLessThan(LINEAR_BUDGET_MS);
     expect(report).toEqual({ structure: 'complete', missing: [], size: total(all) });
 
     const withoutLast = source([root, ...parents, ...leaves.slice(0, -1)]);
-    const partial = dagStructure(root.cid, withoutLast.getBlock);
+    const partial = await dagStructure(root.cid, withoutLast.getBlock);
     expect(partial.missing.map(String)).toEqual([leaves.at(-1)?.cid.toString()]);
   });
 });

@@ -89,7 +89,7 @@ describe('limits', () => {
     );
     await fc.assert(
       fc.asyncProperty(request, async (body) => {
-        const signed = api.ports.presigner.signed.length;
+        const signed = api.ports.staging.signed.length;
         const staged = api.ports.staged.staged.size;
         const text = JSON.stringify(body) ?? '';
         const response = await api.request('POST', '/staged-uploads', {
@@ -100,10 +100,10 @@ describe('limits', () => {
         if (response.status === 200) {
           const size = (body as { size: number }).size;
           expect(Number.isInteger(size) && size > 0 && size <= STAGED_LIMIT).toBe(true);
-          expect(api.ports.presigner.signed.length).toBe(signed + 1);
+          expect(api.ports.staging.signed.length).toBe(signed + 1);
           expect(api.ports.staged.staged.size).toBe(staged + 1);
         } else {
-          expect(api.ports.presigner.signed.length).toBe(signed);
+          expect(api.ports.staging.signed.length).toBe(signed);
           expect(api.ports.staged.staged.size).toBe(staged);
         }
       }),

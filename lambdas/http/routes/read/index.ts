@@ -3,6 +3,7 @@
  * in-memory ports, so the two serve the same routes in the same order.
  */
 import { publicRoutes } from '../public.ts';
+import { opsReadRoutes } from './ops.ts';
 import { schemaRoutes } from './schema.ts';
 import { stagedUploadReadRoutes } from './staged-uploads.ts';
 import { uploadReadRoutes } from './uploads.ts';
@@ -11,6 +12,7 @@ import { uploadReadRoutes } from './uploads.ts';
 export const readApiRoutes = [
   ...publicRoutes,
   ...schemaRoutes,
+  ...opsReadRoutes,
   ...stagedUploadReadRoutes,
   ...uploadReadRoutes,
 ];

@@ -10,11 +10,13 @@ import {
   nftFromForm,
 } from '../../../core/prepare.ts';
 import {
+  carByteLength,
   checkFileList,
   deleteUpload as remove,
   renameUpload as rename,
   storeUpload,
 } from '../../../core/uploads.ts';
+import { recordMetric } from '../../../shared/metrics.ts';
 import { bodyBytes } from '../../body.ts';
 import { authorizeAlongside, authorizeRequest, contentIdOf, type WriteDeps } from '../../deps.ts';
 import { type FilePart, type FormData, parseMultipart } from '../../multipart.ts';
@@ -33,6 +35,7 @@ export const uploadWriteRoutes = [
       { principal, ...prepared, name: uploadName(headers['x-name']) },
       deps.ports,
     );
+    recordMetric('UploadBytes', carByteLength(prepared.car.bytes));
     return { status: 200, body: okBody(value) };
   }),
 
@@ -63,6 +66,7 @@ export const uploadWriteRoutes = [
       { principal, car: nft.car, name: uploadName(headers['x-name']), type: 'nft', files },
       deps.ports,
     );
+    recordMetric('UploadBytes', carByteLength(nft.car.bytes));
     const ipnft = nft.car.root.toString();
     return {
       status: 200,
