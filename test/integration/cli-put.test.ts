@@ -42,7 +42,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pinstack-cli-put-'));
   server = spawn(process.execPath, ['local/start.ts'], {
     cwd: ROOT,
-    env: { ...env(), PORT: '0' },
+    env: { ...env(), PORT: '0', GATEWAY_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

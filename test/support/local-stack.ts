@@ -33,6 +33,8 @@ const testLogger: Logger = {
 };
 
 let pinnedPorts: LocalStackOptions['emulatorPorts'];
+/** The first stack's gateway port, for the same reason: warm handlers name that address. */
+let pinnedGatewayPort: number | undefined;
 
 /**
  * One provider key per test process, outside any stack's data dir: a warm publisher keeps the
@@ -62,7 +64,7 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
   try {
     stack = await startLocalStack({
       port: 0,
-      gatewayPort: 0,
+      gatewayPort: pinnedGatewayPort ?? 0,
       persist: false,
       schedules: false,
       // Failed messages come back after a second (and reach the DLQ after three), so idle()
@@ -85,6 +87,8 @@ export async function withLocalStack(options: LocalStackOptions = {}): Promise<T
     fauxqs: portOf(stack.env.PINSTACK_SQS_ENDPOINT),
     s3: portOf(stack.env.PINSTACK_S3_ENDPOINT),
   };
+  if (stack.gatewayUrl && options.gatewayPort === undefined)
+    pinnedGatewayPort ??= portOf(stack.gatewayUrl);
   return {
     ...stack,
     async stop() {
