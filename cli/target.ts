@@ -19,6 +19,9 @@ export const OUTPUT_ENV = {
   CarparkBucketName: 'CARPARK_BUCKET',
   IngestQueueUrl: 'INGEST_QUEUE_URL',
   PinQueueUrl: 'PIN_QUEUE_URL',
+  IpniQueueUrl: 'IPNI_QUEUE_URL',
+  PeerId: 'PROVIDER_PEER_ID',
+  ProviderKeySecretArn: 'PROVIDER_KEY_SECRET_ARN',
 } as const satisfies Record<Exclude<OutputKey, 'ApiUrl' | 'GatewayUrl'>, string>;
 
 export async function resolveTarget(options: { stack?: string; region?: string }): Promise<Target> {
@@ -56,6 +59,7 @@ async function deployedStack(stackName: string, region?: string): Promise<Target
       PINSTACK_DYNAMODB_ENDPOINT: undefined,
       PINSTACK_S3_ENDPOINT: undefined,
       PINSTACK_SQS_ENDPOINT: undefined,
+      PINSTACK_SECRETSMANAGER_ENDPOINT: undefined,
       AWS_REGION: resolvedRegion,
       ...env,
     }),

@@ -32,6 +32,18 @@ export const pinMessageCids = (message: PinMessage): string[] =>
 export const CheckDagMessage = z.object({ kind: z.literal('check-dag'), cid: ContentCid });
 export type IngestMessage = z.infer<typeof CheckDagMessage>;
 
+/**
+ * A removed content's withdrawal from IPNI (the ipni queue; CARs to advertise arrive there as
+ * S3 events). `removalId` tells one removal of a content from a later one (e.g. when it was
+ * requested): a repeat of the same removal is done once.
+ */
+export const WithdrawMessage = z.object({
+  kind: z.literal('withdraw'),
+  cid: ContentCid,
+  removalId: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+export type IpniMessage = z.infer<typeof WithdrawMessage>;
+
 /** The part of an S3 event notification the ingest consumer reads. */
 export const S3EventMessage = z.object({
   Records: z.array(

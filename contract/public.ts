@@ -17,6 +17,12 @@ export const Version = named(
     version: z.string().check(z.minLength(1)),
     commit: z.string().check(z.minLength(1)),
     mode: described('Maintenance mode; pinstack is always "rw"', z.enum(['rw', 'r-', '--'])),
+    peerId: z.optional(
+      described(
+        "The IPFS provider's peer ID: it signs the IPNI advertisements, routing answers name it",
+        z.string().check(z.regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/)),
+      ),
+    ),
   }),
 );
 

@@ -92,6 +92,12 @@ export async function buildBundle(entry: string, outfile: string): Promise<Built
   return { path: outfile, bytes: output[1].bytes, inputs };
 }
 
+/** Placeholders of bound values that are not names: they must still parse. */
+const PLACEHOLDERS: Partial<Record<keyof typeof RESOURCE_ENV, string>> = {
+  providerKey: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:pinstack-provider-key',
+  providerId: '12D3KooWRawPbxPtP1eZaJpumGnyWX2DcUyd3RQnydr3eAto4Az7',
+};
+
 /**
  * The environment a deployed function gets from its bindings and nothing else, with
  * placeholder names: what bundle checks and cold-start benchmarks run a function with.
@@ -111,11 +117,14 @@ export function boundEnvironment(spec: Pick<FunctionSpec, 'bindings'>): Record<s
     const queue = (queueName: string) =>
       `https://sqs.us-east-1.amazonaws.com/000000000000/${queueName}`;
     env[name] =
-      resource === 'queueStats'
+      PLACEHOLDERS[resource] ??
+      (resource === 'queueStats'
         ? JSON.stringify({ ingestQueue: { url: queue('ingest'), dlq: queue('ingest-dlq') } })
         : name.endsWith('_URL')
           ? queue(resource)
-          : `pinstack-${resource}`;
+          : `pinstack-${resource}`);
   }
+  // The stack gives every function the gateway's public URL (the provider's address).
+  env.GATEWAY_PUBLIC_URL = 'https://gateway.example';
   return env;
 }

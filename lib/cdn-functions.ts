@@ -4,6 +4,7 @@
  * code as CloudFront would, with a viewer-request event.
  */
 import { payloadTooLargeMessage } from '../contract/errors.ts';
+import { VIEWER_HOST_HEADER } from '../contract/provider.ts';
 import type { ErrorCode } from '../contract/schema.ts';
 
 /** Stands for the request's Content-Length inside the message; no limit can be this number. */
@@ -45,6 +46,25 @@ export function payloadTooLargeFunctionCode(limitBytes: number): string {
     "      body: { encoding: 'text', data: BEFORE + Number(length.value) + AFTER },",
     '    };',
     '  }',
+    '  return request;',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A viewer-request function (cloudfront-js-2.0) for the gateway: copies the host the viewer
+ * asked for into VIEWER_HOST_HEADER (replacing any the viewer sent), so the provider's routes
+ * name the distribution's public address. Its own domain cannot be given to the function any
+ * other way: the distribution depends on the function's URL.
+ */
+export function viewerHostFunctionCode(): string {
+  return [
+    'function handler(event) {',
+    '  var request = event.request;',
+    '  var host = request.headers.host;',
+    `  if (host) request.headers[${JSON.stringify(VIEWER_HOST_HEADER)}] = { value: host.value };`,
+    `  else delete request.headers[${JSON.stringify(VIEWER_HOST_HEADER)}];`,
     '  return request;',
     '}',
     '',

@@ -7,6 +7,7 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import type { BucketAccess, Trigger } from '../system/functions.ts';
@@ -24,6 +25,7 @@ export interface NaggedStack extends Stack {
   scheduleDeadLetterQueue: Queue;
   storage: Storage;
   functions: Record<string, PinstackFunction>;
+  providerKey: Secret;
 }
 
 /** How cdk-nag writes a Fn::GetAtt Arn in a finding: `<LogicalId.Arn>`. */
@@ -96,6 +98,15 @@ export function applyNagSuppressions(stack: NaggedStack): void {
     'AwsSolutions-SQS3',
   );
 
+  acknowledge(
+    stack.providerKey,
+    "The secret is the IPFS provider's identity: its key signs the IPNI advertisement chain and " +
+      'its peer ID is what indexers and clients know the provider by, so rotating it would make ' +
+      'a new provider and orphan every published advertisement. It is never exposed: only the ' +
+      'publisher and the deploy-time identity step may read it.',
+    'AwsSolutions-SMG4',
+  );
+
   const table = arnRef(stack.storage.table.node.defaultChild as CfnResource);
   const indexNames = pinTable.globalSecondaryIndexes.map((i) => i.indexName).join(', ');
   for (const fn of Object.values(stack.functions)) {
@@ -115,7 +126,7 @@ export function applyNagSuppressions(stack: NaggedStack): void {
         `AwsSolutions-IAM5[Resource::${table}/index/*]`,
       );
     }
-    for (const name of ['staging', 'carpark'] as const) {
+    for (const name of ['staging', 'carpark', 'ipni'] as const) {
       const access = bindings[name];
       if (!access) continue;
       const bucket = defaultChild(stack.storage.buckets[name], CfnBucket);

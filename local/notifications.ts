@@ -41,6 +41,7 @@ export type ObjectCreatedEvent =
 
 export interface NotificationTarget {
   bucket: string;
+  /** Keys that start with `prefix` and end with `suffix` (either may be absent). */
   prefix?: string;
   suffix?: string;
   queueUrl: string;

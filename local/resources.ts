@@ -35,6 +35,7 @@ export interface ResourceNames extends Record<QueueName, string> {
   table: string;
   staging: string;
   carpark: string;
+  ipni: string;
 }
 
 /** Default names, overridden by the same env vars the handlers read (queues by URL). */
@@ -43,9 +44,11 @@ export function resourceNames(env: NodeJS.ProcessEnv): ResourceNames {
     table: env.TABLE_NAME || `${LOCAL_PREFIX}-table`,
     staging: env.STAGING_BUCKET || `${LOCAL_PREFIX}-staging`,
     carpark: env.CARPARK_BUCKET || `${LOCAL_PREFIX}-carpark`,
+    ipni: env.IPNI_BUCKET || `${LOCAL_PREFIX}-ipni`,
     ingestQueue: queueNameOf(env.INGEST_QUEUE_URL) ?? `${LOCAL_PREFIX}-ingest`,
     pinQueue: queueNameOf(env.PIN_QUEUE_URL) ?? `${LOCAL_PREFIX}-pin`,
     indexQueue: queueNameOf(env.INDEX_QUEUE_URL) ?? `${LOCAL_PREFIX}-index`,
+    ipniQueue: queueNameOf(env.IPNI_QUEUE_URL) ?? `${LOCAL_PREFIX}-ipni`,
   };
 }
 

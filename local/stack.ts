@@ -3,7 +3,10 @@
  * gateway, SQS event source mappings, S3 -> SQS notifications and schedules — on the embedded
  * emulators (or on DynamoDB Local / LocalStack / AWS endpoints given by env).
  */
+
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +14,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { headersTooLargeMessage, payloadTooLargeMessage } from '../contract/errors.ts';
 import type { ErrorCode } from '../contract/schema.ts';
 import {
+  type BucketName,
   bucketNotifications,
   functions as catalogFunctions,
   consumesQueue,
@@ -37,6 +41,7 @@ import {
   moduleHandlerLoader,
 } from './lambda.ts';
 import { type NotificationTarget, startS3NotificationProxy } from './notifications.ts';
+import { localProvider } from './provider.ts';
 import {
   configureNativeNotifications,
   dlqName,
@@ -76,6 +81,8 @@ export interface LocalStackOptions {
   schedules?: boolean;
   /** Override every queue's visibility timeout, so tests see redeliveries quickly. */
   visibilityTimeoutSeconds?: number;
+  /** Override every consumer's batching window, so tests do not wait for batches to fill. */
+  batchingWindowSeconds?: number;
   /** Long-poll wait of the queue pollers (default 1s; also bounds how long stop waits). */
   pollWaitSeconds?: number;
   /** Fixed emulator/proxy ports (default: free ones). */
@@ -197,14 +204,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await ensureBucket(s3, names.staging, region);
     await ensureBucket(s3, names.carpark, region);
-    const visibility = (queue: QueueName) =>
-      options.visibilityTimeoutSeconds ??
-      visibilityTimeoutSeconds(
-        queue,
-        functions.filter((fn) =>
-          (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),
+    await ensureBucket(s3, names.ipni, region);
+    const visibility = (queue: QueueName) => {
+      const consumers = functions.filter((fn) =>
+        (fn.triggers as readonly Trigger[]).some((t) => consumesQueue(t, queue)),
+      );
+      // A poller holds the first messages of a batch while its batching window fills it, so a
+      // shortened visibility must still outlast the window, or they come back mid-batch.
+      const window = Math.max(
+        0,
+        ...consumers.flatMap((fn) =>
+          (fn.triggers as readonly Trigger[]).flatMap((t) =>
+            t.kind === 'queue' && consumesQueue(t, queue)
+              ? [options.batchingWindowSeconds ?? t.maxBatchingWindowSeconds]
+              : [],
+          ),
         ),
       );
+      return options.visibilityTimeoutSeconds !== undefined
+        ? Math.max(options.visibilityTimeoutSeconds, window + 1)
+        : visibilityTimeoutSeconds(queue, consumers);
+    };
     const queues = {} as Record<QueueName, ProvisionedQueue>;
     for (const queue of QUEUE_NAMES) {
       queues[queue] = await ensureQueueWithDlq(sqs, names[queue], visibility(queue));
@@ -219,7 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const activity = new Activity();
-    const bucketName = { staging: names.staging, carpark: names.carpark };
+    const bucketName = { staging: names.staging, carpark: names.carpark, ipni: names.ipni };
     let s3Endpoint = endpoints.s3;
     if (!external.s3) {
       const targets: NotificationTarget[] = bucketNotifications.map((n) => ({
@@ -246,14 +266,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await configureExternalNotifications(s3, bucketName, queues, log);
     }
 
+    // Known before any handler loads: the provider names the gateway's address in its answers.
+    const gatewayPort = await concretePort(options.gatewayPort ?? localSettings.GATEWAY_PORT);
     const stackEnv: LocalStackEnv = {
       ...settingsEnv,
       TABLE_NAME: names.table,
       STAGING_BUCKET: names.staging,
       CARPARK_BUCKET: names.carpark,
+      IPNI_BUCKET: names.ipni,
       INGEST_QUEUE_URL: queues.ingestQueue.url,
       PIN_QUEUE_URL: queues.pinQueue.url,
       INDEX_QUEUE_URL: queues.indexQueue.url,
+      IPNI_QUEUE_URL: queues.ipniQueue.url,
+      ...(await localProvider(dataDir, env, gatewayPort)),
       QUEUE_URLS: JSON.stringify(
         Object.fromEntries(
           Object.entries(queues).map(([name, queue]) => [
@@ -287,8 +312,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const source = trigger.deadLetters
           ? { url: queue.dlq.url, arn: queue.dlq.arn, name: dlqName(queue.name) }
           : queue;
+        const batching = {
+          ...trigger,
+          maxBatchingWindowSeconds:
+            options.batchingWindowSeconds ?? trigger.maxBatchingWindowSeconds,
+        };
         return [
-          { runtime, trigger, queueUrl: source.url, queueArn: source.arn, name: source.name },
+          {
+            runtime,
+            trigger: batching,
+            queueUrl: source.url,
+            queueArn: source.arn,
+            name: source.name,
+          },
         ];
       }),
     );
@@ -335,7 +371,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (urlRuntime) {
       functionUrl = await startFunctionUrl({
         runtime: urlRuntime,
-        port: options.gatewayPort ?? localSettings.GATEWAY_PORT,
+        port: gatewayPort,
         log,
       });
       cleanup.push(() => functionUrl?.stop());
@@ -417,11 +453,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 async function configureExternalNotifications(
   s3: S3Client,
-  bucketName: Record<'staging' | 'carpark', string>,
+  bucketName: Record<BucketName, string>,
   queues: Record<QueueName, ProvisionedQueue>,
   log: Logger,
 ) {
-  for (const bucket of ['staging', 'carpark'] as const) {
+  for (const bucket of Object.keys(bucketName) as BucketName[]) {
     const rules = bucketNotifications
       .filter((n) => n.bucket === bucket)
       .map((n) => ({ ...n, queueArn: queues[n.queue].arn, id: notificationId(n) }));
@@ -448,4 +484,17 @@ function refusal(statusCode: number, code: ErrorCode, message: string): HttpResp
     headers: [['content-type', 'application/json;charset=UTF-8']],
     body: Buffer.from(JSON.stringify({ ok: false, error: { code, message } })),
   };
+}
+
+/** `port`, or for 0 a port free now (the gateway binds it moments later). */
+async function concretePort(port: number): Promise<number> {
+  if (port !== 0) return port;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port: free } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return free;
 }

@@ -9,14 +9,15 @@ import type { SettingName } from './settings.ts';
 
 export { RESOURCE_ENV };
 
-export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue';
+export type QueueName = 'ingestQueue' | 'pinQueue' | 'indexQueue' | 'ipniQueue';
 /** Every queue of the stack, each with its DLQ. */
 export const QUEUE_NAMES = [
   'ingestQueue',
   'pinQueue',
   'indexQueue',
+  'ipniQueue',
 ] as const satisfies readonly QueueName[];
-export type BucketName = 'staging' | 'carpark';
+export type BucketName = 'staging' | 'carpark' | 'ipni';
 
 /**
  * Access modes. `read` grants only reads; `read+counters` adds conditional updates restricted
@@ -34,9 +35,15 @@ export interface Bindings {
   table?: TableAccess;
   staging?: BucketAccess;
   carpark?: BucketAccess;
+  ipni?: BucketAccess;
   ingestQueue?: QueueAccess;
   pinQueue?: QueueAccess;
   indexQueue?: QueueAccess;
+  ipniQueue?: QueueAccess;
+  /** `read`: may read the provider key's secret (to sign with it). */
+  providerKey?: 'read';
+  /** `read`: is told the provider's peer ID. */
+  providerId?: 'read';
   /** `read`: the depths (GetQueueAttributes) of every work queue and DLQ, whoever adds them. */
   queueStats?: 'read';
   /**
@@ -77,6 +84,8 @@ export type Trigger =
     }
   /** An EventBridge Scheduler rate schedule. */
   | { kind: 'schedule'; name: string; rateMinutes: number }
+  /** A CloudFormation custom resource: run by each deploy of the stack (not locally). */
+  | { kind: 'custom-resource'; name: string }
   /**
    * Its own HTTP origin: a Lambda Function URL with response streaming (the handler is wrapped
    * in `awslambda.streamifyResponse`), reached only through a CloudFront distribution; locally
@@ -114,7 +123,8 @@ export const functions = [
     description: 'Public, unauthenticated reads: GET /check/{cid}, /stats and /version',
     memoryMB: 512,
     timeoutSeconds: API_TIMEOUT_SECONDS,
-    bindings: { table: 'read' },
+    // The peer ID for /version.
+    bindings: { table: 'read', providerId: 'read' },
     triggers: http(
       'GET',
       '/check/{proxy+}',
@@ -134,7 +144,14 @@ export const functions = [
     // The carpark only for long file lists, which are stored beside the CARs; staging to list
     // the parts a multipart staged upload has; the queues' depths for /status and /metrics
     // (which is why they are here and not in api-public: the SQS client would not fit its bundle).
-    bindings: { table: 'read+counters', carpark: 'read', staging: 'read', queueStats: 'read' },
+    // The provider's peer ID for the Pinning Service API's delegates.
+    bindings: {
+      table: 'read+counters',
+      carpark: 'read',
+      staging: 'read',
+      queueStats: 'read',
+      providerId: 'read',
+    },
     triggers: [...http('GET', '/', '/{proxy+}'), ...http('OPTIONS', '/', '/{proxy+}')],
   },
   {
@@ -151,6 +168,8 @@ export const functions = [
       staging: 'readwrite',
       pinQueue: 'send',
       ingestQueue: 'send',
+      // The provider's peer ID for the Pinning Service API's delegates.
+      providerId: 'read',
     },
     triggers: [
       ...http('POST', '/{proxy+}'),
@@ -244,7 +263,9 @@ export const functions = [
     memoryMB: 1024,
     // Streams may run long: after the first 6 MB Lambda streams at a capped rate.
     timeoutSeconds: 300,
-    bindings: { table: 'read', carpark: 'read' },
+    // The provider's routes too: /routing/v1 answers from the block index, /ipni/v1/ad from the
+    // ipni bucket, naming the provider by its peer ID.
+    bindings: { table: 'read', carpark: 'read', ipni: 'read', providerId: 'read' },
     triggers: [{ kind: 'url', streaming: true, methods: ['GET', 'HEAD', 'OPTIONS'] }],
   },
   {
@@ -277,6 +298,50 @@ export const functions = [
     ],
   },
   {
+    name: 'ipni-publisher',
+    description:
+      'IPNI queue consumer: advertises the blocks of stored CARs and withdraws removed content, on one signed chain',
+    memoryMB: 1024,
+    timeoutSeconds: 300,
+    // CARs are read from the carpark; ads and entry chunks are written to the ipni bucket.
+    bindings: {
+      table: 'readwrite',
+      carpark: 'read',
+      ipni: 'readwrite',
+      ipniQueue: 'consume',
+      providerKey: 'read',
+    },
+    triggers: [
+      {
+        kind: 'queue',
+        queue: 'ipniQueue',
+        // CARs arriving together become one extension of the chain: one ad per content.
+        batchSize: 25,
+        maxBatchingWindowSeconds: 5,
+        // Two at a time at most (SQS's minimum): publishers race for the chain's next position.
+        redelivery: { afterSeconds: 360, maxConcurrency: 2 },
+      },
+    ],
+  },
+  {
+    name: 'ipni-announce',
+    description: 'Cron: announces the IPNI chain head to indexers that have not taken it yet',
+    memoryMB: 256,
+    timeoutSeconds: 60,
+    // Reads the head, records which indexer took which head.
+    bindings: { table: 'readwrite', providerId: 'read' },
+    triggers: [{ kind: 'schedule', name: 'ipni-announce', rateMinutes: 10 }],
+  },
+  {
+    name: 'provider-identity',
+    description:
+      "Deploy step: reports the provider key's peer ID (a stack output, and to the functions)",
+    memoryMB: 256,
+    timeoutSeconds: 60,
+    bindings: { providerKey: 'read' },
+    triggers: [{ kind: 'custom-resource', name: 'ProviderIdentity' }],
+  },
+  {
     name: 'pin-status',
     description:
       'Cron: follows up pins that are not final (polls providers, re-queues, retries, backfills), repairs interrupted writes, expires staged uploads',
@@ -290,6 +355,7 @@ export const functions = [
       ingestQueue: 'send',
       pinQueue: 'send',
       providerSecrets: 'read',
+      ipniQueue: 'send',
     },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 5 }],
   },
@@ -338,6 +404,8 @@ export const bucketNotifications = [
   { bucket: 'staging', prefix: 'cars/', queue: 'ingestQueue' },
   // Every CAR that lands in the carpark (uploads, ingested and copied staged CARs) is indexed.
   { bucket: 'carpark', suffix: '.car', queue: 'indexQueue' },
+  // A CAR is advertised to IPNI once the indexer has stored its block list beside it.
+  { bucket: 'carpark', suffix: '.blocks.cbor', queue: 'ipniQueue' },
 ] as const satisfies readonly BucketNotification[];
 
 /** Whether a key falls under a notification's filter. */

@@ -226,6 +226,9 @@ export const chainSecrets = (list: readonly ChainSetting[]): SecretReference[] =
     return ref ? [ref] : [];
   });
 
+/** The IPNI indexer announced to by default: cid.contact's ingest endpoint. */
+export const DEFAULT_INDEXER = 'https://cid.contact/announce';
+
 /**
  * The writes of an upload and of a delete, named by the port operation that makes them, at
  * which the local stack can be told to die (PINSTACK_CRASH_AT; local/faults.ts), so tests see
@@ -252,8 +255,25 @@ export const settings = {
   TABLE_NAME: text('binding', undefined, 'the DynamoDB table'),
   STAGING_BUCKET: text('binding', undefined, 'S3 bucket uploads are staged in before ingest'),
   CARPARK_BUCKET: text('binding', undefined, 'S3 bucket of stored CARs, content-addressed'),
+  IPNI_BUCKET: text('binding', undefined, 'S3 bucket of IPNI advertisements and entry chunks'),
   INGEST_QUEUE_URL: url('binding', 'SQS ingest queue'),
   PIN_QUEUE_URL: url('binding', 'SQS pin queue'),
+  IPNI_QUEUE_URL: url('binding', 'SQS queue of IPNI work: CARs to advertise, content to withdraw'),
+  PROVIDER_KEY_SECRET_ARN: setting({
+    scope: 'binding',
+    default: undefined,
+    description:
+      "Secrets Manager secret holding the provider's libp2p key (its ARN, never the key)",
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a secret ARN')),
+  }),
+  PROVIDER_PEER_ID: setting({
+    scope: 'binding',
+    default: undefined,
+    description: "the provider's peer ID, derived from its key when the stack deploys",
+    schema: z
+      .string()
+      .check(z.regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/, 'must be an Ed25519 peer ID')),
+  }),
   INDEX_QUEUE_URL: url('binding', 'SQS queue of stored CARs whose blocks the indexer records'),
   QUEUE_URLS: setting({
     scope: 'binding',
@@ -302,6 +322,15 @@ export const settings = {
     'S3 endpoint override (path-style addressing when set); unset on AWS',
   ),
   PINSTACK_SQS_ENDPOINT: url('runtime', 'SQS endpoint override; unset on AWS'),
+  PINSTACK_SECRETSMANAGER_ENDPOINT: url(
+    'runtime',
+    'Secrets Manager endpoint override (LocalStack, tests); unset on AWS',
+  ),
+  PROVIDER_KEY_FILE: text(
+    'runtime',
+    undefined,
+    "file holding the provider's key locally (the local stack creates it in its data dir); unset on AWS",
+  ),
   RATE_LIMIT_REQUESTS: integer('function', 30, 'requests per rate-limit window per API key'),
   RATE_LIMIT_WINDOW_SECONDS: integer('function', 10, 'the rate-limit window'),
   MAX_INLINE_UPLOAD_BYTES: integer(
@@ -374,10 +403,6 @@ export const settings = {
       "trustless gateways pin-by-CID fetches from after the request's own origins, comma-separated, tried in order; `none` for none",
     schema: GatewayListText,
   }),
-  GATEWAY_PUBLIC_URL: url(
-    'function',
-    "public URL of pinstack's IPFS gateway: an origin for providers and the Pinning Service API's `delegates`",
-  ),
   PIN_FETCH_MAX_BYTES: integer(
     'function',
     1024 * 1024 * 1024,
@@ -446,6 +471,35 @@ export const settings = {
     schema: z.string().check(z.minLength(1)),
   }),
   PINSTACK_COMMIT: text('function', 'unknown', 'build id reported by `GET /version`'),
+  GATEWAY_PUBLIC_URL: setting({
+    scope: 'function',
+    default: undefined,
+    shownDefault: "the stack's gateway; `http://127.0.0.1:<GATEWAY_PORT>` locally",
+    description:
+      "public origin of the IPFS gateway (`https://host`, no path): the address the provider gives in routing answers and IPNI advertisements, the origin remote pin providers are given, and the Pinning Service API's `delegates`",
+    schema: z.url({ protocol: /^https?$/ }),
+  }),
+  IPNI_ANNOUNCE_URLS: setting({
+    scope: 'function',
+    default: [DEFAULT_INDEXER],
+    shownDefault: `\`${DEFAULT_INDEXER}\` (cid.contact); none locally`,
+    description:
+      'comma-separated IPNI indexers told (`PUT /announce`) about each new chain head; `none` for none',
+    schema: z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string) =>
+          text.trim() === 'none'
+            ? []
+            : text
+                .split(',')
+                .map((url) => url.trim())
+                .filter(Boolean),
+        ),
+        z.array(z.url({ protocol: /^https?$/ })),
+      ),
+    ),
+  }),
   METRICS_TOKEN: setting({
     scope: 'function',
     default: undefined,

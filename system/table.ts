@@ -11,6 +11,11 @@
  *   CONTENT#<cidV1>          / HOLDER#<userId>#<cidV1>   an upload that keeps the content pinned
  *   RATE#<tokenId>#<window>  / RATE                      a rate-limit counter (expires by TTL)
  *   STAGED#<id>              / STAGED                    a staged (presigned S3) upload (expires by TTL)
+ *   IPNI#CHAIN               / AD#<seq, 12 digits>       one position of the IPNI ad chain: its ad,
+ *                                                        the work it completed, its signed head
+ *   IPNI#CTX#<cidV1>         / ADVERTISE#<carCid>        the position a CAR's advertisement was
+ *                            / WITHDRAW#<removalId>      (or a withdrawal) about to take
+ *   IPNI#ANNOUNCE            / URL#<indexer url>         the head an indexer last took
  *   BLOCK#<multihash b64url> / CAR#<carCid>              where a block lies in one stored CAR
  *                                                        (offset, length), written by the indexer
  *   NFT#<chainId>#<contract> / TOKEN#<tokenId, 64 hex>   a token the scraper found on a chain

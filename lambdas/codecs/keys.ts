@@ -64,6 +64,14 @@ export const keys = {
   /** The gsi3 partition of holds not confirmed by their upload yet. */
   unconfirmedHolders: 'HOLD#unconfirmed',
   unpinDue: 'UNPIN',
+  /** The IPNI advertisement chain: one item per position, zero-padded so they sort by number. */
+  adChain: 'IPNI#CHAIN',
+  adPosition: (seq: number) => ({ pk: 'IPNI#CHAIN', sk: `AD#${String(seq).padStart(12, '0')}` }),
+  adPositionPrefix: 'AD#',
+  /** Where a content's IPNI work was placed: `item` is `ADVERTISE#<carCid>` or `WITHDRAW#<id>`. */
+  adWork: (content: string, item: string) => ({ pk: `IPNI#CTX#${content}`, sk: item }),
+  adWorkPk: (content: string) => `IPNI#CTX#${content}`,
+  adAnnounce: (url: string) => ({ pk: 'IPNI#ANNOUNCE', sk: `URL#${url}` }),
   /** Operational records share one partition, read by one query (status, /metrics). */
   ops: 'OPS',
   cronRun: (name: string) => ({ pk: 'OPS', sk: `CRON#${name}` }),

@@ -596,7 +596,7 @@ export interface StagingArea {
   delete(key: string): Promise<void>;
 }
 
-export type { IngestMessage, PinMessage } from '../../contract/messages.ts';
+export type { IngestMessage, IpniMessage, PinMessage } from '../../contract/messages.ts';
 
 /** A content as a provider is asked about it. */
 export interface ProviderItem {
@@ -655,6 +655,63 @@ export interface MessageQueue<T> {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * One place in the IPNI advertisement chain: position `seq` holds one ad, whose PreviousID is
+ * the ad at `seq - 1`. Written once by a conditional put and never changed, so the chain cannot
+ * fork: two publishers racing for a place cannot both take it.
+ */
+export interface ChainPosition {
+  /** 1 for the first ad. */
+  seq: number;
+  /** The ad's CID. */
+  ad: string;
+  /** The work this ad completed (work keys, see core/ipni/work.ts); empty for a part of one. */
+  keys: string[];
+  /** The signed head naming this ad (dag-json), served while it is the chain's head. */
+  signedHead: string;
+  created: string;
+}
+
+export interface AdChainStore {
+  /** The highest position, or undefined while the chain is empty. */
+  head(): Promise<ChainPosition | undefined>;
+  /** The positions after `seq`, in order. */
+  after(seq: number): Promise<ChainPosition[]>;
+  at(seqs: readonly number[]): Promise<Map<number, ChainPosition>>;
+  /** Takes `position.seq` if it is free; false when another ad holds it. */
+  claim(position: ChainPosition): Promise<boolean>;
+  /** The position each work item was last about to take (see `place`). */
+  placements(keys: readonly string[]): Promise<Map<string, number>>;
+  /** Records that these work items are about to take position `seq` (written before the claim). */
+  place(keys: readonly string[], seq: number): Promise<void>;
+  /** The withdrawals of a content placed so far, with their positions. */
+  withdrawalsOf(content: string): Promise<{ key: string; seq: number }[]>;
+}
+
+/** The blocks of a stored CAR, read from the carpark. */
+export interface CarBlockSource {
+  /** The CAR's roots, or undefined when the carpark has no such CAR. */
+  roots(carCid: string): Promise<string[] | undefined>;
+  /** Every block's multihash, in CAR order, or undefined when the CAR is gone. */
+  multihashes(carCid: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+}
+
+/** The head last announced to each indexer. */
+export interface AnnounceLog {
+  announced(urls: readonly string[]): Promise<Map<string, string>>;
+  record(url: string, ad: string, now: string): Promise<void>;
+}
+
+/** Sends an announce message (HTTP PUT); throws when the indexer does not take it. */
+export interface Announcer {
+  put(url: string, body: string): Promise<void>;
+}
+
+/** Whether a block is held here, by multihash (any CID version or codec names the same block). */
+export interface BlockPresence {
+  has(multihash: Uint8Array): Promise<boolean>;
 }
 
 /** A figure a scheduled job reports about its work (e.g. the scraper's lag per chain). */

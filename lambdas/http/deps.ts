@@ -34,7 +34,10 @@ export interface PublicDeps {
     stats: Pick<StatsStore, 'shards'>;
     clock: Clock;
   };
-  settings: Pick<Config, 'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS'>;
+  settings: Pick<
+    Config,
+    'PINSTACK_VERSION' | 'PINSTACK_COMMIT' | 'STATS_CACHE_SECONDS' | 'PROVIDER_PEER_ID'
+  >;
 }
 
 export interface ReadPorts {
@@ -67,6 +70,7 @@ export type ReadSettings = PublicDeps['settings'] &
     | 'STAGED_PART_BYTES'
     // The Pinning Service API's delegates.
     | 'GATEWAY_PUBLIC_URL'
+    | 'PROVIDER_PEER_ID'
   >;
 
 export interface ReadDeps {

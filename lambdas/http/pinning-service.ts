@@ -23,9 +23,17 @@ export function gatewayUrlOf(request: ApiRequest, configured: string | undefined
   return `${scheme}://${host}`;
 }
 
-export function pinViewOf(request: ApiRequest, configured: string | undefined): PinView {
-  const url = gatewayUrlOf(request, configured);
-  return { delegates: delegatesOf(url, servicePeerId(new URL(url).host)) };
+/**
+ * The delegates: the gateway's address with the provider's peer ID (PROVIDER_PEER_ID), or a
+ * stand-in derived from the gateway's host where no identity is bound.
+ */
+export function pinViewOf(
+  request: ApiRequest,
+  settings: { GATEWAY_PUBLIC_URL?: string | undefined; PROVIDER_PEER_ID?: string | undefined },
+): PinView {
+  const url = gatewayUrlOf(request, settings.GATEWAY_PUBLIC_URL);
+  const peerId = settings.PROVIDER_PEER_ID ?? servicePeerId(new URL(url).host);
+  return { delegates: delegatesOf(url, peerId) };
 }
 
 const MetaObject = z

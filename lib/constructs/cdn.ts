@@ -45,7 +45,8 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { payloadTooLargeFunctionCode } from '../cdn-functions.ts';
+import { VIEWER_HOST_HEADER } from '../../contract/provider.ts';
+import { payloadTooLargeFunctionCode, viewerHostFunctionCode } from '../cdn-functions.ts';
 import { OperationalAlarms } from './alarms.ts';
 
 /** How long CloudFront keeps request logs. */
@@ -91,6 +92,7 @@ export class GatewayCdn extends Construct {
   readonly functionUrl: FunctionUrl;
   readonly distribution: Distribution;
   readonly cachePolicy: CachePolicy;
+  readonly viewerHost: EdgeFunction;
 
   constructor(scope: Construct, id: string, props: GatewayCdnProps) {
     super(scope, id);
@@ -107,9 +109,15 @@ export class GatewayCdn extends Construct {
       minTtl: Duration.seconds(0),
       maxTtl: GATEWAY_MAX_TTL,
       queryStringBehavior: CacheQueryStringBehavior.all(),
-      headerBehavior: CacheHeaderBehavior.allowList('Accept'),
+      // The viewer's host too: one value per distribution, and the way it reaches the origin.
+      headerBehavior: CacheHeaderBehavior.allowList('Accept', VIEWER_HOST_HEADER),
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
+    });
+    this.viewerHost = new EdgeFunction(this, 'ViewerHost', {
+      comment: "the viewer's host, for the IPFS provider's addresses",
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(viewerHostFunctionCode()),
     });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'pinstack IPFS gateway',
@@ -126,6 +134,9 @@ export class GatewayCdn extends Construct {
         cachedMethods: CachedMethods.CACHE_GET_HEAD,
         cachePolicy: this.cachePolicy,
         compress: true,
+        functionAssociations: [
+          { function: this.viewerHost, eventType: FunctionEventType.VIEWER_REQUEST },
+        ],
       },
     });
     OperationalAlarms.of(this).watchDistribution(id, this.distribution.distributionId);

@@ -18,6 +18,7 @@ import {
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -269,5 +270,16 @@ export class PinstackFunction extends Construct {
   bindQueue(name: QueueName, queue: IQueue, access: QueueAccess): void {
     this.setResourceEnv(RESOURCE_ENV[name], queue.queueUrl);
     if (access === 'send' || access === 'send+consume') queue.grantSendMessages(this.fn);
+  }
+
+  /** PROVIDER_KEY_SECRET_ARN plus GetSecretValue on that one secret (the key, to sign with). */
+  bindProviderKey(secret: ISecret): void {
+    this.setResourceEnv(RESOURCE_ENV.providerKey, secret.secretArn);
+    secret.grantRead(this.fn);
+  }
+
+  /** PROVIDER_PEER_ID: public, derived from the key at deploy (no access to the key). */
+  bindProviderId(peerId: string): void {
+    this.setResourceEnv(RESOURCE_ENV.providerId, peerId);
   }
 }

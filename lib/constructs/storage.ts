@@ -105,7 +105,16 @@ export class Storage extends Construct {
       serverAccessLogsPrefix: 'carpark/',
     });
 
-    this.buckets = { staging, carpark };
+    // IPNI advertisements and entry chunks: immutable, named by CID, kept as long as the chain
+    // (an indexer may walk it from its start).
+    const ipni = new Bucket(this, 'IpniBucket', {
+      ...PRIVATE_BUCKET,
+      removalPolicy: props.removalPolicy,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'ipni/',
+    });
+
+    this.buckets = { staging, carpark, ipni };
   }
 }
 

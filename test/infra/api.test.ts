@@ -70,6 +70,9 @@ describe('outputs', () => {
       'CarparkBucketName',
       'IngestQueueUrl',
       'PinQueueUrl',
+      'IpniQueueUrl',
+      'PeerId',
+      'ProviderKeySecretArn',
     ]);
   });
 
@@ -86,6 +89,11 @@ describe('outputs', () => {
       Ref: logicalId(stack.queues.ingestQueue.queue),
     });
     expect(outputs.PinQueueUrl?.Value).toEqual({ Ref: logicalId(stack.queues.pinQueue.queue) });
+    expect(outputs.IpniQueueUrl?.Value).toEqual({ Ref: logicalId(stack.queues.ipniQueue.queue) });
+    expect(outputs.PeerId?.Value).toEqual({
+      'Fn::GetAtt': [logicalId(stack.providerIdentity), 'PeerId'],
+    });
+    expect(outputs.ProviderKeySecretArn?.Value).toEqual({ Ref: logicalId(stack.providerKey) });
     // The API's and the gateway's URLs are their CloudFront distributions'.
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain(logicalId(stack.apiCdn.distribution));
     expect(JSON.stringify(outputs.GatewayUrl?.Value)).toContain(

@@ -95,7 +95,12 @@ describe('function bundles', () => {
     });
     const response = JSON.parse(stdout);
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ version: '9.9.9', commit: 'unknown', mode: 'rw' });
+    expect(JSON.parse(response.body)).toEqual({
+      version: '9.9.9',
+      commit: 'unknown',
+      mode: 'rw',
+      peerId: boundEnvironment(fn).PROVIDER_PEER_ID,
+    });
   });
 
   it('gateway answers the probe from its bundle, as a streamed response with an HTTP prelude', async () => {

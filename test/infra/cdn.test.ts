@@ -8,7 +8,8 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { payloadTooLargeMessage } from '../../contract/errors.ts';
-import { payloadTooLargeFunctionCode } from '../../lib/cdn-functions.ts';
+import { VIEWER_HOST_HEADER } from '../../contract/provider.ts';
+import { payloadTooLargeFunctionCode, viewerHostFunctionCode } from '../../lib/cdn-functions.ts';
 import { GATEWAY_MAX_TTL } from '../../lib/constructs/cdn.ts';
 import { settings } from '../../system/settings.ts';
 import { buildStack, logicalId, refId } from './helpers.ts';
@@ -45,10 +46,11 @@ function edgeHandler(code: string) {
     });
 }
 
-/** The code of the stack's CloudFront Function, as synthesized. */
+/** The code of the stack's 413 CloudFront Function, as synthesized. */
 function deployedFunctionCode(build: () => ReturnType<typeof buildStack>) {
-  const [fn] = Object.values(build().template.findResources('AWS::CloudFront::Function'));
-  return String(fn?.Properties.FunctionCode);
+  const built = build();
+  const fns = built.template.findResources('AWS::CloudFront::Function');
+  return String(fns[logicalId(built.stack.apiCdn.payloadTooLarge)]?.Properties.FunctionCode);
 }
 
 describe('the gateway distribution', () => {
@@ -107,7 +109,7 @@ describe('the gateway distribution', () => {
       MaxTTL: GATEWAY_MAX_TTL.toSeconds(),
       ParametersInCacheKeyAndForwardedToOrigin: {
         QueryStringsConfig: { QueryStringBehavior: 'all' },
-        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Accept'] },
+        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Accept', VIEWER_HOST_HEADER] },
       },
     });
     // What the gateway sends for content by CID.
@@ -124,6 +126,39 @@ describe('the gateway distribution', () => {
       Logging: { Prefix: 'gateway/' },
     });
     expect(refId(gateway.Logging.Bucket)).toBe(logicalId(stack.cdnLogs.bucket));
+  });
+});
+
+describe("the gateway's viewer-host function", () => {
+  it('runs on every viewer request of the gateway', () => {
+    expect(gateway.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      {
+        EventType: 'viewer-request',
+        FunctionARN: { 'Fn::GetAtt': [logicalId(stack.gatewayCdn.viewerHost), 'FunctionARN'] },
+      },
+    ]);
+    const fns = template.findResources('AWS::CloudFront::Function');
+    const code = String(fns[logicalId(stack.gatewayCdn.viewerHost)]?.Properties.FunctionCode);
+    expect(code).toBe(viewerHostFunctionCode());
+  });
+
+  it("hands the origin the host the viewer asked for, never the viewer's own header", () => {
+    const handler = runInNewContext(`${viewerHostFunctionCode()}\nhandler;`, {}) as (
+      event: unknown,
+    ) => { headers: Record<string, { value: string }> };
+    const run = (headers: Record<string, string>) =>
+      handler({
+        request: {
+          method: 'GET',
+          uri: '/routing/v1/providers/x',
+          headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])),
+        },
+      }).headers[VIEWER_HOST_HEADER]?.value;
+    expect(run({ host: 'd111111abcdef8.cloudfront.net' })).toBe('d111111abcdef8.cloudfront.net');
+    expect(run({ host: 'ipfs.example.org', [VIEWER_HOST_HEADER]: 'evil.example' })).toBe(
+      'ipfs.example.org',
+    );
+    expect(run({ [VIEWER_HOST_HEADER]: 'evil.example' })).toBeUndefined();
   });
 });
 

@@ -111,6 +111,7 @@ describe('least privilege by access mode', () => {
     const bucketIds = {
       staging: logicalId(stack.storage.buckets.staging),
       carpark: logicalId(stack.storage.buckets.carpark),
+      ipni: logicalId(stack.storage.buckets.ipni),
     };
     const queueIds = Object.fromEntries(
       QUEUE_NAMES.map((q) => [q, logicalId(stack.queues[q].queue)]),
@@ -118,7 +119,9 @@ describe('least privilege by access mode', () => {
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
       const allowedBuckets = new Set(
-        (['staging', 'carpark'] as const).filter((b) => bindings[b]).map((b) => bucketIds[b]),
+        (['staging', 'carpark', 'ipni'] as const)
+          .filter((b) => bindings[b])
+          .map((b) => bucketIds[b]),
       );
       const allowedQueues = new Set(QUEUE_NAMES.filter((q) => bindings[q]).map((q) => queueIds[q]));
       // The queueStats binding: the depths of every queue and DLQ, and nothing more.
@@ -160,7 +163,7 @@ describe('least privilege by access mode', () => {
     let checked = 0;
     for (const spec of functions) {
       const bindings: Bindings = spec.bindings;
-      for (const name of ['staging', 'carpark'] as const) {
+      for (const name of ['staging', 'carpark', 'ipni'] as const) {
         const access = bindings[name];
         if (!access) continue;
         const bucketId = logicalId(stack.storage.buckets[name]);
@@ -192,6 +195,46 @@ describe('least privilege by access mode', () => {
       expect(actions.includes('sqs:SendMessage'), spec.name).toBe(sends);
       expect(actions.includes('sqs:DeleteMessage'), spec.name).toBe(consumes);
     }
+  });
+
+  it('lets only the functions bound to the provider key read it, and nothing else of Secrets Manager', () => {
+    const secretId = logicalId(stack.providerKey);
+    for (const spec of functions) {
+      const secretActions = statementsOf(spec.name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+      );
+      const bound = (spec.bindings as Bindings).providerKey === 'read';
+      expect(secretActions.length > 0, spec.name).toBe(bound);
+      for (const statement of secretActions) {
+        expect(statement.Resource, spec.name).toEqual({ Ref: secretId });
+        expect(actionsOf(statement).sort(), spec.name).toEqual([
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ]);
+      }
+    }
+  });
+
+  it('never puts the provider key in an environment: functions get its ARN and its peer ID', () => {
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    for (const spec of functions) {
+      const env = lambdas[logicalId(stack.functions[spec.name].fn)]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+      if ((spec.bindings as Bindings).providerKey) {
+        expect(env.PROVIDER_KEY_SECRET_ARN).toEqual({ Ref: logicalId(stack.providerKey) });
+      }
+      if ((spec.bindings as Bindings).providerId) {
+        expect(env.PROVIDER_PEER_ID).toEqual({
+          'Fn::GetAtt': [logicalId(stack.providerIdentity), 'PeerId'],
+        });
+      }
+      expect(JSON.stringify(env)).not.toMatch(/resolve:secretsmanager/);
+    }
+    const secret = template.findResources('AWS::SecretsManager::Secret')[
+      logicalId(stack.providerKey)
+    ];
+    expect(secret?.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    expect(secret?.Properties.SecretString).toBeUndefined();
   });
 
   it('uses no wildcard service actions, and "*" resources only for X-Ray', () => {

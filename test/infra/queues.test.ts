@@ -198,15 +198,37 @@ describe('queues', () => {
       template.hasResourceProperties('Custom::S3BucketNotifications', {
         BucketName: { Ref: logicalId(stack.storage.buckets[n.bucket]) },
         NotificationConfiguration: {
-          QueueConfigurations: [
+          QueueConfigurations: Match.arrayWith([
             {
               Events: ['s3:ObjectCreated:*'],
               Filter: { Key: { FilterRules: rules } },
               QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues[n.queue].queue), 'Arn'] },
             },
-          ],
+          ]),
         },
       });
+    }
+  });
+
+  it('has no two notifications of one bucket that could match one key (S3 refuses that)', () => {
+    // Two rules overlap unless one's prefix or suffix rules out every key of the other.
+    const disjoint = (a: string | undefined, b: string | undefined, ends: 'start' | 'end') => {
+      if (a === undefined || b === undefined) return false;
+      return ends === 'start'
+        ? !a.startsWith(b) && !b.startsWith(a)
+        : !a.endsWith(b) && !b.endsWith(a);
+    };
+    const rules = bucketNotifications as readonly {
+      bucket: string;
+      prefix?: string;
+      suffix?: string;
+    }[];
+    for (const [i, a] of rules.entries()) {
+      for (const b of rules.slice(i + 1)) {
+        if (a.bucket !== b.bucket) continue;
+        const apart = disjoint(a.prefix, b.prefix, 'start') || disjoint(a.suffix, b.suffix, 'end');
+        expect(apart, `${JSON.stringify(a)} and ${JSON.stringify(b)} overlap`).toBe(true);
+      }
     }
   });
 });

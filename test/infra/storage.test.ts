@@ -8,8 +8,8 @@ const buckets = template.findResources('AWS::S3::Bucket');
 
 describe('buckets', () => {
   it('blocks all public access, encrypts, and denies non-TLS requests on every bucket', () => {
-    // Staging, carpark, their access logs, and the CDN logs.
-    expect(Object.keys(buckets)).toHaveLength(4);
+    // Staging, carpark, ipni, their access logs, and the CDN logs.
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,
@@ -62,9 +62,14 @@ describe('buckets', () => {
     expect(carpark?.Properties.LifecycleConfiguration).toBeUndefined();
   });
 
+  it('never expires IPNI advertisements (an indexer may walk the chain from its start)', () => {
+    const ipni = buckets[logicalId(stack.storage.buckets.ipni)];
+    expect(ipni?.Properties.LifecycleConfiguration).toBeUndefined();
+  });
+
   it('sends server access logs of the data buckets to the access log bucket', () => {
     const logBucket = logicalId(stack.storage.accessLogBucket);
-    for (const name of ['staging', 'carpark'] as const) {
+    for (const name of ['staging', 'carpark', 'ipni'] as const) {
       const bucket = buckets[logicalId(stack.storage.buckets[name])];
       expect(bucket?.Properties.LoggingConfiguration).toEqual({
         DestinationBucketName: { Ref: logBucket },

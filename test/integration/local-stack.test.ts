@@ -524,8 +524,9 @@ describe('local stack lifecycle', () => {
         expect(recorder.errors).toContain(
           'could not enable TTL on custom-table; expired items will stay',
         );
-        // Nothing was started under the data dir: the given services hold the state.
-        expect(await readdir(dataDir)).toEqual(['stack.json']);
+        // Nothing was started under the data dir: the given services hold the state (the
+        // provider's key is the stack's own identity, kept beside stack.json).
+        expect((await readdir(dataDir)).sort()).toEqual(['provider.key', 'stack.json']);
       } finally {
         clients.destroy();
         await again.stop();
@@ -676,7 +677,7 @@ describe('schedules and pinstack run', () => {
 
   it('lists the catalog schedules for an unknown job', async () => {
     await expect(runJob('nope')).rejects.toThrow(
-      'unknown job "nope": valid jobs are pin-status, scraper',
+      'unknown job "nope": valid jobs are ipni-announce, pin-status, scraper',
     );
   });
 });

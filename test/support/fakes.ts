@@ -8,12 +8,17 @@ import { createHash } from 'node:crypto';
 import { type NftKey, nftKeyString, tokenIdKey } from '../../lambdas/codecs/nft.ts';
 import { FailureError, failure } from '../../lambdas/core/failures.ts';
 import type {
+  AdChainStore,
+  AnnounceLog,
   BlobStore,
   BlockIndexStore,
   BlockLocation,
+  BlockPresence,
   ByteRange,
+  CarBlockSource,
   CarRecord,
   ChainCursor,
+  ChainPosition,
   Clock,
   CompletedPart,
   ContentRecord,
@@ -28,6 +33,7 @@ import type {
   DealStore,
   IndexedBlock,
   IngestMessage,
+  IpniMessage,
   LeaseStore,
   ListUploadsQuery,
   MessageQueue,
@@ -1149,6 +1155,110 @@ export class FakePinRequester implements PinRequester {
   }
 }
 
+/** The IPNI chain in memory: positions taken once, placements overwritten, as in the table. */
+export class FakeAdChainStore implements AdChainStore {
+  readonly positions = new Map<number, ChainPosition>();
+  readonly placed = new Map<string, number>();
+
+  async head(): Promise<ChainPosition | undefined> {
+    const top = Math.max(0, ...this.positions.keys());
+    const position = this.positions.get(top);
+    return position && copy(position);
+  }
+
+  async after(seq: number): Promise<ChainPosition[]> {
+    return [...this.positions.values()]
+      .filter((p) => p.seq > seq)
+      .sort((a, b) => a.seq - b.seq)
+      .map(copy);
+  }
+
+  async at(seqs: readonly number[]): Promise<Map<number, ChainPosition>> {
+    const found = new Map<number, ChainPosition>();
+    for (const seq of seqs) {
+      const position = this.positions.get(seq);
+      if (position) found.set(seq, copy(position));
+    }
+    return found;
+  }
+
+  async claim(position: ChainPosition): Promise<boolean> {
+    if (this.positions.has(position.seq)) return false;
+    this.positions.set(position.seq, copy(position));
+    return true;
+  }
+
+  async placements(keys: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of keys) {
+      const seq = this.placed.get(key);
+      if (seq !== undefined) found.set(key, seq);
+    }
+    return found;
+  }
+
+  async place(keys: readonly string[], seq: number): Promise<void> {
+    for (const key of keys) this.placed.set(key, seq);
+  }
+
+  async withdrawalsOf(content: string): Promise<{ key: string; seq: number }[]> {
+    return [...this.placed.entries()]
+      .filter(([key]) => key.startsWith(`${content} WITHDRAW#`))
+      .map(([key, seq]) => ({ key, seq }));
+  }
+}
+
+/** Stored CARs by CID: their roots and block multihashes. */
+export class FakeCarBlockSource implements CarBlockSource {
+  readonly cars = new Map<string, { roots: string[]; multihashes: Uint8Array[] }>();
+
+  add(carCid: string, roots: string[], multihashes: Uint8Array[]): void {
+    this.cars.set(carCid, { roots, multihashes });
+  }
+
+  async roots(carCid: string): Promise<string[] | undefined> {
+    return this.cars.get(carCid)?.roots.slice();
+  }
+
+  async multihashes(carCid: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const car = this.cars.get(carCid);
+    if (!car) return undefined;
+    return (async function* () {
+      yield* car.multihashes;
+    })();
+  }
+}
+
+export class FakeAnnounceLog implements AnnounceLog {
+  readonly heads = new Map<string, { ad: string; at: string }>();
+
+  async announced(urls: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const url of urls) {
+      const head = this.heads.get(url);
+      if (head) found.set(url, head.ad);
+    }
+    return found;
+  }
+
+  async record(url: string, ad: string, now: string): Promise<void> {
+    this.heads.set(url, { ad, at: now });
+  }
+}
+
+/** Blocks held, by multihash bytes. */
+export class FakeBlockPresence implements BlockPresence {
+  readonly held = new Set<string>();
+
+  add(...multihashes: Uint8Array[]): void {
+    for (const multihash of multihashes) this.held.add(Buffer.from(multihash).toString('hex'));
+  }
+
+  async has(multihash: Uint8Array): Promise<boolean> {
+    return this.held.has(Buffer.from(multihash).toString('hex'));
+  }
+}
+
 /** The error a failed DynamoDB condition surfaces as, so callers see the same failure name. */
 function conditionFailed(message: string): Error {
   const error = new Error(`The conditional request failed: ${message}`);
@@ -1326,6 +1436,7 @@ export function fakePorts(clock = new FakeClock()) {
     staging: new FakeStagingArea(carpark),
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
+    ipniQueue: new FakeQueue<IpniMessage>(),
     pinRequests: new FakePinRequestStore(),
     leases: new FakeLeaseStore(),
     providerSets: new FakeProviderSetStore(),

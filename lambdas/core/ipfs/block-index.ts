@@ -17,12 +17,11 @@ export function encodeBlockIndex(blocks: readonly IndexedBlock[]): Uint8Array {
   return dagCbor.encode({ v: 1, blocks: entries });
 }
 
-/** The index as a map from multihashKey (see block.ts) to the block's bytes in the CAR. */
-export function decodeBlockIndex(bytes: Uint8Array): Map<string, ByteRange> {
+/** The index's entries, in CAR order. */
+export function decodeBlockIndexEntries(bytes: Uint8Array): IndexedBlock[] {
   const value = dagCbor.decode<{ v?: unknown; blocks?: unknown }>(bytes);
   if (value?.v !== 1 || !Array.isArray(value.blocks)) throw new Error('not a block index');
-  const index = new Map<string, ByteRange>();
-  for (const entry of value.blocks as unknown[]) {
+  return (value.blocks as unknown[]).map((entry) => {
     const [multihash, offset, length] = entry as Entry;
     if (
       !(multihash instanceof Uint8Array) ||
@@ -30,8 +29,15 @@ export function decodeBlockIndex(bytes: Uint8Array): Map<string, ByteRange> {
       typeof length !== 'number'
     )
       throw new Error('malformed block index entry');
+    return { multihash, offset, length };
+  });
+}
+
+/** The index as a map from multihashKey (see block.ts) to the block's bytes in the CAR. */
+export function decodeBlockIndex(bytes: Uint8Array): Map<string, ByteRange> {
+  const index = new Map<string, ByteRange>();
+  for (const { multihash, offset, length } of decodeBlockIndexEntries(bytes))
     index.set(latin1(multihash), { offset, length });
-  }
   return index;
 }
 

@@ -23,6 +23,7 @@ export const publicRoutes = [
       version: deps.settings.PINSTACK_VERSION,
       commit: deps.settings.PINSTACK_COMMIT,
       mode: 'rw' as const,
+      ...(deps.settings.PROVIDER_PEER_ID ? { peerId: deps.settings.PROVIDER_PEER_ID } : {}),
     },
   })),
   implement(getStats, async (_input, { deps }) => {

@@ -12,7 +12,7 @@ const read = authorizingImplementer<ReadDeps, Principal>(authorizeRequest);
 export const pinReadRoutes = [
   read(listPins, async ({ query }, context, principal) => {
     const { deps, request } = context;
-    const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
+    const view = pinViewOf(request, deps.settings);
     const result = expectOk(
       await list(principal, listRequestOf(query, request.query), deps.ports, view),
     );
@@ -20,7 +20,7 @@ export const pinReadRoutes = [
   }),
   read(getPin, async ({ params }, context, principal) => {
     const { deps, request } = context;
-    const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
+    const view = pinViewOf(request, deps.settings);
     return {
       status: 200,
       body: expectOk(await find(principal, params.requestid, deps.ports, view)),

@@ -16,12 +16,12 @@ const write = authorizingImplementer<WriteDeps, Principal>(authorizeRequest);
 export const pinWriteRoutes = [
   write(addPin, async ({ body }, context, principal) => {
     const { deps, request } = context;
-    const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
+    const view = pinViewOf(request, deps.settings);
     return { status: 202, body: expectOk(await add(principal, body, deps.ports, view)) };
   }),
   write(replacePin, async ({ params, body }, context, principal) => {
     const { deps, request } = context;
-    const view = pinViewOf(request, deps.settings.GATEWAY_PUBLIC_URL);
+    const view = pinViewOf(request, deps.settings);
     const status = expectOk(
       await replace(principal, params.requestid, body, deps.ports, deps.settings, view),
     );
