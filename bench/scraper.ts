@@ -18,7 +18,7 @@ import { dynamoNftStore } from '../lambdas/adapters/dynamodb/nfts.ts';
 import { dynamoAskedPinStore } from '../lambdas/adapters/dynamodb/scraped-pins.ts';
 import { dynamoCursorStore } from '../lambdas/adapters/dynamodb/scraper-state.ts';
 import { jsonRpc } from '../lambdas/adapters/rpc/json-rpc.ts';
-import { keys } from '../lambdas/codecs/keys.ts';
+import { chainKeys } from '../lambdas/codecs/chain-keys.ts';
 import { NFT_TOPICS } from '../lambdas/core/chain/events.ts';
 import { scraperPinRequester } from '../lambdas/core/chain/pin-requests.ts';
 import { readUris } from '../lambdas/core/chain/reads.ts';
@@ -104,7 +104,7 @@ async function run(): Promise<BenchRow[]> {
       }
       const last = Number(BigInt(await chain.request<string>('eth_blockNumber')));
       await clients.dynamo.send(
-        new DeleteCommand({ TableName: table.tableName, Key: keys.chainCursor(CHAIN_ID) }),
+        new DeleteCommand({ TableName: table.tableName, Key: chainKeys.chainCursor(CHAIN_ID) }),
       );
       return { contract, first, last };
     };

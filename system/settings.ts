@@ -355,7 +355,7 @@ export const settings = {
     ...integer(
       'function',
       64 * 1024 ** 2,
-      'size of the parts of a multipart staged upload, the largest part a client may ask for, and the largest CAR sent with one PUT instead',
+      'size of the parts of a multipart staged upload: the largest part, and the largest CAR sent with one PUT',
       {
         min: S3_MIN_PART_BYTES,
         max: S3_MAX_PART_BYTES,
@@ -391,7 +391,7 @@ export const settings = {
     default: undefined,
     shownDefault: 'unset (no provider)',
     description:
-      'JSON list of the IPFS providers every pin goes to: `name`, `kind` (`kubo`, `cluster` or `psa`), `url` and an optional `credential` reference (see Pinning)',
+      'JSON list of the IPFS providers every pin goes to: `name`, `kind`, `url`, `credential`? (see Pinning)',
     schema: ProviderListText,
   }),
   IPFS_GATEWAYS: setting({
@@ -436,7 +436,7 @@ export const settings = {
     default: undefined,
     shownDefault: 'unset (no chain is scanned)',
     description:
-      'chains the scraper scans for NFTs: a JSON array of `{chainId, rpcUrl, startBlock, confirmations?, contracts?, windowBlocks?}`; `rpcUrl` may name a secret',
+      'chains the scraper scans for NFTs, a JSON array (see Chain scraper); `rpcUrl` may name a secret',
     schema: chains,
     secrets: chainSecrets,
   }),
@@ -476,7 +476,7 @@ export const settings = {
     default: undefined,
     shownDefault: "the stack's gateway; `http://127.0.0.1:<GATEWAY_PORT>` locally",
     description:
-      "public origin of the IPFS gateway (`https://host`, no path): the address the provider gives in routing answers and IPNI advertisements, the origin remote pin providers are given, and the Pinning Service API's `delegates`",
+      'public origin of the IPFS gateway (`https://host`): the provider address in routing, IPNI ads, remote pins, `delegates`',
     schema: z.url({ protocol: /^https?$/ }),
   }),
   IPNI_ANNOUNCE_URLS: setting({

@@ -151,8 +151,7 @@ export async function processPinJobs(
   const soon = new Set<string>();
   for (const job of jobs) {
     const cids = pinMessageCids(job.message);
-    if (retry.has(job.id) && job.message.op === 'pin' && cids.every((c) => notWritten.has(c)))
-      soon.add(job.id);
+    if (retry.has(job.id) && cids.every((c) => notWritten.has(c))) soon.add(job.id);
   }
   return { retry, soon, report };
 }
@@ -403,6 +402,18 @@ class PinWork {
   async #remove(cid: string): Promise<boolean> {
     const { contents, carpark, providers } = this.#ports;
     const content = await contents.get(cid);
+    if (
+      content &&
+      !content.unpinRequested &&
+      content.unpinAfter &&
+      content.unpinAfter <= this.#now()
+    ) {
+      // The cron sends the message before it marks the request: the mark is a moment away.
+      this.#notWritten.add(cid);
+      throw new FailureError(
+        failure.storageUnavailable(new Error('unpin request not marked yet'), 'The table'),
+      );
+    }
     if (!content?.unpinRequested) return false;
     // Someone uploaded or requested it again since the unpin was requested: it stays.
     if (await contents.hasHolders(cid)) {

@@ -12,7 +12,7 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../lambdas/codecs/keys.ts';
+import { chainKeys } from '../../lambdas/codecs/chain-keys.ts';
 import { MAX_UINT256 } from '../../lambdas/codecs/nft.ts';
 import { type AwsClients, createClients } from '../../lambdas/shared/clients.ts';
 import { loadConfig } from '../../lambdas/shared/config.ts';
@@ -116,7 +116,7 @@ const cidsOf = (value: { cids: { cid: string; path: string; source: string }[] }
 
 async function cursor() {
   const { Item } = await clients.dynamo.send(
-    new GetCommand({ TableName: stack.env.TABLE_NAME, Key: keys.chainCursor(CHAIN_ID) }),
+    new GetCommand({ TableName: stack.env.TABLE_NAME, Key: chainKeys.chainCursor(CHAIN_ID) }),
   );
   return Item;
 }

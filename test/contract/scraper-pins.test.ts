@@ -15,7 +15,7 @@ import { dynamoAskedPinStore } from '../../lambdas/adapters/dynamodb/scraped-pin
 import { dynamoStatsStore } from '../../lambdas/adapters/dynamodb/stats.ts';
 import { dynamoUploadStore } from '../../lambdas/adapters/dynamodb/uploads.ts';
 import { sqsQueue } from '../../lambdas/adapters/sqs/queue.ts';
-import { keys } from '../../lambdas/codecs/keys.ts';
+import { chainKeys } from '../../lambdas/codecs/chain-keys.ts';
 import { SCRAPER_USER_ID, scraperPinRequester } from '../../lambdas/core/chain/pin-requests.ts';
 import type { PinMessage, PinRequest } from '../../lambdas/core/ports.ts';
 import { totals } from '../../lambdas/core/stats.ts';
@@ -90,7 +90,7 @@ describe('scraper pin requests', () => {
     expect((await ports.contents.get(first))?.pinStatus).toBe('queued');
     expect(await totals(ports)).toMatchObject({ uploads: 12, 'pins.queued': 12 });
     const { Item } = await env().clients.dynamo.send(
-      new GetCommand({ TableName: table.tableName, Key: keys.scraperPin(first) }),
+      new GetCommand({ TableName: table.tableName, Key: chainKeys.scraperPin(first) }),
     );
     expect(Item).toMatchObject({
       cid: first,

@@ -134,9 +134,15 @@ describe('RPC secrets in the stack', () => {
     expect(resources).not.toContain('*');
   });
 
-  it('grants no other function any secret', () => {
+  it('grants no other function any secret but the provider key, to those bound to it', () => {
     for (const spec of functions.filter((fn) => fn.name !== 'scraper')) {
-      expect(secretActions(spec.name), spec.name).toEqual([]);
+      const resources = secretActions(spec.name).map((s) => JSON.stringify(s.Resource));
+      if ('providerKey' in spec.bindings) {
+        expect(resources.length, spec.name).toBeGreaterThan(0);
+        for (const resource of resources) expect(resource, spec.name).toMatch(/"Ref":"ProviderKey/);
+      } else {
+        expect(resources, spec.name).toEqual([]);
+      }
     }
   });
 

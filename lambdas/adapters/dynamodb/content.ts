@@ -2,6 +2,7 @@
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
 import { HIGH, keys } from '../../codecs/keys.ts';
+import { pinKeys } from '../../codecs/pin-keys.ts';
 import type { CarRecord, ContentRecord, ContentStore, StoredDag } from '../../core/ports.ts';
 import { dynamoContentReader, PROVIDER_ATTRIBUTE, toContent } from './content-reader.ts';
 import {
@@ -20,7 +21,7 @@ const pending = (status: string, now: string, cid: string) => ({
   gsi3sk: `${now}#${cid}`,
 });
 const pinned = (providerSet: string, now: string, cid: string) => ({
-  gsi1pk: keys.pinnedWith(providerSet),
+  gsi1pk: pinKeys.pinnedWith(providerSet),
   gsi1sk: `${now}#${cid}`,
 });
 
@@ -360,7 +361,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
 
     recordFailure(cid, failure, now) {
       const index = failure.retryAt
-        ? { set: { gsi3pk: keys.retryDue, gsi3sk: `${failure.retryAt}#${cid}` }, remove: [] }
+        ? { set: { gsi3pk: pinKeys.retryDue, gsi3sk: `${failure.retryAt}#${cid}` }, remove: [] }
         : { set: {}, remove: ['gsi3pk', 'gsi3sk'] };
       return conditionally(() =>
         client.send(
@@ -402,7 +403,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           TableName,
           IndexName: INDEX.gsi3,
           KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :now',
-          ExpressionAttributeValues: { ':pk': keys.retryDue, ':now': `${now}${HIGH}` },
+          ExpressionAttributeValues: { ':pk': pinKeys.retryDue, ':now': `${now}${HIGH}` },
           Limit: limit,
         }),
       );
@@ -415,7 +416,7 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
           TableName,
           IndexName: INDEX.gsi1,
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.pinnedWith(providerSet) },
+          ExpressionAttributeValues: { ':pk': pinKeys.pinnedWith(providerSet) },
           Limit: limit,
         }),
       );

@@ -5,7 +5,7 @@
  * needed: every write is either a first-writer-wins put or an idempotent overwrite.
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../codecs/keys.ts';
+import { ipniKeys } from '../../codecs/ipni-keys.ts';
 import { WITHDRAW, workKey } from '../../core/ipni/work.ts';
 import type { AdChainStore, AnnounceLog, ChainPosition } from '../../core/ports.ts';
 import { batchGet, batchPut, conditionally, queryAll, type TableContext } from './table.ts';
@@ -22,7 +22,7 @@ const toPosition = (item: Record<string, unknown>): ChainPosition => ({
 
 const workItemKey = (key: string) => {
   const { content, item } = workKey.parse(key);
-  return keys.adWork(content, item);
+  return ipniKeys.adWork(content, item);
 };
 
 export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
@@ -33,7 +33,10 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
         new QueryCommand({
           TableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.adChain, ':prefix': keys.adPositionPrefix },
+          ExpressionAttributeValues: {
+            ':pk': ipniKeys.adChain,
+            ':prefix': ipniKeys.adPositionPrefix,
+          },
           ScanIndexForward: false,
           Limit: 1,
           ConsistentRead: true,
@@ -46,9 +49,9 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
       const items = await queryAll(ctx, {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: {
-          ':pk': keys.adChain,
-          ':from': keys.adPosition(seq + 1).sk,
-          ':to': `${keys.adPositionPrefix}\uffff`,
+          ':pk': ipniKeys.adChain,
+          ':from': ipniKeys.adPosition(seq + 1).sk,
+          ':to': `${ipniKeys.adPositionPrefix}\uffff`,
         },
         ConsistentRead: true,
       });
@@ -57,7 +60,7 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
     async at(seqs) {
       const items = await batchGet(
         ctx,
-        [...new Set(seqs)].map((seq) => keys.adPosition(seq)),
+        [...new Set(seqs)].map((seq) => ipniKeys.adPosition(seq)),
       );
       return new Map(items.map((item) => [item.seq as number, toPosition(item)]));
     },
@@ -66,7 +69,7 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
         ctx.client.send(
           new PutCommand({
             TableName,
-            Item: { ...keys.adPosition(position.seq), ...position },
+            Item: { ...ipniKeys.adPosition(position.seq), ...position },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -95,7 +98,7 @@ export function dynamoAdChainStore(ctx: TableContext): AdChainStore {
     async withdrawalsOf(content) {
       const items = await queryAll(ctx, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rm)',
-        ExpressionAttributeValues: { ':pk': keys.adWorkPk(content), ':rm': WITHDRAW },
+        ExpressionAttributeValues: { ':pk': ipniKeys.adWorkPk(content), ':rm': WITHDRAW },
         ConsistentRead: true,
       });
       return items.map((item) => ({
@@ -111,7 +114,7 @@ export function dynamoAnnounceLog(ctx: TableContext): AnnounceLog {
     async announced(urls) {
       const items = await batchGet(
         ctx,
-        [...new Set(urls)].map((url) => keys.adAnnounce(url)),
+        [...new Set(urls)].map((url) => ipniKeys.adAnnounce(url)),
       );
       return new Map(
         items.map((item) => [(item.sk as string).slice('URL#'.length), item.ad as string]),
@@ -121,7 +124,7 @@ export function dynamoAnnounceLog(ctx: TableContext): AnnounceLog {
       await ctx.client.send(
         new PutCommand({
           TableName: ctx.tableName,
-          Item: { ...keys.adAnnounce(url), ad, announced: now },
+          Item: { ...ipniKeys.adAnnounce(url), ad, announced: now },
         }),
       );
     },

@@ -3,7 +3,7 @@
  * holder's is still live, so two runs of a job never overlap (no transactions needed).
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../codecs/keys.ts';
+import { pinKeys } from '../../codecs/pin-keys.ts';
 import type { LeaseStore } from '../../core/ports.ts';
 import { conditionally, type TableContext } from './table.ts';
 
@@ -17,7 +17,7 @@ export function dynamoLeaseStore(ctx: TableContext): LeaseStore {
           new PutCommand({
             TableName,
             Item: {
-              ...keys.lease(job),
+              ...pinKeys.lease(job),
               holder,
               acquired: now.toISOString(),
               expires,
@@ -36,7 +36,7 @@ export function dynamoLeaseStore(ctx: TableContext): LeaseStore {
         client.send(
           new DeleteCommand({
             TableName,
-            Key: keys.lease(job),
+            Key: pinKeys.lease(job),
             ConditionExpression: 'holder = :holder',
             ExpressionAttributeValues: { ':holder': holder },
           }),

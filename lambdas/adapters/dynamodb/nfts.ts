@@ -5,12 +5,14 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
-import { HIGH, keys } from '../../codecs/keys.ts';
+import { chainKeys } from '../../codecs/chain-keys.ts';
+import { HIGH } from '../../codecs/keys.ts';
 import { type NftKey, nftKeyString, tokenIdKey } from '../../codecs/nft.ts';
 import type { NftRecord, NftStore } from '../../core/ports.ts';
 import { batchGet, batchPut, type TableContext, withoutKeys } from './table.ts';
 
-const keyOf = (key: NftKey) => keys.chainToken(key.chainId, key.contract, tokenIdKey(key.tokenId));
+const keyOf = (key: NftKey) =>
+  chainKeys.chainToken(key.chainId, key.contract, tokenIdKey(key.tokenId));
 
 const recordKey = (record: NftRecord) =>
   keyOf({ chainId: record.chainId, contract: record.contract, tokenId: BigInt(record.tokenId) });
@@ -18,7 +20,7 @@ const recordKey = (record: NftRecord) =>
 function itemOf(record: NftRecord): Record<string, unknown> {
   const item: Record<string, unknown> = { ...recordKey(record), ...record };
   if (record.metadataDue) {
-    item.gsi3pk = keys.metadataDue;
+    item.gsi3pk = chainKeys.metadataDue;
     item.gsi3sk = `${record.metadataDue}#${record.chainId}#${record.contract}#${tokenIdKey(BigInt(record.tokenId))}`;
   }
   return item;
@@ -97,10 +99,10 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
 
     listRange(chainId, contract, from, to, limit) {
       return query({
-        pk: keys.contractTokens(chainId, contract),
+        pk: chainKeys.contractTokens(chainId, contract),
         condition: 'pk = :pk AND sk BETWEEN :from AND :to',
         values: {
-          ':pk': keys.contractTokens(chainId, contract),
+          ':pk': chainKeys.contractTokens(chainId, contract),
           ':from': `TOKEN#${tokenIdKey(from)}`,
           ':to': `TOKEN#${tokenIdKey(to)}`,
         },
@@ -110,10 +112,10 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
 
     listMetadataDue(now, limit) {
       return query({
-        pk: keys.metadataDue,
+        pk: chainKeys.metadataDue,
         index: INDEX.gsi3,
         condition: 'gsi3pk = :pk AND gsi3sk <= :due',
-        values: { ':pk': keys.metadataDue, ':due': `${now}#${HIGH}` },
+        values: { ':pk': chainKeys.metadataDue, ':due': `${now}#${HIGH}` },
         limit,
       });
     },

@@ -3,7 +3,7 @@
  * (`CONFIG#provider-sets`), written only under the cron's lease (leases.ts).
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../codecs/keys.ts';
+import { pinKeys } from '../../codecs/pin-keys.ts';
 import type { ProviderSetStore } from '../../core/ports.ts';
 import type { TableContext } from './table.ts';
 
@@ -14,7 +14,7 @@ export function dynamoProviderSetStore(ctx: TableContext): ProviderSetStore {
   const { client, tableName: TableName } = ctx;
   const read = async (): Promise<string[]> => {
     const { Item } = await client.send(
-      new GetCommand({ TableName, Key: keys.providerSets, ConsistentRead: true }),
+      new GetCommand({ TableName, Key: pinKeys.providerSets, ConsistentRead: true }),
     );
     const sets = (Item?.sets ?? []) as string[];
     return sets.map((set) => set.slice(1));
@@ -23,7 +23,7 @@ export function dynamoProviderSetStore(ctx: TableContext): ProviderSetStore {
     client.send(
       new PutCommand({
         TableName,
-        Item: { ...keys.providerSets, sets: [...new Set(sets)].sort().map(encode) },
+        Item: { ...pinKeys.providerSets, sets: [...new Set(sets)].sort().map(encode) },
       }),
     );
   return {

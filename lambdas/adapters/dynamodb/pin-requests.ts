@@ -12,7 +12,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../../system/table.ts';
-import { HIGH, keys } from '../../codecs/keys.ts';
+import { HIGH } from '../../codecs/keys.ts';
+import { pinKeys } from '../../codecs/pin-keys.ts';
 import { createdOf } from '../../codecs/request-id.ts';
 import type { PinRequestRecord, PinRequestStore } from '../../core/ports.ts';
 import { conditionally, queryAll, type TableContext, withoutKeys } from './table.ts';
@@ -32,9 +33,9 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
           new PutCommand({
             TableName,
             Item: {
-              ...keys.pinRequest(record.userId, record.created),
+              ...pinKeys.pinRequest(record.userId, record.created),
               ...record,
-              gsi2pk: keys.cidPinRequests(record.userId, record.cid),
+              gsi2pk: pinKeys.cidPinRequests(record.userId, record.cid),
               gsi2sk: record.created,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -47,7 +48,11 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
       const created = createdOf(requestId);
       if (!created) return undefined;
       const { Item } = await client.send(
-        new GetCommand({ TableName, Key: keys.pinRequest(userId, created), ConsistentRead: true }),
+        new GetCommand({
+          TableName,
+          Key: pinKeys.pinRequest(userId, created),
+          ConsistentRead: true,
+        }),
       );
       const record = Item ? withoutKeys<PinRequestRecord>(Item) : undefined;
       return record?.requestId === requestId ? record : undefined;
@@ -63,7 +68,7 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
           FilterExpression: 'attribute_not_exists(deleted)',
           ExpressionAttributeValues: {
-            ':pk': keys.pinRequest(userId, '').pk,
+            ':pk': pinKeys.pinRequest(userId, '').pk,
             ':low': `${PREFIX}${after === undefined ? '' : shifted(after, 1)}`,
             ':high': `${PREFIX}${upper === undefined ? HIGH : `${shifted(upper, -1)}${HIGH}`}`,
           },
@@ -83,7 +88,7 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
       const items = await queryAll(ctx, {
         IndexName: INDEX.gsi2,
         KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.cidPinRequests(userId, cid) },
+        ExpressionAttributeValues: { ':pk': pinKeys.cidPinRequests(userId, cid) },
       });
       return items.map((item) => withoutKeys<PinRequestRecord>(item));
     },
@@ -95,14 +100,14 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
         client.send(
           new UpdateCommand({
             TableName,
-            Key: keys.pinRequest(userId, created),
+            Key: pinKeys.pinRequest(userId, created),
             UpdateExpression:
               'SET deleted = :now, gsi3pk = :deleted, gsi3sk = :position REMOVE gsi2pk, gsi2sk',
             ConditionExpression:
               'attribute_exists(pk) AND attribute_not_exists(deleted) AND requestId = :id',
             ExpressionAttributeValues: {
               ':now': now,
-              ':deleted': keys.deletedPinRequests,
+              ':deleted': pinKeys.deletedPinRequests,
               ':position': `${now}#${userId}#${created}`,
               ':id': requestId,
             },
@@ -117,7 +122,7 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
           TableName,
           IndexName: INDEX.gsi3,
           KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
-          ExpressionAttributeValues: { ':pk': keys.deletedPinRequests, ':before': before },
+          ExpressionAttributeValues: { ':pk': pinKeys.deletedPinRequests, ':before': before },
           Limit: limit,
         }),
       );
@@ -131,7 +136,7 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
         client.send(
           new DeleteCommand({
             TableName,
-            Key: keys.pinRequest(userId, created),
+            Key: pinKeys.pinRequest(userId, created),
             ConditionExpression: 'requestId = :id AND attribute_exists(deleted)',
             ExpressionAttributeValues: { ':id': requestId },
           }),

@@ -2,7 +2,8 @@
  * The CIDs the chain scraper asked to pin: one row per CID (`SCRAPED#<cid>` / `PIN`), naming
  * the system user and the first token that asked.
  */
-import { keys } from '../../codecs/keys.ts';
+
+import { chainKeys } from '../../codecs/chain-keys.ts';
 import { type AskedPinStore, SCRAPER_USER_ID } from '../../core/chain/pin-requests.ts';
 import { batchGet, batchPut, type TableContext } from './table.ts';
 
@@ -14,7 +15,7 @@ export function dynamoAskedPinStore(table: TableContext): AskedPinStore {
     async asked(cids) {
       const asked = new Set<string>();
       for (let i = 0; i < cids.length; i += GET_BATCH) {
-        const rows = await batchGet(table, cids.slice(i, i + GET_BATCH).map(keys.scraperPin));
+        const rows = await batchGet(table, cids.slice(i, i + GET_BATCH).map(chainKeys.scraperPin));
         for (const row of rows) asked.add(String(row.cid));
       }
       return asked;
@@ -24,7 +25,7 @@ export function dynamoAskedPinStore(table: TableContext): AskedPinStore {
         await batchPut(
           table,
           requests.slice(i, i + PUT_BATCH).map((request) => ({
-            ...keys.scraperPin(request.cid),
+            ...chainKeys.scraperPin(request.cid),
             ...request,
             userId: SCRAPER_USER_ID,
             requested: now,

@@ -3,7 +3,7 @@
  * expects the version its writer read (dynalite has no transactions, and none are needed).
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../codecs/keys.ts';
+import { chainKeys } from '../../codecs/chain-keys.ts';
 import type { ChainCursor, CursorStore } from '../../core/ports.ts';
 import { conditionally, type TableContext, withoutKeys } from './table.ts';
 
@@ -12,7 +12,7 @@ export function dynamoCursorStore(ctx: TableContext): CursorStore {
   return {
     async get(chainId) {
       const { Item } = await client.send(
-        new GetCommand({ TableName, Key: keys.chainCursor(chainId), ConsistentRead: true }),
+        new GetCommand({ TableName, Key: chainKeys.chainCursor(chainId), ConsistentRead: true }),
       );
       return Item ? withoutKeys<ChainCursor>(Item) : undefined;
     },
@@ -23,7 +23,7 @@ export function dynamoCursorStore(ctx: TableContext): CursorStore {
           new PutCommand({
             TableName,
             Item: {
-              ...keys.chainCursor(cursor.chainId),
+              ...chainKeys.chainCursor(cursor.chainId),
               ...cursor,
               version: expectedVersion + 1,
             },
