@@ -10,6 +10,7 @@
  * Messages in: {env} first, then {invoke: event}, or {baseline | verify | copy: {bucket, key}}.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { CopyObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { verifyCar } from '../lambdas/core/ipfs/car.ts';
 
@@ -20,7 +21,21 @@ type Message =
   | { copy: { bucket: string; key: string }; id: number }
   | { verify: { bucket: string; key: string }; id: number };
 
-const peakRss = () => process.resourceUsage().maxRSS * 1024;
+/**
+ * The peak resident memory of this process's own address space (Linux's VmHWM, what Lambda's
+ * "Max Memory Used" reports). Not getrusage's maxRSS: Linux carries that across fork and exec,
+ * so a child forked from the benchmark's process — which holds the stack and the S3 emulator,
+ * hundreds of MB after the first CAR — starts with the parent's RSS as its "peak".
+ */
+function peakRss(): number {
+  try {
+    const kB = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kB) return Number(kB) * 1024;
+  } catch {
+    // Not Linux: no per-address-space figure; getrusage's is the closest there is.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 let handler: ((event: unknown, context: unknown) => Promise<unknown>) | undefined;
 
 const reply = (message: unknown) => process.send?.(message);
