@@ -1,6 +1,6 @@
 /** POST /deals: an admin route for the deal aggregator to report Filecoin deals of content. */
 import * as z from 'zod/mini';
-import { authenticatedErrors, BadRequest, error } from './errors.ts';
+import { authenticatedErrors, BadRequestOrInvalidCid, error } from './errors.ts';
 import { route } from './route.ts';
 import { DateTime, described, errorEnvelope, named, okEnvelope } from './schema.ts';
 import { DEAL_STATUSES } from './status.ts';
@@ -69,7 +69,7 @@ export const recordDeals = route({
         }),
       ),
     },
-    400: BadRequest,
+    400: BadRequestOrInvalidCid,
     403: Forbidden,
     404: error(
       'Unknown content',

@@ -101,8 +101,10 @@ export async function createTestToken(
   stack: Pick<LocalStack, 'env'>,
   userId: string,
   name?: string,
+  /** An admin key: also takes the admin routes (POST /deals). */
+  admin = false,
 ) {
   const config = loadConfig({ ...process.env, ...stack.env });
   const ports = { ...identityPorts(config, createClients(config)), clock: systemClock };
-  return createToken({ userId, name }, ports);
+  return createToken({ userId, name, admin }, ports);
 }
