@@ -53,6 +53,32 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     return Boolean(Items?.[0]);
   };
 
+  /** Content records in one partition of a sparse index, optionally below a sort key. */
+  const contentsIn = async (
+    index: 'gsi1' | 'gsi2' | 'gsi3',
+    partition: string,
+    range: { below: string; inclusive?: boolean } | undefined,
+    limit: number,
+  ) => {
+    const pk = `${index}pk`;
+    const sk = `${index}sk`;
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName,
+        IndexName: INDEX[index],
+        KeyConditionExpression: range
+          ? `${pk} = :pk AND ${sk} ${range.inclusive ? '<=' : '<'} :below`
+          : `${pk} = :pk`,
+        ExpressionAttributeValues: {
+          ':pk': partition,
+          ...(range ? { ':below': range.below } : {}),
+        },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map(toContent);
+  };
+
   return {
     get,
     getMany,
@@ -398,29 +424,16 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     },
 
     async listRetryDue(now, limit) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: INDEX.gsi3,
-          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk <= :now',
-          ExpressionAttributeValues: { ':pk': pinKeys.retryDue, ':now': `${now}${HIGH}` },
-          Limit: limit,
-        }),
+      return contentsIn(
+        'gsi3',
+        pinKeys.retryDue,
+        { below: `${now}${HIGH}`, inclusive: true },
+        limit,
       );
-      return (Items ?? []).map(toContent);
     },
 
     async listPinnedWith(providerSet, limit) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: INDEX.gsi1,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': pinKeys.pinnedWith(providerSet) },
-          Limit: limit,
-        }),
-      );
-      return (Items ?? []).map(toContent);
+      return contentsIn('gsi1', pinKeys.pinnedWith(providerSet), undefined, limit);
     },
 
     async removeContent(cid, carCids) {
@@ -534,29 +547,11 @@ export function dynamoContentStore(ctx: TableContext): ContentStore {
     hasHolders,
 
     async listPending(status, updatedBefore, limit) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: INDEX.gsi3,
-          KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
-          ExpressionAttributeValues: { ':pk': keys.pendingPins(status), ':before': updatedBefore },
-          Limit: limit,
-        }),
-      );
-      return (Items ?? []).map(toContent);
+      return contentsIn('gsi3', keys.pendingPins(status), { below: updatedBefore }, limit);
     },
 
     async listUnpinDue(now, limit) {
-      const { Items } = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: INDEX.gsi2,
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :now',
-          ExpressionAttributeValues: { ':pk': keys.unpinDue, ':now': `${now}${HIGH}` },
-          Limit: limit,
-        }),
-      );
-      return (Items ?? []).map(toContent);
+      return contentsIn('gsi2', keys.unpinDue, { below: `${now}${HIGH}`, inclusive: true }, limit);
     },
 
     async cancelUnpin(cid, due) {
