@@ -19,9 +19,15 @@ import { dynamoAskedPinStore } from '../lambdas/adapters/dynamodb/scraped-pins.t
 import { dynamoCursorStore } from '../lambdas/adapters/dynamodb/scraper-state.ts';
 import { jsonRpc } from '../lambdas/adapters/rpc/json-rpc.ts';
 import { chainKeys } from '../lambdas/codecs/chain-keys.ts';
+import { mapLimit } from '../lambdas/core/chain/concurrency.ts';
 import { NFT_TOPICS } from '../lambdas/core/chain/events.ts';
 import { scraperPinRequester } from '../lambdas/core/chain/pin-requests.ts';
-import { readUris } from '../lambdas/core/chain/reads.ts';
+import {
+  aggregate3CallData,
+  MULTICALL3,
+  READ_OPTIONS,
+  readUris,
+} from '../lambdas/core/chain/reads.ts';
 import { scanChain } from '../lambdas/core/chain/scan.ts';
 import type { NftRecord } from '../lambdas/core/ports.ts';
 import { createClients } from '../lambdas/shared/clients.ts';
@@ -109,6 +115,13 @@ async function run(): Promise<BenchRow[]> {
       return { contract, first, last };
     };
 
+    const readsOf = (contract: string) =>
+      Array.from({ length: TOKENS }, (_, id) => ({
+        contract,
+        tokenId: BigInt(id),
+        standard: 'erc721' as const,
+      }));
+
     const setting = (first: number) => ({
       chainId: CHAIN_ID,
       rpcUrl: server.url,
@@ -156,20 +169,33 @@ async function run(): Promise<BenchRow[]> {
     // What the scan is made of, each measured against the same baseline.
     const reads = await measurePair(
       async ({ contract, last }) => {
-        const answers = await readUris(
-          rpc,
-          Array.from({ length: TOKENS }, (_, id) => ({
-            contract,
-            tokenId: BigInt(id),
-            standard: 'erc721' as const,
-          })),
-          last,
-          true,
-        );
+        const answers = await readUris(rpc, readsOf(contract), last, true);
         if (answers.length !== TOKENS) throw new Error('missing answers');
       },
       rawLogs,
       { warmup: 0, iterations: 3, prepare: mintCollection },
+    );
+    // The floor the reads set: the node executing the same aggregate3 calls, answers unread.
+    const calls = await measurePair(
+      async ({ batches, last }) => {
+        await mapLimit(batches, READ_OPTIONS.concurrency, (data: string) =>
+          rpc.call(MULTICALL3, data, last),
+        );
+      },
+      rawLogs,
+      {
+        warmup: 0,
+        iterations: 3,
+        prepare: async () => {
+          const collection = await mintCollection();
+          const reads = readsOf(collection.contract);
+          const batches: string[] = [];
+          for (let i = 0; i < reads.length; i += READ_OPTIONS.batchSize) {
+            batches.push(aggregate3CallData(reads.slice(i, i + READ_OPTIONS.batchSize)));
+          }
+          return { ...collection, batches };
+        },
+      },
     );
     rows.push(
       throughputRow({
@@ -179,6 +205,14 @@ async function run(): Promise<BenchRow[]> {
         baseline: { ...baseline, value: perSecond(reads.baseline.medianMs) },
       }),
     );
+    rows.push(
+      throughputRow({
+        name: 'floor: the node executing those aggregate3 calls alone',
+        value: perSecond(calls.task.medianMs),
+        unit: 'tokens/s',
+        baseline: { ...baseline, value: perSecond(calls.baseline.medianMs) },
+      }),
+    );
     let batch = 0;
     const writes = await measurePair(
       async (records: NftRecord[]) => ports.nfts.putMany(records),
@@ -186,11 +220,12 @@ async function run(): Promise<BenchRow[]> {
       {
         warmup: 0,
         iterations: 3,
-        prepare: () =>
-          Array.from(
+        prepare: () => {
+          const chainId = 1_000_000 + batch++;
+          return Array.from(
             { length: TOKENS },
             (_, id): NftRecord => ({
-              chainId: 1_000_000 + batch++,
+              chainId,
               contract: '0x00000000000000000000000000000000000000aa',
               tokenId: String(id),
               standard: 'erc721',
@@ -203,7 +238,8 @@ async function run(): Promise<BenchRow[]> {
               firstBlock: 1,
               updated: new Date().toISOString(),
             }),
-          ),
+          );
+        },
       },
     );
     rows.push(

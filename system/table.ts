@@ -18,7 +18,9 @@
  *   IPNI#ANNOUNCE            / URL#<indexer url>         the head an indexer last took
  *   BLOCK#<multihash b64url> / CAR#<carCid>              where a block lies in one stored CAR
  *                                                        (offset, length), written by the indexer
- *   NFT#<chainId>#<contract> / TOKEN#<tokenId, 64 hex>   a token the scraper found on a chain
+ *   NFT#<chainId>#<contract> / PAGE#<tokenId / 32, 64 hex> up to 32 tokens the scraper found on a
+ *                                                        chain, their records compressed together
+ *                            / TOKEN#<tokenId, 64 hex>   a token's record too large for its page
  *   CHAIN#<chainId>          / CURSOR                    the scraper's position on a chain
  *   LEASE#<job>              / LEASE                     a scheduled job's run lease (one run at once)
  *   SCRAPED#<cidV1>          / PIN                       a CID the scraper asked to pin (see
@@ -32,8 +34,8 @@
  *   gsi3  PIN#<status>            / <updated>#<cid>       pins that are not final yet
  *         HOLD#unconfirmed        / <recorded>#<cid>#<holder> holds whose upload is not confirmed
  *         STAGED#open             / <expires>#<id>        staged uploads still taking bytes
- *         META#due                / <dueTime>#<chainId>#<contract>#<tokenId> tokens whose
- *                                   metadata waits to be fetched (again)
+ *         META#due                / <dueTime>#<chainId>#<contract>#<page> token pages with a
+ *                                   token whose metadata waits to be fetched (again)
  */
 export const TTL_ATTRIBUTE = 'ttl';
 

@@ -1,6 +1,6 @@
 /** Behaviour every store of the chain scraper must show (fakes and adapters alike). */
 import { describe, expect, it } from 'vitest';
-import { MAX_UINT256 } from '../../lambdas/codecs/nft.ts';
+import { MAX_UINT256, nftKeyString } from '../../lambdas/codecs/nft.ts';
 import type {
   ChainCursor,
   CursorStore,
@@ -89,6 +89,51 @@ export function nftStoreContract(name: string, makeStore: Make<NftStore>) {
       const some = await nfts.listRange(1, CONTRACT, 3n, 300n, 100);
       expect(some.map((r) => r.tokenId)).toEqual(['10', '300']);
       expect((await nfts.listRange(1, CONTRACT, 0n, MAX_UINT256, 2)).length).toBe(2);
+    });
+
+    it('keeps tokens written apart, neighbours or not, and the last of a token written twice', async () => {
+      const nfts = await makeStore();
+      await nfts.putMany([nftRecord(0n), nftRecord(31n), nftRecord(32n)]);
+      await nfts.putMany([nftRecord(1n), nftRecord(33n, { uriReason: 'first' })]);
+      const last = nftRecord(33n, { uriReason: 'second' });
+      await nfts.putMany([nftRecord(2n), last]);
+      const all = await nfts.listRange(1, CONTRACT, 0n, 100n, 100);
+      expect(all.map((r) => r.tokenId)).toEqual(['0', '1', '2', '31', '32', '33']);
+      expect(await nfts.get(key(33n))).toEqual(last);
+    });
+
+    it('stores a record of any size, and one that grows large or shrinks again', async () => {
+      const nfts = await makeStore();
+      const long = (tokenId: bigint, due?: string) =>
+        nftRecord(tokenId, {
+          tokenURI: `data:application/json,${'x'.repeat(20_000)}`,
+          uriStatus: 'data',
+          metadataStatus: due ? 'pending' : 'fetched',
+          ...(due ? { metadataDue: due } : {}),
+          cids: Array.from({ length: 100 }, (_, i) => ({
+            cid: 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
+            path: `/${i}`,
+            source: 'data-uri' as const,
+          })),
+        });
+      await nfts.putMany([nftRecord(1n), long(2n, T0), nftRecord(3n)]);
+      expect(await nfts.get(key(2n))).toEqual(long(2n, T0));
+      expect((await nfts.getMany([key(1n), key(2n), key(3n)])).get(nftKeyString(key(2n)))).toEqual(
+        long(2n, T0),
+      );
+      expect((await nfts.listRange(1, CONTRACT, 0n, 10n, 10)).map((r) => r.tokenId)).toEqual([
+        '1',
+        '2',
+        '3',
+      ]);
+      expect(await nfts.listMetadataDue(T1, 10)).toEqual([long(2n, T0)]);
+
+      await nfts.putMany([nftRecord(2n, { updated: T1 })]);
+      expect(await nfts.get(key(2n))).toEqual(nftRecord(2n, { updated: T1 }));
+      expect(await nfts.listMetadataDue(T1, 10)).toEqual([]);
+      await nfts.putMany([long(2n)]);
+      expect(await nfts.get(key(2n))).toEqual(long(2n));
+      expect(await nfts.get(key(1n))).toEqual(nftRecord(1n));
     });
 
     it('lists tokens whose metadata is due by then, soonest first', async () => {

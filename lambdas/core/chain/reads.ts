@@ -47,6 +47,20 @@ export const READ_OPTIONS: ReadOptions = { batchSize: 100, concurrency: 4 };
 export const callDataOf = (read: UriRead): `0x${string}` =>
   `0x${SELECTOR[read.standard]}${read.tokenId.toString(16).padStart(64, '0')}`;
 
+/** The aggregate3 call reading every URI of the batch, each read allowed to fail. */
+export const aggregate3CallData = (batch: readonly UriRead[]) =>
+  encodeFunctionData({
+    abi: AGGREGATE3,
+    functionName: 'aggregate3',
+    args: [
+      batch.map((read) => ({
+        target: read.contract as `0x${string}`,
+        allowFailure: true,
+        callData: callDataOf(read),
+      })),
+    ],
+  });
+
 /** An eth_call answer decoded as a string. */
 export function decodeUri(returnData: string): UriAnswer {
   if (returnData === '0x') return { kind: 'invalid', reason: 'the call returned nothing' };
@@ -98,18 +112,7 @@ async function readBatch(rpc: ChainRpc, batch: UriRead[], block: number): Promis
   if (batch.length === 1) return [await readOne(rpc, batch[0] as UriRead, block)];
   let results: readonly { success: boolean; returnData: `0x${string}` }[];
   try {
-    const data = encodeFunctionData({
-      abi: AGGREGATE3,
-      functionName: 'aggregate3',
-      args: [
-        batch.map((read) => ({
-          target: read.contract as `0x${string}`,
-          allowFailure: true,
-          callData: callDataOf(read),
-        })),
-      ],
-    });
-    const answer = await rpc.call(MULTICALL3, data, block);
+    const answer = await rpc.call(MULTICALL3, aggregate3CallData(batch), block);
     results = decodeFunctionResult({
       abi: AGGREGATE3,
       functionName: 'aggregate3',
