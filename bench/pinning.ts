@@ -89,6 +89,7 @@ async function workerRows(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       ingestQueue: { send: async () => {} },
+      ipniQueue: { send: async () => {} },
       clock: systemClock,
     };
     const provider = kuboProvider({ name: 'kubo', url: kubo.url });
@@ -230,6 +231,7 @@ async function pinByCidRow(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       pinQueue: { send: async () => {} },
+      ipniQueue: { send: async () => {} },
       clock: systemClock,
     };
     const cid = gateway.root.toString();

@@ -241,6 +241,7 @@ export const functions = [
       table: 'readwrite',
       carpark: 'readwrite',
       pinQueue: 'consume',
+      ipniQueue: 'send',
       providerSecrets: 'read',
     },
     triggers: [
@@ -355,7 +356,6 @@ export const functions = [
       ingestQueue: 'send',
       pinQueue: 'send',
       providerSecrets: 'read',
-      ipniQueue: 'send',
     },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 5 }],
   },

@@ -14,15 +14,19 @@
 import { CID } from 'multiformats/cid';
 import { pinMessageCids } from '../../contract/messages.ts';
 import { httpOriginOf } from '../codecs/multiaddr.ts';
+import { blockIndexKey } from './block-index.ts';
 import { type Failure, FailureError, failure } from './failures.ts';
 import { fetchDag } from './fetch-dag.ts';
 import { joinCars } from './ipfs/car-stream.ts';
+import { requestWithdrawal } from './ipni/withdraw.ts';
 import type {
   BlobStore,
   CarRecord,
   Clock,
   ContentRecord,
   ContentStore,
+  IpniMessage,
+  MessageQueue,
   PinFailure,
   PinFailureKind,
   PinMessage,
@@ -40,6 +44,8 @@ export interface PinWorkerPorts {
   carpark: BlobStore;
   gateway: TrustlessGateway;
   providers: readonly PinProvider[];
+  /** Where a removed content's withdrawal from IPNI is requested. */
+  ipniQueue: MessageQueue<IpniMessage>;
   clock: Clock;
 }
 
@@ -434,10 +440,20 @@ class PinWork {
       await this.#restore(content, cars, removed);
       return false;
     }
+    // Withdrawn from IPNI only now that it is gone (a content someone took back in time is
+    // never withdrawn), before its objects go (a crash in between leaves orphans, not an ad of
+    // content not held). Named by this release's schedule: a redelivery is withdrawn once, a
+    // later release of the content stored again is withdrawn again.
+    await requestWithdrawal(cid, content.unpinAfter ?? this.#now(), this.#ports);
+    // The CARs' block lists go too: the same CAR stored again is indexed again, and its new
+    // list is what advertises it to IPNI again.
     await Promise.all(
-      cars.flatMap((car) => [carpark.delete(car.key), carpark.delete(linkIndexKey(car.carCid))]),
+      cars.flatMap((car) => [
+        carpark.delete(car.key),
+        carpark.delete(linkIndexKey(car.carCid)),
+        carpark.delete(blockIndexKey(car.carCid)),
+      ]),
     );
-    // Where a block index or network announcements exist, the content leaves them here too.
     return true;
   }
 

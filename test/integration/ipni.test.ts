@@ -233,6 +233,19 @@ describe('the IPFS provider on the local stack', () => {
     expect(await readChain()).toHaveLength(ads.length);
   });
 
+  it('advertises content again when it is uploaded again after its removal', async () => {
+    const cid = await upload('back again');
+    const context = hex(await contextIdOf(CID.parse(cid)));
+    expect((await apiClient(stack).delete(`/${cid}`, { token })).status).toBe(202);
+    await runJob('pin-status', { dataDir: stack.dataDir, print: () => {} });
+    await stack.idle();
+    expect(indexerView(await readChain()).has(context)).toBe(false);
+    expect(await upload('back again')).toBe(cid);
+    const ads = await readChain();
+    expect(ads.at(-1)?.isRm).toBe(false);
+    expect(indexerView(ads).has(context)).toBe(true);
+  });
+
   it('re-announces, from the cron, a head an indexer failed to take', async () => {
     failAnnounces = 1;
     await upload('announce me later');

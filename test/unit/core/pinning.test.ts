@@ -10,6 +10,7 @@ import { CID } from 'multiformats/cid';
 import { describe, expect, it } from 'vitest';
 import type { PinMessage } from '../../../contract/messages.ts';
 import { fromCid } from '../../../lambdas/codecs/cid.ts';
+import { blockIndexKey, indexStoredCar } from '../../../lambdas/core/block-index.ts';
 import { type Block, encodeCar, packFile } from '../../../lambdas/core/ipfs/index.ts';
 import { requestPinByCid } from '../../../lambdas/core/pin-by-cid.ts';
 import { giveUpPins } from '../../../lambdas/core/pin-dead-letters.ts';
@@ -21,7 +22,12 @@ import {
   RETRY_BASE_MS,
 } from '../../../lambdas/core/pinning.ts';
 import { deleteUpload, storeUpload } from '../../../lambdas/core/uploads.ts';
-import { type FakePorts, FakeProvider, fakePorts } from '../../support/fakes.ts';
+import {
+  FakeBlockIndexStore,
+  type FakePorts,
+  FakeProvider,
+  fakePorts,
+} from '../../support/fakes.ts';
 import { seededBytes } from '../../support/ipfs-fixtures.ts';
 import { rawCar } from './incoming-car.ts';
 
@@ -410,6 +416,31 @@ describe('removal', () => {
     expect(kubo.unpinned).toEqual([cid]);
     expect(await ports.contents.get(cid)).toBeUndefined();
     expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toEqual([]);
+    // Withdrawn from IPNI once removed, named by the release's schedule (its unpinAfter).
+    expect(ports.ipniQueue.sent).toEqual([
+      { kind: 'withdraw', cid, removalId: '2024-06-16T00:16:00.001Z' },
+    ]);
+  });
+
+  it('removes the CARs with their block lists, so the content stored again is advertised again', async () => {
+    const { ports, providers, settings } = setup();
+    const car = await rawCar('indexed');
+    const cid = fromCid(car.root).v1;
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports, settings);
+    const [stored] = await ports.contents.listCars(cid);
+    const carCid = (stored as { carCid: string }).carCid;
+    const indexing = { carpark: ports.carpark, blocks: new FakeBlockIndexStore() };
+    await indexStoredCar(`${carCid}/${carCid}.car`, indexing);
+    expect(await ports.carpark.has(blockIndexKey(carCid))).toBe(true);
+    await deleteUpload(alice, fromCid(car.root), ports, { UNPIN_GRACE_DAYS: 0 });
+    ports.clock.advance(1000);
+    await cron(ports, providers);
+    await drainPins(ports, providers);
+    expect([...ports.carpark.blobs.keys()]).toEqual([]);
+    await storeUpload({ principal: alice, car, type: '', files: [] }, ports, settings);
+    expect(await indexStoredCar(`${carCid}/${carCid}.car`, indexing)).toMatchObject({
+      outcome: 'indexed',
+    });
   });
 
   it('keeps content someone uploaded again before the unpin ran', async () => {
@@ -428,6 +459,8 @@ describe('removal', () => {
     await drainPins(ports, providers);
     expect(kubo.unpinned).toEqual([]);
     expect(await status(ports, cid)).toBe('pinned');
+    // Held again before its removal: never withdrawn from IPNI.
+    expect(ports.ipniQueue.sent).toEqual([]);
   });
 
   it('puts content back to its providers when a holder arrives while they unpin it', async () => {
@@ -459,6 +492,7 @@ describe('removal', () => {
       expect(await status(ports, cid)).toBe('pinned');
       expect((await ports.contents.listCars(cid)).length).toBe(1);
       expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toHaveLength(1);
+      expect(ports.ipniQueue.sent).toEqual([]);
     }
   });
 });
