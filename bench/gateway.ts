@@ -248,11 +248,7 @@ async function run(): Promise<BenchRow[]> {
   const stack = await startStackProcess();
   try {
     // This process acts as the gateway Lambda for the CAR benchmark: config from the environment.
-    Object.assign(process.env, stack.env, {
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      LOG_LEVEL: 'warn',
-    });
+    Object.assign(process.env, stack.env);
     const config = loadConfig();
     const clients = createClients(config);
     const bucket = resource(config, 'carpark');

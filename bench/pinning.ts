@@ -335,11 +335,7 @@ async function multipartPut(clients: Clients, bucket: string, key: string, bytes
 async function run(): Promise<BenchRow[]> {
   const stack = await startStackProcess();
   try {
-    Object.assign(process.env, stack.env, {
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      LOG_LEVEL: 'warn',
-    });
+    Object.assign(process.env, stack.env);
     const config = loadConfig();
     const clients = createClients(config);
     try {

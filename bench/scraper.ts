@@ -9,10 +9,6 @@
  *   writes of the same records to the same emulator).
  * Each step mints its own 10,000 tokens (untimed) so every scan sees tokens for the first time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoNftStore } from '../lambdas/adapters/dynamodb/nfts.ts';
 import { dynamoAskedPinStore } from '../lambdas/adapters/dynamodb/scraped-pins.ts';
@@ -33,11 +29,11 @@ import type { NftRecord } from '../lambdas/core/ports.ts';
 import { createClients } from '../lambdas/shared/clients.ts';
 import { loadConfig, resource } from '../lambdas/shared/config.ts';
 import { pinByCidPorts, systemClock } from '../lambdas/shared/wiring.ts';
-import { readLocalStack } from '../local/stack-file.ts';
 import { contracts, deployer, installMulticall3 } from '../test/support/chain/contracts.ts';
 import { createEdrChain } from '../test/support/chain/edr.ts';
 import { startRpcServer } from '../test/support/chain/rpc-server.ts';
 import { type BenchModule, type BenchRow, measurePair, throughputRow } from './harness.ts';
+import { startStackProcess } from './stack-process.ts';
 
 const TOKENS = 10_000;
 const PER_TRANSACTION = 100;
@@ -45,41 +41,12 @@ const WINDOW_BLOCKS = 2000;
 const CHAIN_ID = 31337;
 const BASE = 'ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/';
 
-async function startStack() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-scraper-'));
-  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env: { ...process.env, PORT: '0', PINSTACK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`local stack exited early (${code})`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve();
-    });
-  });
-  const running = await readLocalStack(dataDir);
-  return {
-    env: { ...running.env },
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function run(): Promise<BenchRow[]> {
   const chain = await createEdrChain({ chainId: CHAIN_ID });
   const server = await startRpcServer(chain);
-  const stack = await startStack();
+  const stack = await startStackProcess();
   try {
-    Object.assign(process.env, stack.env, {
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      LOG_LEVEL: 'warn',
-    });
+    Object.assign(process.env, stack.env);
     const config = loadConfig();
     const clients = createClients(config);
     const table = { client: clients.dynamo, tableName: resource(config, 'table') };

@@ -11,13 +11,21 @@ import { readLocalStack } from '../local/stack-file.ts';
 export interface RunningStack {
   apiUrl: string;
   gatewayUrl: string;
+  /**
+   * What a process needs to reach the stack as its functions do: the stack's resource names and
+   * endpoints, and credentials to sign with (the emulators take any).
+   */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-export async function startStackProcess(): Promise<RunningStack> {
+/** `npm start`'s stack, or with `apiOnly` the one bench/api-stack.ts starts. */
+export async function startStackProcess(
+  options: { apiOnly?: boolean } = {},
+): Promise<RunningStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pinstack-bench-'));
-  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
+  const entry = options.apiOnly ? 'bench/api-stack.ts' : 'local/start.ts';
+  const child: ChildProcess = spawn(process.execPath, [entry], {
     cwd: join(import.meta.dirname, '..'),
     env: {
       ...process.env,
@@ -37,10 +45,16 @@ export async function startStackProcess(): Promise<RunningStack> {
   });
   const running = await readLocalStack(dataDir);
   if (!running.gatewayUrl) throw new Error('the local stack serves no gateway');
+  const env = {
+    ...running.env,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    LOG_LEVEL: 'warn',
+  };
   return {
     apiUrl: running.apiUrl,
     gatewayUrl: running.gatewayUrl,
-    env: { ...running.env },
+    env,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

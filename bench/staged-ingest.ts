@@ -142,12 +142,7 @@ export const stagedIngestBench: BenchModule = {
       const client = new NFTStorage({ token, endpoint: new URL(`${stack.apiUrl}/`) });
       const results: Result[] = [];
       for (const size of SIZES) {
-        ingest = new IngestProcess({
-          ...stack.env,
-          AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-          AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-          LOG_LEVEL: 'warn',
-        });
+        ingest = new IngestProcess(stack.env);
         await ingest.ready;
         const path = join(dir, `content-${size}.bin`);
         await randomFile(path, size);

@@ -838,6 +838,11 @@ export interface DealRecord {
   updated: string;
 }
 
+/** A content's record and its deals, read together: the public check's one read. */
+export interface ContentCheckReader {
+  read(cid: string): Promise<{ content: ContentRecord | undefined; deals: DealRecord[] }>;
+}
+
 export interface DealStore {
   get(cid: string, dealId: string): Promise<DealRecord | undefined>;
   /** Writes a deal record whole (its other attributes, like a count mark, stay). */

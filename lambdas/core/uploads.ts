@@ -16,6 +16,7 @@ import type {
   BlobStore,
   CarRecord,
   Clock,
+  ContentCheckReader,
   ContentRecord,
   ContentStore,
   DagStructure,
@@ -32,7 +33,7 @@ import type {
   UploadStore,
 } from './ports.ts';
 import { err, ok, type Result } from './result.ts';
-import { settle, settleAll } from './stats.ts';
+import { settle } from './stats.ts';
 
 export interface UploadPorts {
   uploads: UploadStore;
@@ -162,20 +163,24 @@ export async function storeUpload(
     created: now,
     updated: now,
   };
+  // The usage totals follow each record once it is written: the content's meanwhile.
   const [upload] = await Promise.all([
-    writeUpload(record, { rename: input.name !== undefined }, holder, now, ports),
+    (async () => {
+      const written = await writeUpload(
+        record,
+        { rename: input.name !== undefined },
+        holder,
+        now,
+        ports,
+      );
+      await settle({ kind: 'upload', userId: principal.userId, cid: id.v1 }, ports);
+      return written;
+    })(),
+    settle({ kind: 'content', cid: id.v1 }, ports),
     content.structure === 'complete'
       ? undefined
       : ports.ingestQueue.send({ kind: 'check-dag', cid: id.v1 }),
   ]);
-
-  await settleAll(
-    [
-      { kind: 'content', cid: id.v1 },
-      { kind: 'upload', userId: principal.userId, cid: id.v1 },
-    ],
-    ports,
-  );
   // The answer shows the files of the upload as stored (a repeat keeps the first one's).
   const shown = upload === record ? input.files : await filesOf(upload, ports.carpark);
   return toStatus(upload, content, id.source, shown);
@@ -250,9 +255,9 @@ export async function getUpload(
 
 export async function checkContent(
   id: ContentId,
-  ports: { contents: Pick<ContentStore, 'get'>; deals: Pick<DealStore, 'list'> },
+  ports: { checks: ContentCheckReader },
 ): Promise<Result<CheckView, NotFound>> {
-  const [content, deals] = await Promise.all([ports.contents.get(id.v1), ports.deals.list(id.v1)]);
+  const { content, deals } = await ports.checks.read(id.v1);
   if (!content) return err(NFT_NOT_FOUND);
   return ok({ cid: id.source, pin: pinView(content), deals: deals.map(dealView) });
 }

@@ -9,6 +9,7 @@ import { expectOk, FailureError, failure } from '../core/failures.ts';
 import type {
   BlobStore,
   Clock,
+  ContentCheckReader,
   ContentStore,
   DealStore,
   NftStore,
@@ -29,8 +30,7 @@ import type { RouteContext } from './router.ts';
 
 export interface PublicDeps {
   ports: {
-    contents: Pick<ContentStore, 'get'>;
-    deals: Pick<DealStore, 'list'>;
+    checks: ContentCheckReader;
     stats: Pick<StatsStore, 'shards'>;
     clock: Clock;
   };
@@ -43,6 +43,7 @@ export interface PublicDeps {
 export interface ReadPorts {
   contents: ContentStore;
   deals: DealStore;
+  checks: ContentCheckReader;
   stats: StatsStore;
   nfts: Pick<NftStore, 'get'>;
   /** Read only here: long file lists are stored beside the CARs. */

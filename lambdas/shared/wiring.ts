@@ -4,8 +4,8 @@
  */
 import { dynamoBlockIndexStore } from '../adapters/dynamodb/blocks.ts';
 import { dynamoContentStore } from '../adapters/dynamodb/content.ts';
-import { dynamoContentReader } from '../adapters/dynamodb/content-reader.ts';
-import { dynamoDealStore, listDeals } from '../adapters/dynamodb/deals.ts';
+import { dynamoContentCheckReader } from '../adapters/dynamodb/content-reader.ts';
+import { dynamoDealStore } from '../adapters/dynamodb/deals.ts';
 import {
   dynamoRateLimitStore,
   dynamoTokenStore,
@@ -102,8 +102,7 @@ export function publicDeps(config: Config): PublicDeps {
   return {
     // Only the reads the public routes make, so api-public bundles no more of the stores.
     ports: {
-      contents: dynamoContentReader(ctx),
-      deals: { list: (cid) => listDeals(ctx, cid) },
+      checks: dynamoContentCheckReader(ctx),
       stats: { shards: () => readShards(ctx) },
       clock: systemClock,
     },
@@ -116,6 +115,7 @@ export function readPorts(config: Config) {
   return {
     ...identityPorts(config),
     ...contentPorts(config),
+    checks: dynamoContentCheckReader(table(config, {})),
     nfts: dynamoNftReader(table(config, {})),
     carpark: carpark(config),
     staging: staging(config),

@@ -21,6 +21,7 @@ import type {
   ChainPosition,
   Clock,
   CompletedPart,
+  ContentCheckReader,
   ContentRecord,
   ContentStore,
   CountedRef,
@@ -1428,6 +1429,12 @@ export function fakePorts(clock = new FakeClock()) {
     contents,
     uploads,
     deals,
+    checks: {
+      read: async (cid: string) => ({
+        content: await contents.get(cid),
+        deals: await deals.list(cid),
+      }),
+    } satisfies ContentCheckReader,
     stats: new FakeStatsStore({ contents, uploads, users, deals }),
     ops: new FakeOpsStore(),
     nfts: new FakeNftStore(),

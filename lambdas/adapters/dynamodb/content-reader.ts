@@ -4,8 +4,14 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../codecs/keys.ts';
-import type { ContentRecord, ContentStore, ProviderPin } from '../../core/ports.ts';
-import { batchGet, type TableContext, withoutKeys } from './table.ts';
+import type {
+  ContentCheckReader,
+  ContentRecord,
+  ContentStore,
+  DealRecord,
+  ProviderPin,
+} from '../../core/ports.ts';
+import { batchGet, queryAll, type TableContext, withoutKeys } from './table.ts';
 
 /**
  * Each provider's side of a pin is a top-level attribute `pin@<name>`, so one provider's state
@@ -38,6 +44,31 @@ export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get'
     async getMany(cids) {
       const items = await batchGet(ctx, [...new Set(cids)].map(keys.content));
       return new Map(items.map(toContent).map((record) => [record.cid, record]));
+    },
+  };
+}
+
+/**
+ * A content's record and deals in one Query: in its partition the sort keys from `CONTENT` to
+ * `DEAL#…` are exactly the record and the deals (its CARs sort before, its holders after).
+ */
+export function dynamoContentCheckReader(ctx: TableContext): ContentCheckReader {
+  return {
+    async read(cid) {
+      const items = await queryAll(ctx, {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :content AND :deals',
+        ExpressionAttributeValues: {
+          ':pk': keys.contentPk(cid),
+          ':content': keys.content(cid).sk,
+          ':deals': `${keys.deal(cid, '').sk}\uffff`,
+        },
+        ConsistentRead: true,
+      });
+      const record = items.find((item) => item.sk === keys.content(cid).sk);
+      return {
+        content: record ? toContent(record) : undefined,
+        deals: items.filter((item) => item !== record).map((item) => withoutKeys<DealRecord>(item)),
+      };
     },
   };
 }
