@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { drained } from '../lambdas/shared/drain.ts';
 import { LAMBDA_PAYLOAD_BYTES, LAMBDA_STREAMED_RESPONSE_BYTES } from '../system/platform.ts';
 import { buildEvent, pairHeaders, readBody } from './gateway.ts';
@@ -16,6 +15,7 @@ import {
   type Logger,
   type StreamSink,
 } from './lambda.ts';
+import { listenOn } from './listen.ts';
 
 export interface FunctionUrlServer {
   url: string;
@@ -44,19 +44,7 @@ export async function startFunctionUrl(options: {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-    },
-  };
+  return listenOn(server, host, options.port);
 }
 
 async function serve(

@@ -6,7 +6,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpMethod } from '../system/functions.ts';
 import {
@@ -15,6 +14,7 @@ import {
   LAMBDA_PAYLOAD_BYTES,
 } from '../system/platform.ts';
 import { type FunctionRuntime, LOCAL_ACCOUNT_ID, type Logger } from './lambda.ts';
+import { listenOn } from './listen.ts';
 
 /**
  * Header bytes Node parses before giving up on a request (its default is 16 KiB): well above
@@ -386,19 +386,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     serve(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-    },
-  };
+  return listenOn(server, host, options.port);
 }
 
 interface Refusals {

@@ -25,12 +25,12 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import busboy from 'busboy';
 import { notificationMatches } from '../system/functions.ts';
 import type { Activity, Logger } from './lambda.ts';
+import { listenOn } from './listen.ts';
 import { MultipartRegistry } from './multipart-parts.ts';
 
 export type ObjectCreatedEvent =
@@ -430,17 +430,11 @@ export async function startS3NotificationProxy(
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOn(server, '127.0.0.1', options.port ?? 0);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.url,
     async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      await listening.stop();
       agent.destroy();
     },
   };
