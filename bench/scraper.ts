@@ -15,7 +15,7 @@ import { dynamoAskedPinStore } from '../lambdas/adapters/dynamodb/scraped-pins.t
 import { dynamoCursorStore } from '../lambdas/adapters/dynamodb/scraper-state.ts';
 import { jsonRpc } from '../lambdas/adapters/rpc/json-rpc.ts';
 import { chainKeys } from '../lambdas/codecs/chain-keys.ts';
-import { mapLimit } from '../lambdas/core/chain/concurrency.ts';
+import { chunksOf, mapLimit } from '../lambdas/core/chain/concurrency.ts';
 import { NFT_TOPICS } from '../lambdas/core/chain/events.ts';
 import { scraperPinRequester } from '../lambdas/core/chain/pin-requests.ts';
 import {
@@ -155,12 +155,8 @@ async function run(): Promise<BenchRow[]> {
         iterations: 3,
         prepare: async () => {
           const collection = await mintCollection();
-          const reads = readsOf(collection.contract);
-          const batches: string[] = [];
-          for (let i = 0; i < reads.length; i += READ_OPTIONS.batchSize) {
-            batches.push(aggregate3CallData(reads.slice(i, i + READ_OPTIONS.batchSize)));
-          }
-          return { ...collection, batches };
+          const batches = chunksOf(readsOf(collection.contract), READ_OPTIONS.batchSize);
+          return { ...collection, batches: batches.map(aggregate3CallData) };
         },
       },
     );

@@ -17,7 +17,7 @@ import { INDEX } from '../../../system/table.ts';
 import { chainKeys } from '../../codecs/chain-keys.ts';
 import { HIGH } from '../../codecs/keys.ts';
 import { type NftKey, nftKeyString, tokenIdKey } from '../../codecs/nft.ts';
-import { mapLimit } from '../../core/chain/concurrency.ts';
+import { chunksOf, mapLimit } from '../../core/chain/concurrency.ts';
 import type { NftRecord, NftStore } from '../../core/ports.ts';
 import { batchDelete, batchGet, batchPut, type TableContext } from './table.ts';
 
@@ -30,6 +30,7 @@ const PAGE_BITS = 5n;
 export const MAX_PAGED_RECORD_CHARS = 8192; // 8 KiB, a literal: bundles drop it when unused
 
 const WRITE_BATCH = 25;
+const GET_BATCH = 100;
 const IN_FLIGHT = 4;
 /** Pages per query page when listing. */
 const QUERY_PAGES = 25;
@@ -146,10 +147,8 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
 
   /** The pages stored of these, by pageName; pages not stored are absent. */
   const readPages = async (pages: PageRef[]) => {
-    const chunks: PageRef[][] = [];
-    for (let i = 0; i < pages.length; i += 100) chunks.push(pages.slice(i, i + 100));
     const found = new Map<string, Map<string, PageEntry>>();
-    await mapLimit(chunks, IN_FLIGHT, async (chunk) => {
+    await mapLimit(chunksOf(pages, GET_BATCH), IN_FLIGHT, async (chunk) => {
       const items = await batchGet(ctx, chunk.map(pageItemKey));
       for (const item of items) found.set(pageName(refOfItem(item)), await entriesOf(item));
     });
@@ -291,10 +290,7 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
   };
 
   async function putAll(items: Record<string, unknown>[]) {
-    const chunks: Record<string, unknown>[][] = [];
-    for (let i = 0; i < items.length; i += WRITE_BATCH)
-      chunks.push(items.slice(i, i + WRITE_BATCH));
-    await mapLimit(chunks, IN_FLIGHT, (chunk) => batchPut(ctx, chunk));
+    await mapLimit(chunksOf(items, WRITE_BATCH), IN_FLIGHT, (chunk) => batchPut(ctx, chunk));
   }
 }
 

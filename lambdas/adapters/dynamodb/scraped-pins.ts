@@ -4,34 +4,34 @@
  */
 
 import { chainKeys } from '../../codecs/chain-keys.ts';
+import { chunksOf, mapLimit } from '../../core/chain/concurrency.ts';
 import { type AskedPinStore, SCRAPER_USER_ID } from '../../core/chain/pin-requests.ts';
 import { batchGet, batchPut, type TableContext } from './table.ts';
 
 const GET_BATCH = 100;
 const PUT_BATCH = 25;
+const IN_FLIGHT = 4;
 
 export function dynamoAskedPinStore(table: TableContext): AskedPinStore {
   return {
     async asked(cids) {
-      const asked = new Set<string>();
-      for (let i = 0; i < cids.length; i += GET_BATCH) {
-        const rows = await batchGet(table, cids.slice(i, i + GET_BATCH).map(chainKeys.scraperPin));
-        for (const row of rows) asked.add(String(row.cid));
-      }
-      return asked;
+      const rows = await mapLimit(chunksOf(cids, GET_BATCH), IN_FLIGHT, (chunk) =>
+        batchGet(table, chunk.map(chainKeys.scraperPin)),
+      );
+      return new Set(rows.flat().map((row) => String(row.cid)));
     },
     async remember(requests, now) {
-      for (let i = 0; i < requests.length; i += PUT_BATCH) {
-        await batchPut(
+      await mapLimit(chunksOf(requests, PUT_BATCH), IN_FLIGHT, (chunk) =>
+        batchPut(
           table,
-          requests.slice(i, i + PUT_BATCH).map((request) => ({
+          chunk.map((request) => ({
             ...chainKeys.scraperPin(request.cid),
             ...request,
             userId: SCRAPER_USER_ID,
             requested: now,
           })),
-        );
-      }
+        ),
+      );
     },
   };
 }

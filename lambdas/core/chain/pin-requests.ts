@@ -7,6 +7,10 @@
  */
 import { type PinByCidPorts, requestPinByCid } from '../pin-by-cid.ts';
 import type { PinRequest, PinRequester } from '../ports.ts';
+import { mapLimit } from './concurrency.ts';
+
+/** Pin-by-CID requests made at once. */
+const PIN_REQUESTS_IN_FLIGHT = 16;
 
 /** The user scraper pins belong to. Outside USER_ID_PATTERN, so no token can be made for it. */
 export const SCRAPER_USER_ID = 'system:scraper';
@@ -27,7 +31,9 @@ export function scraperPinRequester(ports: PinByCidPorts & { asked: AskedPinStor
       if (byCid.size === 0) return;
       const asked = await ports.asked.asked([...byCid.keys()]);
       const fresh = [...byCid.values()].filter((request) => !asked.has(request.cid));
-      for (const { cid, name, origins, meta } of fresh) {
+      // Each request is a handful of writes one after another; different CIDs touch different
+      // items, so several go at once (a collection with a CID per token has thousands).
+      await mapLimit(fresh, PIN_REQUESTS_IN_FLIGHT, async ({ cid, name, origins, meta }) => {
         const requested = await requestPinByCid(ports, {
           userId: SCRAPER_USER_ID,
           cid,
@@ -37,7 +43,7 @@ export function scraperPinRequester(ports: PinByCidPorts & { asked: AskedPinStor
         });
         // The scraper hands over CIDv1s it parsed itself: a refusal is a bug, not bad input.
         if (!requested.ok) throw new Error(`pin by CID refused ${cid}: ${requested.error.message}`);
-      }
+      });
       if (fresh.length > 0) await ports.asked.remember(fresh, ports.clock.now().toISOString());
     },
   };

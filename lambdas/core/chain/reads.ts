@@ -6,7 +6,7 @@
  */
 import { decodeAbiParameters, decodeFunctionResult, encodeFunctionData, parseAbi } from 'viem';
 import type { ChainRpc, TokenStandard } from '../ports.ts';
-import { mapLimit } from './concurrency.ts';
+import { chunksOf, mapLimit } from './concurrency.ts';
 import { RpcFailure, revertReason } from './rpc-errors.ts';
 
 /** Multicall3's address: the same on mainnet, its testnets and most other chains. */
@@ -87,11 +87,7 @@ export async function readUris(
 ): Promise<UriAnswer[]> {
   if (!multicall)
     return mapLimit(reads, options.concurrency * 2, (read) => readOne(rpc, read, block));
-  const batches: UriRead[][] = [];
-  for (let i = 0; i < reads.length; i += options.batchSize) {
-    batches.push(reads.slice(i, i + options.batchSize));
-  }
-  const answers = await mapLimit(batches, options.concurrency, (batch) =>
+  const answers = await mapLimit(chunksOf(reads, options.batchSize), options.concurrency, (batch) =>
     readBatch(rpc, batch, block),
   );
   return answers.flat();
