@@ -89,6 +89,7 @@ export function nftStoreContract(name: string, makeStore: Make<NftStore>) {
       const some = await nfts.listRange(1, CONTRACT, 3n, 300n, 100);
       expect(some.map((r) => r.tokenId)).toEqual(['10', '300']);
       expect((await nfts.listRange(1, CONTRACT, 0n, MAX_UINT256, 2)).length).toBe(2);
+      expect(await nfts.listRange(1, CONTRACT, 300n, 2n, 100)).toEqual([]);
     });
 
     it('keeps tokens written apart, neighbours or not, and the last of a token written twice', async () => {

@@ -304,6 +304,15 @@ export function pinRequestStoreContract(name: string, makeStore: Make<PinRequest
       expect(
         created(await store.page({ userId: 'alice', limit: 10, before: T2, after: T0 })),
       ).toEqual([T1]);
+      // A window with nothing inside (the same instant twice, or upside down) is empty.
+      for (const [before, after] of [
+        [T1, T1],
+        [T0, T2],
+      ]) {
+        expect(await store.page({ userId: 'alice', limit: 10, before, after })).toEqual({
+          requests: [],
+        });
+      }
       await store.markDeleted('alice', made[1]?.requestId as string, T2);
       expect(created(await store.page({ userId: 'alice', limit: 10 }))).toEqual([LATER, T2, T0]);
     });

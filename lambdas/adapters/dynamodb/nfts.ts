@@ -237,7 +237,8 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
 
     async listRange(chainId, contract, from, to, limit) {
       const found: Found[] = [];
-      if (limit > 0) {
+      // A range upside down holds nothing (and DynamoDB refuses a BETWEEN with crossed bounds).
+      if (limit > 0 && from <= to) {
         await queryPages(
           {
             condition: 'pk = :pk AND sk BETWEEN :from AND :to',

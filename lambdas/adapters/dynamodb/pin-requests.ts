@@ -62,6 +62,11 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
       // Both bounds are exclusive. Creation times are whole milliseconds, so BETWEEN (which
       // includes its bounds) runs from a millisecond after `after` to one before the upper.
       const upper = cursor ?? before;
+      const low = `${PREFIX}${after === undefined ? '' : shifted(after, 1)}`;
+      const high = `${PREFIX}${upper === undefined ? HIGH : `${shifted(upper, -1)}${HIGH}`}`;
+      // Nothing lies inside (the bounds a millisecond apart or less, or crossed); DynamoDB
+      // refuses a BETWEEN whose bounds are crossed.
+      if (low > high) return { requests: [] };
       const { Items = [], LastEvaluatedKey } = await client.send(
         new QueryCommand({
           TableName,
@@ -69,8 +74,8 @@ export function dynamoPinRequestStore(ctx: TableContext): PinRequestStore {
           FilterExpression: 'attribute_not_exists(deleted)',
           ExpressionAttributeValues: {
             ':pk': pinKeys.pinRequest(userId, '').pk,
-            ':low': `${PREFIX}${after === undefined ? '' : shifted(after, 1)}`,
-            ':high': `${PREFIX}${upper === undefined ? HIGH : `${shifted(upper, -1)}${HIGH}`}`,
+            ':low': low,
+            ':high': high,
           },
           ScanIndexForward: false,
           Limit: limit,
