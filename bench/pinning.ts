@@ -89,7 +89,6 @@ async function workerRows(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       ingestQueue: { send: async () => {} },
-      ipniQueue: { send: async () => {} },
       clock: systemClock,
     };
     const provider = kuboProvider({ name: 'kubo', url: kubo.url });
@@ -231,7 +230,6 @@ async function pinByCidRow(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       pinQueue: { send: async () => {} },
-      ipniQueue: { send: async () => {} },
       clock: systemClock,
     };
     const cid = gateway.root.toString();

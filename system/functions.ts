@@ -241,7 +241,6 @@ export const functions = [
       table: 'readwrite',
       carpark: 'readwrite',
       pinQueue: 'consume',
-      ipniQueue: 'send',
       providerSecrets: 'read',
     },
     triggers: [
@@ -356,6 +355,7 @@ export const functions = [
       ingestQueue: 'send',
       pinQueue: 'send',
       providerSecrets: 'read',
+      ipniQueue: 'send',
     },
     triggers: [{ kind: 'schedule', name: 'pin-status', rateMinutes: 5 }],
   },

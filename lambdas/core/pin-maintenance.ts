@@ -10,12 +10,14 @@
  * - `failed` pins still in their grace period are retried on their backoff schedule;
  * - content pinned before the provider set changed is queued for the new set (backfill);
  * - content no live upload holds any more is handed to the pin queue for unpinning (from every
- *   provider, and removal from the carpark, then from IPNI) once its grace period is over.
+ *   provider, and removal from the carpark) once its grace period is over, and withdrawn from
+ *   IPNI (a removal ad).
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_PIN_MESSAGE_CIDS } from '../../contract/messages.ts';
 import { functions } from '../../system/functions.ts';
 import { FailureError } from './failures.ts';
+import { requestWithdrawal } from './ipni/withdraw.ts';
 import { providerItem, providerSetOf, settlePin, stateOf } from './pinning.ts';
 import { finishRemoval } from './pinning-service.ts';
 import type {
@@ -23,6 +25,7 @@ import type {
   ContentRecord,
   ContentStore,
   IngestMessage,
+  IpniMessage,
   LeaseStore,
   MessageQueue,
   PinMessage,
@@ -39,6 +42,8 @@ export interface MaintenancePorts {
   uploads: UploadStore;
   ingestQueue: MessageQueue<IngestMessage>;
   pinQueue: MessageQueue<PinMessage>;
+  /** Where a content's removal from IPNI is requested. */
+  ipniQueue: MessageQueue<IpniMessage>;
   stats: StatsStore;
   clock: Clock;
   /** The rest are the pinning's; without them the cron only repairs holds and unpins. */
@@ -384,8 +389,11 @@ class Maintenance {
         this.#report.unpinsCancelled++;
         continue;
       }
-      // Send before marking: a crash in between re-sends, and unpinning twice is harmless.
+      // Send before marking: a crash in between re-sends, and unpinning twice is harmless. The
+      // content leaves IPNI with it (a removal ad): named by this release's schedule, a re-send
+      // is withdrawn once, while a later release of the content stored again is withdrawn again.
       await pinQueue.send({ op: 'unpin', cid: content.cid });
+      await requestWithdrawal(content.cid, content.unpinAfter ?? this.#iso(), this.#ports);
       await contents.markUnpinRequested(content.cid, this.#iso());
       this.#report.unpinsRequested++;
     }

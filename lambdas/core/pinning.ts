@@ -18,15 +18,12 @@ import { blockIndexKey } from './block-index.ts';
 import { type Failure, FailureError, failure } from './failures.ts';
 import { fetchDag } from './fetch-dag.ts';
 import { joinCars } from './ipfs/car-stream.ts';
-import { requestWithdrawal } from './ipni/withdraw.ts';
 import type {
   BlobStore,
   CarRecord,
   Clock,
   ContentRecord,
   ContentStore,
-  IpniMessage,
-  MessageQueue,
   PinFailure,
   PinFailureKind,
   PinMessage,
@@ -44,8 +41,6 @@ export interface PinWorkerPorts {
   carpark: BlobStore;
   gateway: TrustlessGateway;
   providers: readonly PinProvider[];
-  /** Where a removed content's withdrawal from IPNI is requested. */
-  ipniQueue: MessageQueue<IpniMessage>;
   clock: Clock;
 }
 
@@ -440,13 +435,9 @@ class PinWork {
       await this.#restore(content, cars, removed);
       return false;
     }
-    // Withdrawn from IPNI only now that it is gone (a content someone took back in time is
-    // never withdrawn), before its objects go (a crash in between leaves orphans, not an ad of
-    // content not held). Named by this release's schedule: a redelivery is withdrawn once, a
-    // later release of the content stored again is withdrawn again.
-    await requestWithdrawal(cid, content.unpinAfter ?? this.#now(), this.#ports);
     // The CARs' block lists go too: the same CAR stored again is indexed again, and its new
-    // list is what advertises it to IPNI again.
+    // list is what advertises it to IPNI again (the cron withdrew it with the unpin request).
+    // The block index's rows stay: they name CARs that are gone (see the closing notes).
     await Promise.all(
       cars.flatMap((car) => [
         carpark.delete(car.key),

@@ -8,6 +8,7 @@ import { MAINTENANCE_BATCH_LIMIT, maintainPins } from '../core/pin-maintenance.t
 import { expireStagedUploads } from '../core/staged.ts';
 import { settlingContents } from '../core/stats.ts';
 import { loadConfig } from '../shared/config.ts';
+import { ipniQueue } from '../shared/ipni-wiring.ts';
 import { log } from '../shared/log.ts';
 import { operationsPorts, providers } from '../shared/pin-wiring.ts';
 import { createScheduledHandler } from '../shared/schedule-handler.ts';
@@ -27,6 +28,7 @@ const ports = {
   providers: providers(config),
   ingestQueue: ingestQueue(config),
   pinQueue: pinQueue(config),
+  ipniQueue: ipniQueue(config),
   clock: systemClock,
 };
 

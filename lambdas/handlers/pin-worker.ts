@@ -12,7 +12,6 @@ import { QUEUE_POLICY } from '../../system/functions.ts';
 import { type PinJob, processPinJobs } from '../core/pinning.ts';
 import { settlingContents } from '../core/stats.ts';
 import { loadConfig } from '../shared/config.ts';
-import { ipniQueue } from '../shared/ipni-wiring.ts';
 import { log } from '../shared/log.ts';
 import { providers, trustlessGateway } from '../shared/pin-wiring.ts';
 import { carpark, contentPorts, pinRedelivery, systemClock } from '../shared/wiring.ts';
@@ -25,7 +24,6 @@ const ports = {
   carpark: carpark(config),
   gateway: trustlessGateway(config),
   providers: providers(config),
-  ipniQueue: ipniQueue(config),
   clock: systemClock,
 };
 const redelivery = pinRedelivery(config);

@@ -1,7 +1,7 @@
 /**
- * The entry point for removing content from IPNI: the pin worker calls it once it removed a
- * content (no holder left, its grace period over, unpinned), and the publisher appends one
- * removal ad (`IsRm`) for the content's ContextID. Advertising needs no call:
+ * The entry point for removing content from IPNI: the pin-status cron calls it when it
+ * requests a content's unpin (no holder left, its grace period over), and the publisher
+ * appends one removal ad (`IsRm`) for the content's ContextID. Advertising needs no call:
  * every CAR stored in the carpark is advertised once the indexer has listed its blocks.
  */
 import { CID } from 'multiformats/cid';

@@ -247,7 +247,7 @@ describe('maintainPins (the pin-status cron)', () => {
     expect(ports.ingestQueue.sent).toEqual([{ kind: 'check-dag', cid: multihash }]);
   });
 
-  it('requests the unpin of content nobody holds once the grace period is over, exactly once', async () => {
+  it('requests the unpin (and the IPNI withdrawal) of content nobody holds once the grace period is over, exactly once', async () => {
     const clock = new FakeClock('2024-05-01T00:00:00.000Z');
     const { ports, maintenance } = setup(clock);
     const packed = await packFile(new TextEncoder().encode('short lived'));
@@ -287,12 +287,15 @@ describe('maintainPins (the pin-status cron)', () => {
     expect(ports.pinQueue.sent.filter((m) => m.op === 'unpin')).toEqual([
       { op: 'unpin', cid: id.v1 },
     ]);
+    // …and its removal from IPNI, named by the release's schedule (bob's delete + 7 days).
+    expect(ports.ipniQueue.sent).toEqual([
+      { kind: 'withdraw', cid: id.v1, removalId: '2024-05-16T00:00:00.000Z' },
+    ]);
     expect(
       (await maintainPins(maintenance, { PIN_RECHECK_MINUTES: 10, UNPIN_GRACE_DAYS: 7 }, 100))
         .unpinsRequested,
     ).toBe(0);
-    // Not withdrawn from IPNI yet: the worker does that once it has removed the content.
-    expect(ports.ipniQueue.sent).toEqual([]);
+    expect(ports.ipniQueue.sent).toHaveLength(1);
     // /check keeps answering: nothing is removed, only handed to the pin queue.
     expect(await ports.contents.get(id.v1)).toBeDefined();
   });

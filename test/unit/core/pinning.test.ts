@@ -416,10 +416,6 @@ describe('removal', () => {
     expect(kubo.unpinned).toEqual([cid]);
     expect(await ports.contents.get(cid)).toBeUndefined();
     expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toEqual([]);
-    // Withdrawn from IPNI once removed, named by the release's schedule (its unpinAfter).
-    expect(ports.ipniQueue.sent).toEqual([
-      { kind: 'withdraw', cid, removalId: '2024-06-16T00:16:00.001Z' },
-    ]);
   });
 
   it('removes the CARs with their block lists, so the content stored again is advertised again', async () => {
@@ -459,8 +455,6 @@ describe('removal', () => {
     await drainPins(ports, providers);
     expect(kubo.unpinned).toEqual([]);
     expect(await status(ports, cid)).toBe('pinned');
-    // Held again before its removal: never withdrawn from IPNI.
-    expect(ports.ipniQueue.sent).toEqual([]);
   });
 
   it('puts content back to its providers when a holder arrives while they unpin it', async () => {
@@ -492,7 +486,6 @@ describe('removal', () => {
       expect(await status(ports, cid)).toBe('pinned');
       expect((await ports.contents.listCars(cid)).length).toBe(1);
       expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toHaveLength(1);
-      expect(ports.ipniQueue.sent).toEqual([]);
     }
   });
 });
