@@ -1,9 +1,8 @@
 /**
  * The local stack serving only the functions that answer requests (the API's and the gateway),
- * for the API benchmark: a request's
- * follow-up work (pins, the block index, IPNI) runs in other Lambdas when deployed, but in the
- * emulators' process here, where it would slow the very requests measured. Its messages wait
- * in their queues instead.
+ * for the API benchmark: a request's follow-up work (pins, the block index, IPNI) runs in other
+ * Lambdas when deployed, but would run in the emulators' process here and slow the very
+ * requests measured. Its messages wait in their queues instead.
  */
 import { consoleLogger } from '../local/lambda.ts';
 import { startLocalStack } from '../local/stack.ts';

@@ -5,8 +5,9 @@
  *   through Multicall3, CIDs found and requested, tokens recorded, the cursor moved), next to
  *   raw eth_getLogs throughput of the same node over the same blocks (target 0.3x);
  * - what the scan is made of, each next to the same baseline (informational): the URI reads
- *   alone (aggregate3 calls of the same node), and the token writes alone (DynamoDB batch
- *   writes of the same records to the same emulator).
+ *   alone (aggregate3 calls of the same node, answers decoded), their floor (the node executing
+ *   the same aggregate3 calls, answers unread), and the token writes alone (the same records in
+ *   pages, to the same emulator: contiguous ids, so full pages, the best case).
  * Each step mints its own 10,000 tokens (untimed) so every scan sees tokens for the first time.
  */
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';

@@ -147,6 +147,18 @@ export function nftStoreContract(name: string, makeStore: Make<NftStore>) {
       ]);
       expect((await nfts.listMetadataDue(T1, 10)).map((r) => r.tokenId)).toEqual(['2', '1']);
       expect((await nfts.listMetadataDue(T1, 1)).map((r) => r.tokenId)).toEqual(['2']);
+      // Soonest first across neighbours and far-apart ids alike.
+      await nfts.putMany([
+        nftRecord(40n, { metadataStatus: 'pending', metadataDue: T0 }),
+        nftRecord(41n, { metadataStatus: 'retrying', metadataDue: T2 }),
+        nftRecord(1000n, { metadataStatus: 'retrying', metadataDue: T1 }),
+      ]);
+      expect((await nfts.listMetadataDue(T2, 4)).map((r) => r.tokenId)).toEqual([
+        '2',
+        '40',
+        '1',
+        '1000',
+      ]);
       expect(await nfts.listMetadataDue('2023-12-31T00:00:00.000Z', 10)).toEqual([]);
     });
   });

@@ -52,9 +52,15 @@ describe('pinning provider credentials in the stack', () => {
     }
   });
 
-  it('lets no other function read them', () => {
+  it('lets no other function read them, nor any function every secret', () => {
     for (const fn of functions.filter((spec) => !('providerSecrets' in spec.bindings))) {
       expect(credentialResources(fn.name), fn.name).toEqual([]);
+    }
+    for (const fn of functions) {
+      const resources = functionStatements(stack, template, fn.name)
+        .filter((s) => actionsOf(s).some((a) => /^(secretsmanager|ssm):/.test(a)))
+        .map((s) => JSON.stringify(s.Resource));
+      for (const resource of resources) expect(resource, fn.name).not.toMatch(/"\*"|:\*"/);
     }
   });
 

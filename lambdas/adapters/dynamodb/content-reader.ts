@@ -52,6 +52,8 @@ export function dynamoContentReader(ctx: TableContext): Pick<ContentStore, 'get'
  * A content's record and deals in one Query: in its partition the sort keys from `CONTENT` to
  * `DEAL#…` are exactly the record and the deals (its CARs sort before, its holders after).
  */
+const DEAL_PREFIX = keys.deal('', '').sk;
+
 export function dynamoContentCheckReader(ctx: TableContext): ContentCheckReader {
   return {
     async read(cid) {
@@ -60,14 +62,16 @@ export function dynamoContentCheckReader(ctx: TableContext): ContentCheckReader 
         ExpressionAttributeValues: {
           ':pk': keys.contentPk(cid),
           ':content': keys.content(cid).sk,
-          ':deals': `${keys.deal(cid, '').sk}\uffff`,
+          ':deals': `${DEAL_PREFIX}\uffff`,
         },
         ConsistentRead: true,
       });
       const record = items.find((item) => item.sk === keys.content(cid).sk);
       return {
         content: record ? toContent(record) : undefined,
-        deals: items.filter((item) => item !== record).map((item) => withoutKeys<DealRecord>(item)),
+        deals: items
+          .filter((item) => String(item.sk).startsWith(DEAL_PREFIX))
+          .map((item) => withoutKeys<DealRecord>(item)),
       };
     },
   };

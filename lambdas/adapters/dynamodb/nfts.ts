@@ -2,14 +2,17 @@
  * Tokens the scraper found, packed into pages: the tokens of one contract whose ids differ only
  * in their last five bits share one item, their records compressed together. Collections mint
  * runs of ids, so 10,000 tokens are about 313 writes instead of 10,000, and a small fraction of
- * the write units (one collection's records differ in little more than their id).
+ * the write units (one collection's records differ in little more than their id). Each write
+ * reads the pages it changes first (the scraper's run lease makes it the only writer).
  *
- * A record too large to share its page (a long data: URI, a long history) is stored alone under
- * its own key and its page keeps a stub naming it: the page is always the authority on what is
- * recorded, so an alone item a crash left behind is never read. Pages sort by id, so id ranges
- * are key ranges; a page with metadata due sits in the sparse gsi3 partition META#due, ordered
- * by its earliest due token.
+ * A record too large to share its page (a long data: URI, a long history) is stored alone, under
+ * a key of its own version, and its page keeps a stub naming that version: the page is always
+ * the authority on what is recorded. A new version is written before the page that names it and
+ * the old one deleted after, so whatever write a crash interrupts, the page names a stored
+ * record, and a leftover version is never read. Pages sort by id, so id ranges are key ranges; a
+ * page with metadata due sits in the sparse gsi3 partition META#due, ordered by its earliest.
  */
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -24,10 +27,10 @@ import { batchDelete, batchGet, batchPut, type TableContext } from './table.ts';
 /** Tokens per page: ids that differ only in these low bits share one. */
 const PAGE_BITS = 5n;
 /**
- * Longest record (as JSON) kept in its page; longer ones are stored alone. 32 of them stay well
- * inside DynamoDB's 400 KB item limit even if they do not compress.
+ * Largest record (its JSON, in UTF-8 bytes) kept in its page; larger ones are stored alone. 32
+ * of them stay well inside DynamoDB's 400 KB item limit even if they do not compress.
  */
-export const MAX_PAGED_RECORD_CHARS = 8192; // 8 KiB, a literal: bundles drop it when unused
+export const MAX_PAGED_RECORD_BYTES = 8192;
 
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
@@ -38,7 +41,8 @@ const QUERY_PAGES = 25;
 /** A token stored alone, as its page names it (its due time keeps the page indexed). */
 interface AloneStub {
   tokenId: string;
-  alone: true;
+  /** The version of the alone item that holds the record. */
+  alone: string;
   metadataDue?: string;
 }
 type PageEntry = NftRecord | AloneStub;
@@ -65,8 +69,8 @@ const refOfItem = (item: Record<string, unknown>): PageRef => ({
   pageKey: String(item.pageKey),
 });
 const pageName = (page: PageRef) => `${page.chainId}#${page.contract}#${page.pageKey}`;
-const aloneKey = (key: NftKey) =>
-  chainKeys.chainToken(key.chainId, key.contract, tokenIdKey(key.tokenId));
+const aloneKey = (key: NftKey, version: string) =>
+  chainKeys.chainToken(key.chainId, key.contract, `${tokenIdKey(key.tokenId)}#${version}`);
 const keyOfRecord = (record: { chainId: number; contract: string; tokenId: string }): NftKey => ({
   chainId: record.chainId,
   contract: record.contract,
@@ -74,8 +78,7 @@ const keyOfRecord = (record: { chainId: number; contract: string; tokenId: strin
 });
 
 // Brotli at a low quality: most of the gain of the highest, at a fraction of the time (and on
-// the libuv pool, not the event loop).
-// (Marked pure so that bundles which never read a token leave them out.)
+// the libuv pool, not the event loop). Marked pure so bundles that never read a token drop it.
 const compress = /* @__PURE__ */ promisify(brotliCompress);
 const decompress = /* @__PURE__ */ promisify(brotliDecompress);
 const pack = (json: string) => compress(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } });
@@ -88,13 +91,6 @@ async function entriesOf(item: Record<string, unknown>): Promise<Map<string, Pag
   return new Map(entries.map((entry) => [entry.tokenId, entry]));
 }
 
-/** The page's entries that are in [from, to], in id order. */
-const inRange = (entries: Map<string, PageEntry>, from: bigint, to: bigint) =>
-  [...entries.values()].filter((entry) => {
-    const id = BigInt(entry.tokenId);
-    return id >= from && id <= to;
-  });
-
 /** A page entry with the contract it belongs to. */
 interface Found {
   chainId: number;
@@ -105,39 +101,54 @@ interface Found {
 const keyOfFound = ({ chainId, contract, entry }: Found) =>
   keyOfRecord({ chainId, contract, tokenId: entry.tokenId });
 
-/** The records found, stubs replaced by their alone records (read in one batch), in order. */
-async function recordsOf(ctx: TableContext, found: Found[]): Promise<NftRecord[]> {
+/**
+ * The records found, stubs replaced by their alone records (read in one batch), in order. A
+ * stub whose version is gone was replaced since its page was read: `missing` has those.
+ */
+async function recordsOf(
+  ctx: TableContext,
+  found: Found[],
+): Promise<{ records: NftRecord[]; missing: Found[] }> {
   const stubs = found.filter((f) => isStub(f.entry));
   const alone = new Map<string, NftRecord>();
-  for (const item of await batchGet(
-    ctx,
-    stubs.map((f) => aloneKey(keyOfFound(f))),
-  )) {
-    const record = await unpack<NftRecord>(item.record);
-    alone.set(nftKeyString(keyOfRecord(record)), record);
+  const keys = stubs.map((f) => aloneKey(keyOfFound(f), (f.entry as AloneStub).alone));
+  for (const item of await batchGet(ctx, keys)) {
+    alone.set(`${item.pk}#${item.sk}`, await unpack<NftRecord>(item.record));
   }
-  return found.flatMap((f) => {
-    if (!isStub(f.entry)) return [f.entry];
-    // A stub without its record: a write failed between the two, and its retry writes both.
-    const record = alone.get(nftKeyString(keyOfFound(f)));
-    return record ? [record] : [];
-  });
+  const records: NftRecord[] = [];
+  const missing: Found[] = [];
+  for (const f of found) {
+    if (!isStub(f.entry)) {
+      records.push(f.entry);
+      continue;
+    }
+    const key = aloneKey(keyOfFound(f), f.entry.alone);
+    const record = alone.get(`${key.pk}#${key.sk}`);
+    if (record) records.push(record);
+    else missing.push(f);
+  }
+  return { records, missing };
+}
+
+async function readPage(ctx: TableContext, ref: PageRef) {
+  const { Item } = await ctx.client.send(
+    new GetCommand({ TableName: ctx.tableName, Key: pageItemKey(ref), ConsistentRead: true }),
+  );
+  return Item ? entriesOf(Item) : undefined;
 }
 
 /** Reading one token: all the public route needs (so its bundle carries nothing else). */
 export function dynamoNftReader(ctx: TableContext): Pick<NftStore, 'get'> {
   return {
     async get(key) {
-      const { Item } = await ctx.client.send(
-        new GetCommand({
-          TableName: ctx.tableName,
-          Key: pageItemKey(pageOf(key)),
-          ConsistentRead: true,
-        }),
-      );
-      const entry = Item && (await entriesOf(Item)).get(key.tokenId.toString());
-      if (!entry) return undefined;
-      return (await recordsOf(ctx, [{ ...key, entry }]))[0];
+      // A second look when the record was replaced between reading its page and its version.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const entry = (await readPage(ctx, pageOf(key)))?.get(key.tokenId.toString());
+        if (!entry) return undefined;
+        const { records } = await recordsOf(ctx, [{ ...key, entry }]);
+        if (records[0]) return records[0];
+      }
+      return undefined;
     },
   };
 }
@@ -155,10 +166,10 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
     return found;
   };
 
-  /** The pages a query finds, in its order, until `take` says it has enough. */
+  /** The page items a query finds, in its order, until `take` says it has enough. */
   const queryPages = async (
     input: { condition: string; values: Record<string, string>; index?: string },
-    take: (page: PageRef, entries: Map<string, PageEntry>) => Promise<boolean>,
+    take: (item: Record<string, unknown>) => Promise<boolean>,
   ) => {
     let start: Record<string, unknown> | undefined;
     do {
@@ -172,26 +183,38 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
           Limit: QUERY_PAGES,
         }),
       );
-      for (const item of result.Items ?? []) {
-        if (await take(refOfItem(item), await entriesOf(item))) return;
-      }
+      for (const item of result.Items ?? []) if (await take(item)) return;
       start = result.LastEvaluatedKey;
     } while (start);
+  };
+
+  /** The records of these entries; those replaced meanwhile read again from their pages. */
+  const resolved = async (found: Found[]): Promise<NftRecord[]> => {
+    const first = await recordsOf(ctx, found);
+    if (first.missing.length === 0) return first.records;
+    const again = await readPages(first.missing.map((f) => pageOf(keyOfFound(f))));
+    const fresh = first.missing.flatMap((f) => {
+      const entry = again.get(pageName(pageOf(keyOfFound(f))))?.get(f.entry.tokenId);
+      return entry ? [{ ...f, entry }] : [];
+    });
+    return [...first.records, ...(await recordsOf(ctx, fresh)).records];
   };
 
   return {
     ...dynamoNftReader(ctx),
 
     async getMany(keys) {
-      const pages = new Map(keys.map((key) => [pageName(pageOf(key)), pageOf(key)]));
-      const stored = await readPages([...pages.values()]);
       const wanted = new Map(keys.map((key) => [nftKeyString(key), key]));
+      const pages = new Map(
+        [...wanted.values()].map((key) => [pageName(pageOf(key)), pageOf(key)]),
+      );
+      const stored = await readPages([...pages.values()]);
       const found: Found[] = [];
       for (const key of wanted.values()) {
         const entry = stored.get(pageName(pageOf(key)))?.get(key.tokenId.toString());
         if (entry) found.push({ ...key, entry });
       }
-      const records = await recordsOf(ctx, found);
+      const records = await resolved(found);
       return new Map(records.map((record) => [nftKeyString(keyOfRecord(record)), record]));
     },
 
@@ -206,7 +229,7 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
       }
       const stored = await readPages([...pages.values()].map((page) => page.ref));
       const alone: Record<string, unknown>[] = [];
-      const unneeded: Record<string, string>[] = [];
+      const replaced: Record<string, string>[] = [];
       const pageItems = await mapLimit(
         [...pages.entries()],
         IN_FLIGHT * 4,
@@ -215,24 +238,26 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
           for (const record of page.records) {
             const json = JSON.stringify(record);
             const before = entries.get(record.tokenId);
-            if (json.length > MAX_PAGED_RECORD_CHARS) {
-              alone.push({ ...aloneKey(keyOfRecord(record)), record: await pack(json) });
-              const stub: AloneStub = { tokenId: record.tokenId, alone: true };
+            if (before && isStub(before)) {
+              replaced.push(aloneKey(keyOfRecord(record), before.alone));
+            }
+            if (Buffer.byteLength(json) > MAX_PAGED_RECORD_BYTES) {
+              const version = randomUUID();
+              alone.push({ ...aloneKey(keyOfRecord(record), version), record: await pack(json) });
+              const stub: AloneStub = { tokenId: record.tokenId, alone: version };
               if (record.metadataDue) stub.metadataDue = record.metadataDue;
               entries.set(record.tokenId, stub);
             } else {
-              if (before && isStub(before)) unneeded.push(aloneKey(keyOfRecord(record)));
               entries.set(record.tokenId, record);
             }
           }
           return pageItem(page.ref, entries);
         },
       );
-      // Alone records first and their stale copies last: a page never names a record that is
-      // not stored, whatever write a crash interrupts.
+      // New versions first, the pages naming them next, replaced versions last.
       await putAll(alone);
       await putAll(pageItems);
-      await batchDelete(ctx, unneeded);
+      await batchDelete(ctx, replaced);
     },
 
     async listRange(chainId, contract, from, to, limit) {
@@ -248,8 +273,12 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
               ':to': pageItemKey(pageOf({ chainId, contract, tokenId: to })).sk,
             },
           },
-          async (page, pageEntries) => {
-            for (const entry of inRange(pageEntries, from, to).sort(byTokenId)) {
+          async (item) => {
+            const page = refOfItem(item);
+            // Entries are stored in id order.
+            for (const entry of (await entriesOf(item)).values()) {
+              const id = BigInt(entry.tokenId);
+              if (id < from || id > to) continue;
               found.push({ ...page, entry });
               if (found.length >= limit) return true;
             }
@@ -257,36 +286,52 @@ export function dynamoNftStore(ctx: TableContext): NftStore {
           },
         );
       }
-      return recordsOf(ctx, found);
+      const records = await resolved(found);
+      return records.sort(byTokenId);
     },
 
     async listMetadataDue(now, limit) {
-      const due: Found[] = [];
-      if (limit > 0) {
-        await queryPages(
-          {
-            index: INDEX.gsi3,
-            condition: 'gsi3pk = :pk AND gsi3sk <= :due',
-            values: { ':pk': chainKeys.metadataDue, ':due': `${now}#${HIGH}` },
-          },
-          async (page, pageEntries) => {
-            for (const entry of pageEntries.values()) {
-              if (entry.metadataDue !== undefined && entry.metadataDue <= now) {
-                due.push({ ...page, entry });
-              }
+      if (limit <= 0) return [];
+      // The index finds the pages (its copies may lag); their entries are read from the table.
+      const candidates: PageRef[] = [];
+      const dues: string[] = [];
+      await queryPages(
+        {
+          index: INDEX.gsi3,
+          condition: 'gsi3pk = :pk AND gsi3sk <= :due',
+          values: { ':pk': chainKeys.metadataDue, ':due': `${now}#${HIGH}` },
+        },
+        async (item) => {
+          const earliest = String(item.gsi3sk).split('#')[0] as string;
+          // Pages come by their earliest due token: once `limit` tokens are due before this
+          // page's earliest, no later page has one due sooner.
+          if (dues.length >= limit && earliest > (dues[limit - 1] as string)) return true;
+          candidates.push(refOfItem(item));
+          for (const entry of (await entriesOf(item)).values()) {
+            if (entry.metadataDue !== undefined && entry.metadataDue <= now) {
+              dues.push(entry.metadataDue);
             }
-            // Pages come by their earliest due token: once `limit` are in, later pages can
-            // only add later ones, apart from the rest of a page already read.
-            return due.length >= limit;
-          },
-        );
-      }
-      due.sort(
-        (a, b) =>
-          (a.entry.metadataDue as string).localeCompare(b.entry.metadataDue as string) ||
-          byTokenId(a.entry, b.entry),
+          }
+          dues.sort();
+          return false;
+        },
       );
-      return recordsOf(ctx, due.slice(0, limit));
+      const stored = await readPages(candidates);
+      const due: Found[] = [];
+      for (const page of candidates) {
+        for (const entry of stored.get(pageName(page))?.values() ?? []) {
+          if (entry.metadataDue !== undefined && entry.metadataDue <= now) {
+            due.push({ ...page, entry });
+          }
+        }
+      }
+      const records = await resolved(due);
+      return records
+        .sort(
+          (a, b) =>
+            (a.metadataDue as string).localeCompare(b.metadataDue as string) || byTokenId(a, b),
+        )
+        .slice(0, limit);
     },
   };
 
