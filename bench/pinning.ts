@@ -30,7 +30,7 @@ import type { PinMessage } from '../lambdas/core/ports.ts';
 import { storeUpload } from '../lambdas/core/uploads.ts';
 import { createClients } from '../lambdas/shared/clients.ts';
 import { loadConfig, resource } from '../lambdas/shared/config.ts';
-import { carpark, contentPorts, systemClock } from '../lambdas/shared/wiring.ts';
+import { blockIndex, carpark, contentPorts, systemClock } from '../lambdas/shared/wiring.ts';
 import { kuboRpcFixture } from '../test/support/fixtures/kubo-rpc.ts';
 import {
   type BenchModule,
@@ -89,6 +89,7 @@ async function workerRows(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       ingestQueue: { send: async () => {} },
+      blocks: blockIndex(config, clients),
       clock: systemClock,
     };
     const provider = kuboProvider({ name: 'kubo', url: kubo.url });
@@ -230,6 +231,7 @@ async function pinByCidRow(
       ...contentPorts(config, clients),
       carpark: carpark(config, clients),
       pinQueue: { send: async () => {} },
+      blocks: blockIndex(config, clients),
       clock: systemClock,
     };
     const cid = gateway.root.toString();

@@ -17,9 +17,11 @@ import { httpOriginOf } from '../codecs/multiaddr.ts';
 import { blockIndexKey } from './block-index.ts';
 import { type Failure, FailureError, failure } from './failures.ts';
 import { fetchDag } from './fetch-dag.ts';
+import { decodeBlockIndexEntries } from './ipfs/block-index.ts';
 import { joinCars } from './ipfs/car-stream.ts';
 import type {
   BlobStore,
+  BlockIndexStore,
   CarRecord,
   Clock,
   ContentRecord,
@@ -41,6 +43,8 @@ export interface PinWorkerPorts {
   carpark: BlobStore;
   gateway: TrustlessGateway;
   providers: readonly PinProvider[];
+  /** The block index, which forgets a removed content's CARs. */
+  blocks: Pick<BlockIndexStore, 'forget'>;
   clock: Clock;
 }
 
@@ -435,16 +439,21 @@ class PinWork {
       await this.#restore(content, cars, removed);
       return false;
     }
-    // The CARs' block lists go too: the same CAR stored again is indexed again, and its new
-    // list is what advertises it to IPNI again (the cron withdrew it with the unpin request).
-    // The block index's rows stay: they name CARs that are gone (see the closing notes).
+    // The block index forgets the CARs' blocks (routing must not name removed content, nor the
+    // gateway look for blocks in a CAR that is gone), read from each CAR's block list. The lists
+    // go last: the same CAR stored again is indexed again, and its new list is what advertises
+    // it to IPNI again (the cron withdrew it with the unpin request).
+    for (const car of cars) {
+      const list = await carpark.get(blockIndexKey(car.carCid));
+      if (list) {
+        const multihashes = decodeBlockIndexEntries(list).map((block) => block.multihash);
+        await this.#ports.blocks.forget(car.carCid, multihashes);
+      }
+    }
     await Promise.all(
-      cars.flatMap((car) => [
-        carpark.delete(car.key),
-        carpark.delete(linkIndexKey(car.carCid)),
-        carpark.delete(blockIndexKey(car.carCid)),
-      ]),
+      cars.flatMap((car) => [carpark.delete(car.key), carpark.delete(linkIndexKey(car.carCid))]),
     );
+    await Promise.all(cars.map((car) => carpark.delete(blockIndexKey(car.carCid))));
     return true;
   }
 

@@ -463,6 +463,8 @@ export interface BlockIndexStore {
   record(carCid: string, blocks: readonly IndexedBlock[]): Promise<void>;
   /** One place holding the block, or undefined when no indexed CAR holds it. */
   locate(multihash: Uint8Array): Promise<BlockLocation | undefined>;
+  /** Forgets these blocks' places in one CAR (a removed one); other CARs' places stay. */
+  forget(carCid: string, multihashes: readonly Uint8Array[]): Promise<void>;
 }
 
 export type StagedStatus = 'waiting' | 'uploading' | 'validating' | 'stored' | 'failed';

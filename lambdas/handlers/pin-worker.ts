@@ -14,7 +14,7 @@ import { settlingContents } from '../core/stats.ts';
 import { loadConfig } from '../shared/config.ts';
 import { log } from '../shared/log.ts';
 import { providers, trustlessGateway } from '../shared/pin-wiring.ts';
-import { carpark, contentPorts, pinRedelivery, systemClock } from '../shared/wiring.ts';
+import { blockIndex, carpark, contentPorts, pinRedelivery, systemClock } from '../shared/wiring.ts';
 
 const config = loadConfig();
 const { contents, stats } = contentPorts(config);
@@ -24,6 +24,7 @@ const ports = {
   carpark: carpark(config),
   gateway: trustlessGateway(config),
   providers: providers(config),
+  blocks: blockIndex(config),
   clock: systemClock,
 };
 const redelivery = pinRedelivery(config);

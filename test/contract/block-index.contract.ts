@@ -64,6 +64,22 @@ export function blockIndexContract(name: string, makeStore: Make<BlockIndexStore
       expect(found?.length).toBe(shared.length);
     });
 
+    it("forgets a removed CAR's blocks, keeping the places other CARs give them", async () => {
+      const index = await makeStore();
+      const [shared, own] = await blocks(2, 'f');
+      if (!shared || !own) throw new Error('no block');
+      await index.record(CAR_A, [shared, own]);
+      await index.record(CAR_B, [{ ...shared, offset: 5 }]);
+      await index.forget(CAR_A, [shared.multihash, own.multihash]);
+      expect(await index.locate(own.multihash)).toBeUndefined();
+      expect(await index.locate(shared.multihash)).toEqual({
+        carCid: CAR_B,
+        offset: 5,
+        length: shared.length,
+      });
+      await expect(index.forget(CAR_A, [own.multihash])).resolves.toBeUndefined();
+    });
+
     it('records nothing for an empty list', async () => {
       const index = await makeStore();
       await expect(index.record(CAR_A, [])).resolves.toBeUndefined();

@@ -227,6 +227,8 @@ describe('the IPFS provider on the local stack', () => {
     const ads = await readChain();
     expect(ads.at(-1)?.isRm).toBe(true);
     expect(indexerView(ads).has(hex(await contextIdOf(CID.parse(cid))))).toBe(false);
+    // Removed, it is no longer named as held by delegated routing either.
+    expect((await fetch(`${base}/routing/v1/providers/${cid}`)).status).toBe(404);
     // A repeated run has nothing more to release, and the chain nothing more to say.
     await runJob('pin-status', { dataDir: stack.dataDir, print: () => {} });
     await stack.idle();

@@ -662,6 +662,14 @@ export class FakeBlockIndexStore implements BlockIndexStore {
     const [first] = cars?.values() ?? [];
     return first && { ...first };
   }
+
+  async forget(carCid: string, multihashes: readonly Uint8Array[]): Promise<void> {
+    for (const multihash of multihashes) {
+      const key = Buffer.from(multihash).toString('base64url');
+      this.places.get(key)?.delete(carCid);
+      if (this.places.get(key)?.size === 0) this.places.delete(key);
+    }
+  }
 }
 
 export class FakeStagedUploadStore implements StagedUploadStore {
@@ -1444,6 +1452,7 @@ export function fakePorts(clock = new FakeClock()) {
     pinQueue: new FakeQueue<PinMessage>(),
     ingestQueue: new FakeQueue<IngestMessage>(),
     ipniQueue: new FakeQueue<IpniMessage>(),
+    blocks: new FakeBlockIndexStore(),
     pinRequests: new FakePinRequestStore(),
     leases: new FakeLeaseStore(),
     providerSets: new FakeProviderSetStore(),

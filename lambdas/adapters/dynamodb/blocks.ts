@@ -5,7 +5,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../codecs/keys.ts';
 import type { BlockIndexStore } from '../../core/ports.ts';
-import { batchPut, type TableContext } from './table.ts';
+import { batchDelete, batchPut, type TableContext } from './table.ts';
 
 /** BatchWriteItem's limit per call. */
 const BATCH = 25;
@@ -30,6 +30,13 @@ export function dynamoBlockIndexStore(ctx: TableContext): BlockIndexStore {
           await batchPut(ctx, batch);
       });
       await Promise.all(lanes);
+    },
+
+    async forget(carCid, multihashes) {
+      await batchDelete(
+        ctx,
+        multihashes.map((multihash) => keys.block(multihash, carCid)),
+      );
     },
 
     async locate(multihash) {

@@ -56,6 +56,7 @@ describe('indexStoredCar', () => {
     const counting = {
       ...blocks,
       locate: blocks.locate.bind(blocks),
+      forget: blocks.forget.bind(blocks),
       record: async () => {
         writes++;
       },
@@ -75,6 +76,7 @@ describe('indexStoredCar', () => {
     const rounds: number[] = [];
     const crashing = {
       locate: blocks.locate.bind(blocks),
+      forget: blocks.forget.bind(blocks),
       record: async (cid: string, list: readonly IndexedBlock[]) => {
         rounds.push(list.length);
         if (rounds.length === 2) throw new Error('the function timed out');

@@ -22,12 +22,7 @@ import {
   RETRY_BASE_MS,
 } from '../../../lambdas/core/pinning.ts';
 import { deleteUpload, storeUpload } from '../../../lambdas/core/uploads.ts';
-import {
-  FakeBlockIndexStore,
-  type FakePorts,
-  FakeProvider,
-  fakePorts,
-} from '../../support/fakes.ts';
+import { type FakePorts, FakeProvider, fakePorts } from '../../support/fakes.ts';
 import { seededBytes } from '../../support/ipfs-fixtures.ts';
 import { rawCar } from './incoming-car.ts';
 
@@ -418,21 +413,24 @@ describe('removal', () => {
     expect([...ports.carpark.blobs.keys()].filter((key) => key.endsWith('.car'))).toEqual([]);
   });
 
-  it('removes the CARs with their block lists, so the content stored again is advertised again', async () => {
+  it('removes the CARs, their block lists and block index rows, so the content stored again is indexed and advertised again', async () => {
     const { ports, providers, settings } = setup();
     const car = await rawCar('indexed');
     const cid = fromCid(car.root).v1;
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports, settings);
     const [stored] = await ports.contents.listCars(cid);
     const carCid = (stored as { carCid: string }).carCid;
-    const indexing = { carpark: ports.carpark, blocks: new FakeBlockIndexStore() };
+    const indexing = { carpark: ports.carpark, blocks: ports.blocks };
     await indexStoredCar(`${carCid}/${carCid}.car`, indexing);
     expect(await ports.carpark.has(blockIndexKey(carCid))).toBe(true);
+    expect(ports.blocks.places.size).toBeGreaterThan(0);
     await deleteUpload(alice, fromCid(car.root), ports, { UNPIN_GRACE_DAYS: 0 });
     ports.clock.advance(1000);
     await cron(ports, providers);
     await drainPins(ports, providers);
     expect([...ports.carpark.blobs.keys()]).toEqual([]);
+    // Nor does the block index name the removed CAR any more.
+    expect(ports.blocks.places.size).toBe(0);
     await storeUpload({ principal: alice, car, type: '', files: [] }, ports, settings);
     expect(await indexStoredCar(`${carCid}/${carCid}.car`, indexing)).toMatchObject({
       outcome: 'indexed',
