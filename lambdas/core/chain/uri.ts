@@ -39,6 +39,20 @@ export function parseCid(text: string): CID | undefined {
   }
 }
 
+/**
+ * The CIDv1 text of a CID's text, remembered: a collection's URIs name the same base CID
+ * thousands of times. Bounded, and a pure function's answers, so it is safe in any Lambda.
+ */
+const knownCids = new Map<string, string | undefined>();
+const KNOWN_CIDS = 1000;
+function cidV1Of(text: string): string | undefined {
+  if (knownCids.has(text)) return knownCids.get(text);
+  const v1 = parseCid(text)?.toV1().toString();
+  if (knownCids.size >= KNOWN_CIDS) knownCids.clear();
+  knownCids.set(text, v1);
+  return v1;
+}
+
 /** Joins path segments after percent-decoding them; `''` for none. */
 function normalisePath(raw: string): string {
   const segments = raw.split('/').filter((segment) => segment !== '');
@@ -63,11 +77,11 @@ function ipfsPath(rest: string, origin?: string): UriClass {
   if (end >= 0) text = text.slice(0, end);
   const slash = text.indexOf('/');
   const head = slash < 0 ? text : text.slice(0, slash);
-  const cid = parseCid(decodeSegment(head));
+  const cid = cidV1Of(decodeSegment(head));
   if (!cid) return { status: 'invalid', reason: `not a CID: ${quote(head)}` };
   return {
     status: 'ipfs',
-    cid: cid.toV1().toString(),
+    cid,
     path: slash < 0 ? '' : normalisePath(text.slice(slash)),
     ...(origin ? { origin } : {}),
   };
