@@ -6,26 +6,13 @@ import { CarIndexer } from '@ipld/car/indexer';
 import type { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import type { CarLayout } from './car.ts';
-import { BlockMapDag } from './dag.ts';
+import { BlockMapDag, streamOf } from './dag.ts';
 
 /** What nft.storage's `storeCar` takes besides a Blob: anything with roots and blocks. */
 export interface CarReaderLike {
   getRoots(): Promise<CID[]>;
   get(cid: CID): Promise<{ cid: CID; bytes: Uint8Array } | undefined>;
   blocks(): AsyncIterable<{ cid: CID; bytes: Uint8Array }>;
-}
-
-async function* chunksOf(blob: Blob): AsyncIterable<Uint8Array> {
-  const reader = blob.stream().getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 const sliceOf = async (blob: Blob, start: number, end: number) =>
@@ -36,7 +23,7 @@ const sliceOf = async (blob: Blob, start: number, end: number) =>
  * send whole goes byte for byte as it is.
  */
 export async function carFileDag(blob: Blob): Promise<{ dag: BlockMapDag; layout?: CarLayout }> {
-  const indexer = await CarIndexer.fromIterable(chunksOf(blob));
+  const indexer = await CarIndexer.fromIterable(streamOf(blob));
   const [root] = await indexer.getRoots();
   if (!root) throw new Error('the CAR has no root');
   const offsets = new Map<string, { start: number; end: number }>();

@@ -53,7 +53,8 @@ interface LeafPlace {
 const isBlob = (file: FileLike): file is Blob => typeof (file as Blob).slice === 'function';
 const key = (cid: CID) => cid.toString();
 
-async function* streamOf(file: FileLike): AsyncIterable<Uint8Array> {
+/** A file's bytes as they stream, from a Blob or anything with a web or Node stream. */
+export async function* streamOf(file: FileLike): AsyncIterable<Uint8Array> {
   const stream = file.stream();
   if (Symbol.asyncIterator in stream) {
     yield* stream as AsyncIterable<Uint8Array>;

@@ -19,6 +19,7 @@ import {
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { multiaddrOf } from '../../codecs/multiaddr.ts';
 
 /** An Ed25519 private key (the one key type the provider takes). */
 export type ProviderKey = Extract<ReturnType<typeof privateKeyFromProtobuf>, { type: 'Ed25519' }>;
@@ -84,13 +85,6 @@ export function originMultiaddrs(url: string): string[] {
       `the gateway's public URL must be an origin, without a path: ${url}`,
     );
   }
-  const port = parsed.port || (scheme === 'https' ? '443' : '80');
-  const host = parsed.hostname;
-  const hostPart = /^\d{1,3}(\.\d{1,3}){3}$/.test(host)
-    ? `/ip4/${host}`
-    : host.startsWith('[')
-      ? `/ip6/${host.slice(1, -1)}`
-      : `/dns/${host}`;
   // multiaddr() validates what was built (a bad host or port throws here, not at a client).
-  return [multiaddr(`${hostPart}/tcp/${port}/${scheme}`).toString()];
+  return [multiaddr(multiaddrOf(url)).toString()];
 }
